@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The one event layout shared by the kernel program and the C# reader (TcpStateEvent). */
+#ifndef TCPSTATES_H
+#define TCPSTATES_H
+
+#define TASK_COMM_LEN 16
+
+struct event {
+	__u64 skaddr;     /* socket address, printed as SKADDR */
+	__u64 ts_us;      /* bpf_ktime_get_ns() / 1000 at the change */
+	__u64 delta_us;   /* time in the old state; 0 for the first change we saw */
+	__u8 saddr[16];   /* IPv4 in the first 4 bytes, or IPv6, network order */
+	__u8 daddr[16];
+	char task[TASK_COMM_LEN];
+	__u32 pid;        /* tgid of the task on CPU */
+	__s32 oldstate;
+	__s32 newstate;
+	__u16 family;     /* AF_INET or AF_INET6 */
+	__u16 sport;      /* host order */
+	__u16 dport;      /* host order */
+	__u16 __pad;
+};
+
+#endif /* TCPSTATES_H */

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace BpfLoader.Interop;
+
+/// <summary>
+/// The libc entry points the loader uses. This folder is the only place with P/Invoke; other
+/// partial files of this class add the calls of one concept each (bpf, perf, epoll, mmap).
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string LibName = "libc";
+
+    // x86_64 and aarch64 syscall numbers (asm-generic for arm64).
+    internal static readonly long SysBpf = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 280 : 321;
+    internal static readonly long SysPerfEventOpen = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 241 : 298;
+
+    [LibraryImport(LibName, EntryPoint = "syscall", SetLastError = true)]
+    internal static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5);
+
+    [LibraryImport(LibName, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(LibName, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, void* buf, nuint count);
+
+    [LibraryImport(LibName, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, void* buf, nuint count);
+
+    [LibraryImport(LibName, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, ulong request, nint arg);
+
+    [LibraryImport(LibName, EntryPoint = "mmap", SetLastError = true)]
+    internal static partial void* Mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(LibName, EntryPoint = "munmap", SetLastError = true)]
+    internal static partial int Munmap(void* addr, nuint length);
+
+    [LibraryImport(LibName, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mount(string source, string target, string fsType, ulong flags, nint data);
+
+    [LibraryImport(LibName, EntryPoint = "sysconf", SetLastError = true)]
+    internal static partial long Sysconf(int name);
+
+    [LibraryImport(LibName, EntryPoint = "epoll_create1", SetLastError = true)]
+    internal static partial int EpollCreate1(int flags);
+
+    [LibraryImport(LibName, EntryPoint = "epoll_ctl", SetLastError = true)]
+    internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport(LibName, EntryPoint = "epoll_wait", SetLastError = true)]
+    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport(LibName, EntryPoint = "eventfd", SetLastError = true)]
+    internal static partial int EventFd(uint initval, int flags);
+
+    internal const int ScPageSize = 30;   // _SC_PAGESIZE
+    internal const int ProtRead = 1, ProtWrite = 2;
+    internal const int MapShared = 1;
+    internal static readonly void* MapFailed = (void*)-1;
+    internal const int OCloexec = 0x80000;
+    internal const int ONonblock = 0x800;
+    internal const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
+    internal const uint EpollIn = 0x001;
+
+    /// <summary>The calling thread's errno after a failed call with SetLastError.</summary>
+    internal static int Errno => Marshal.GetLastPInvokeError();
+
+    internal static int PageSize { get; } = (int)Sysconf(ScPageSize);
+}
+
+/// <summary>struct epoll_event: packed on x86_64, naturally aligned elsewhere.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
+internal struct EpollEvent
+{
+    public uint Events;
+    public ulong Data;
+}
