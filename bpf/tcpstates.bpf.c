@@ -19,6 +19,9 @@ const volatile bool filter_by_sport = false;
 const volatile bool filter_by_dport = false;
 const volatile __u16 target_family = 0;
 const volatile bool use_ringbuf = true;
+/* Ring buffer only: wake the reader once this many bytes wait (0: the kernel's default, which wakes
+ * on every record written into an empty ring). Batching wakeups is most of the cost of tracing. */
+const volatile __u32 wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -47,6 +50,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
+
+/* Records the ring buffer had no room for: it has no lost-record notice of its own, so we count them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
 
 /* Kernel types, only the fields we use; CO-RE finds them wherever this kernel has them. */
 struct sock_common {
@@ -112,10 +123,21 @@ static __always_inline int handle(void *ctx, struct event *e, __u64 sk, int olds
 	e->newstate = newstate;
 	bpf_get_current_comm(e->task, sizeof(e->task));
 
-	if (use_ringbuf)
-		bpf_ringbuf_output(&events, e, sizeof(*e), 0);
-	else
+	if (use_ringbuf) {
+		__u64 flags = 0;
+		if (wakeup_bytes)
+			flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(*e) >= wakeup_bytes ?
+					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		if (bpf_ringbuf_output(&events, e, sizeof(*e), flags)) {
+			__u32 zero = 0;
+			__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+			if (n)
+				*n += 1;
+		}
+	} else {
+		/* The kernel reports what did not fit with PERF_RECORD_LOST. */
 		bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+	}
 
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&timestamps, &sk);
