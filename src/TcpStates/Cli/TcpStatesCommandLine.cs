@@ -72,7 +72,7 @@ public sealed class TcpStatesCommandLine
             if (option == _help)
                 return new CommandLineResult { HelpRequested = true };
             if ((option == _localPort || option == _remotePort)
-                && (i + 1 >= tokens.Count || tokens[i + 1].Type != TokenType.Argument))
+                && (i + 1 >= tokens.Count || tokens[i + 1].Type != TokenType.Argument || LooksLikeOption(tokens[i + 1].Value)))
                 return Failure($"argument {Describe(option)}: expected one argument");
             if (option == _ipv4 || option == _ipv6)
             {
@@ -109,6 +109,9 @@ public sealed class TcpStatesCommandLine
             },
         };
     }
+
+    /// <summary>argparse takes "-5" or "-x" for an option, not a value, since this parser has -4 and -6.</summary>
+    private static bool LooksLikeOption(string value) => value.Length > 1 && value[0] == '-';
 
     private static CommandLineResult Failure(string? message) => new() { Error = message };
 
