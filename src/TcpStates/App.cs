@@ -124,16 +124,19 @@ public sealed class App
     }
 
     /// <summary>stdout as an unbuffered stream that reports EPIPE (Console's own stream hides it).</summary>
-    public static Stream OpenStandardOutput()
+    public static Stream OpenStandardOutput() => OpenOutput(1) ?? Console.OpenStandardOutput();
+
+    /// <summary>An unbuffered write stream over an inherited descriptor, or null when it is not usable.</summary>
+    internal static FileStream? OpenOutput(nint fd)
     {
-        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false);
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
         try
         {
             return new FileStream(handle, FileAccess.Write, bufferSize: 0);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
         {
-            return Console.OpenStandardOutput();
+            return null;
         }
     }
 

@@ -191,3 +191,32 @@ public class AppTests
         Assert.Equal(0, app.Run([]));
     }
 }
+
+public class StandardOutputTests
+{
+    [Fact]
+    public void The_stdout_stream_reports_a_reader_that_went_away()
+    {
+        // The same stream the tool opens over fd 1, here over a pipe's write end whose reader is closed.
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        pipe.DisposeLocalCopyOfClientHandle();
+        using FileStream? output = App.OpenOutput(pipe.SafePipeHandle.DangerousGetHandle());
+        Assert.NotNull(output);
+        var printer = new TcpStates.Output.EventPrinter(output, TcpStates.Output.OutputFormat.Columns, false, false, TimeProvider.System);
+        printer.WriteHeader();
+        Assert.False(printer.Flush());
+    }
+
+    [Fact]
+    public void The_stdout_stream_writes_through_to_the_descriptor()
+    {
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using var reader = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe.ClientSafePipeHandle);
+        using FileStream? output = App.OpenOutput(pipe.SafePipeHandle.DangerousGetHandle());
+        Assert.NotNull(output);
+        output.Write("live\n"u8);
+        byte[] buffer = new byte[5];
+        reader.ReadExactly(buffer); // arrives without a Flush or Dispose: nothing is held back
+        Assert.Equal("live\n"u8.ToArray(), buffer);
+    }
+}
