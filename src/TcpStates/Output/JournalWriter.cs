@@ -84,17 +84,9 @@ public sealed class JournalWriter : IDisposable
         // %(OLD_STATE)s → %(NEW_STATE)s", as the original.
         Span<byte> message = stackalloc byte[512];
         var m = new Utf8Line(message);
-        m.Append(comm);
-        m.Append((byte)' ');
-        m.Append(source);
-        m.Append((byte)' ');
-        m.Append(sport);
+        AppendWords(ref m, comm, source, sport);
         m.Append(" → "u8);
-        m.Append(destinationAddress);
-        m.Append((byte)' ');
-        m.Append(dport);
-        m.Append((byte)' ');
-        m.Append(oldState);
+        AppendWords(ref m, destinationAddress, dport, oldState);
         m.Append(" → "u8);
         m.Append(newState);
         message = message[..m.Length];
@@ -117,6 +109,16 @@ public sealed class JournalWriter : IDisposable
         Span<byte> span = stackalloc byte[20];
         AppendField(ref entry, "OBJECT_TCP_SPAN_TIME"u8, span[..AsciiNumber.WriteDecimal(e.DeltaUs, span)]);
         return entry.Length;
+    }
+
+    private static void AppendWords(ref Utf8Line line, scoped ReadOnlySpan<byte> first, scoped ReadOnlySpan<byte> second,
+        scoped ReadOnlySpan<byte> third)
+    {
+        line.Append(first);
+        line.Append((byte)' ');
+        line.Append(second);
+        line.Append((byte)' ');
+        line.Append(third);
     }
 
     private static void AppendField(ref Utf8Line entry, scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
