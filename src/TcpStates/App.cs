@@ -76,6 +76,13 @@ public sealed class App
             _err.Flush();
             return 1;
         }
+        catch (Exception ex)
+        {
+            // A bug, not a user error: still one line, with the type to search for.
+            _err.Write($"tcpstates: unexpected {ex.GetType().Name}: {ex.Message}\n");
+            _err.Flush();
+            return 1;
+        }
     }
 
     private int Trace(TcpStatesOptions options)

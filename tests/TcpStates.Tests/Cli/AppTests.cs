@@ -35,6 +35,8 @@ public class AppTests
     [InlineData(new[] { "80" }, "unrecognized arguments: 80")]
     [InlineData(new[] { "-T", "extra", "more" }, "unrecognized arguments: extra more")]
     [InlineData(new[] { "--t" }, "ambiguous option: --t could match --time, --timestamp")]
+    [InlineData(new[] { "--", "-T" }, "unrecognized arguments: -T")]
+    [InlineData(new[] { "-L", "-5" }, "argument -L/--localport: expected one argument")]
     public void Bad_input_prints_usage_and_one_error_line_and_exits_2(string[] args, string error)
     {
         (int code, string stdout, string stderr) = Run(args);
@@ -153,6 +155,16 @@ public class AppTests
         Assert.Equal(1, app.Run([]));
         Assert.Equal("tcpstates: BPF_PROG_LOAD: EPERM (Operation not permitted) (run as root, or grant CAP_BPF and CAP_PERFMON)\n",
             stderr.ToString());
+    }
+
+    [Fact]
+    public void An_unexpected_exception_is_one_line_too()
+    {
+        var stderr = new StringWriter();
+        var app = new App(new StringWriter(), stderr, () => new MemoryStream(),
+            (_, _, _) => throw new InvalidOperationException("ring vanished"));
+        Assert.Equal(1, app.Run([]));
+        Assert.Equal("tcpstates: unexpected InvalidOperationException: ring vanished\n", stderr.ToString());
     }
 
     [Fact]
