@@ -1,13 +1,11 @@
-using System.Reflection;
-
 namespace TcpStates;
 
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        using Stream? obj = Assembly.GetExecutingAssembly().GetManifestResourceStream("tcpstates.bpf.o");
-        Console.WriteLine($"tcpstates: embedded BPF object {obj?.Length ?? 0} bytes");
-        return 0;
+        var app = new App(Console.Out, Console.Error, App.OpenStandardOutput, Tracing.TraceSession.Run);
+        using IDisposable signals = app.HandleSignals();
+        return app.Run(args);
     }
 }

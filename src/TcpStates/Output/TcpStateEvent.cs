@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace TcpStates.Output;
+
+/// <summary>
+/// One state change as the kernel program writes it: the exact layout of <c>struct event</c> in
+/// bpf/tcpstates.h (96 bytes, little-endian, natural alignment, 4 bytes of tail padding).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+public struct TcpStateEvent
+{
+    public const int Size = 96;
+    public const int TaskLength = 16;
+
+    [FieldOffset(0)] public ulong SkAddr;
+    [FieldOffset(8)] public ulong TimestampUs;
+    [FieldOffset(16)] public ulong DeltaUs;
+    [FieldOffset(24)] public AddressBytes SourceAddress;
+    [FieldOffset(40)] public AddressBytes DestinationAddress;
+    [FieldOffset(56)] public TaskBytes Task;
+    [FieldOffset(72)] public uint Pid;
+    [FieldOffset(76)] public int OldState;
+    [FieldOffset(80)] public int NewState;
+    [FieldOffset(84)] public ushort Family;
+    [FieldOffset(86)] public ushort SourcePort;
+    [FieldOffset(88)] public ushort DestinationPort;
+
+    /// <summary>Reads one record; false when it is shorter than the struct (a truncated sample).</summary>
+    public static bool TryRead(ReadOnlySpan<byte> record, out TcpStateEvent value)
+    {
+        // The kernel writes host order and we only run on little-endian hosts (x64, arm64).
+        return MemoryMarshal.TryRead(record, out value);
+    }
+
+    /// <summary>The command name up to its NUL, as raw bytes (not necessarily UTF-8).</summary>
+    [System.Diagnostics.CodeAnalysis.UnscopedRef]
+    public readonly ReadOnlySpan<byte> TaskName
+    {
+        get
+        {
+            ReadOnlySpan<byte> all = Task;
+            int nul = all.IndexOf((byte)0);
+            return nul < 0 ? all : all[..nul];
+        }
+    }
+
+    public readonly bool IsIPv4 => Family == AddressText.AfInet;
+}
+
+/// <summary>16 bytes of address: IPv4 in the first 4, or IPv6; network order.</summary>
+[InlineArray(16)]
+public struct AddressBytes
+{
+    private byte _element0;
+}
+
+/// <summary>The command name (comm), NUL-terminated unless it is 16 bytes long.</summary>
+[InlineArray(TcpStateEvent.TaskLength)]
+public struct TaskBytes
+{
+    private byte _element0;
+}

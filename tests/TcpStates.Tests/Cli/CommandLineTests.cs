@@ -1,0 +1,119 @@
+using TcpStates.Cli;
+using TcpStates.Output;
+
+namespace TcpStates.Tests.Cli;
+
+public class CommandLineTests
+{
+    private static TcpStatesOptions Parse(params string[] args)
+    {
+        CommandLineResult result = new TcpStatesCommandLine().Parse(args);
+        Assert.Null(result.Error);
+        Assert.False(result.HelpRequested);
+        return Assert.IsType<TcpStatesOptions>(result.Options);
+    }
+
+    [Fact]
+    public void No_flags_trace_everything_in_the_default_layout()
+    {
+        TcpStatesOptions o = Parse();
+        Assert.Equal(new TcpStatesOptions(), o);
+        Assert.False(o.Time || o.Timestamp || o.Wide || o.Csv || o.Journal || o.Ebpf);
+        Assert.Empty(o.LocalPorts);
+        Assert.Empty(o.RemotePorts);
+        Assert.Equal(0, o.Family);
+        Assert.Equal(OutputFormat.Columns, o.Format);
+    }
+
+    [Theory]
+    [InlineData("-T", "Time")]
+    [InlineData("--time", "Time")]
+    [InlineData("-t", "Timestamp")]
+    [InlineData("--timestamp", "Timestamp")]
+    [InlineData("-w", "Wide")]
+    [InlineData("--wide", "Wide")]
+    [InlineData("-s", "Csv")]
+    [InlineData("--csv", "Csv")]
+    [InlineData("-Y", "Journal")]
+    [InlineData("--journal", "Journal")]
+    [InlineData("--jour", "Journal")]
+    [InlineData("--ebpf", "Ebpf")]
+    public void Each_flag_sets_only_its_option(string flag, string property)
+    {
+        TcpStatesOptions o = Parse(flag);
+        var set = new Dictionary<string, bool>
+        {
+            ["Time"] = o.Time, ["Timestamp"] = o.Timestamp, ["Wide"] = o.Wide, ["Csv"] = o.Csv,
+            ["Journal"] = o.Journal, ["Ebpf"] = o.Ebpf,
+        };
+        Assert.Equal([property], set.Where(kv => kv.Value).Select(kv => kv.Key));
+    }
+
+    [Theory]
+    [InlineData(new[] { "-4" }, 2)]
+    [InlineData(new[] { "--ipv4" }, 2)]
+    [InlineData(new[] { "-6" }, 10)]
+    [InlineData(new[] { "--ipv6" }, 10)]
+    [InlineData(new[] { "-4", "-4" }, 2)]
+    public void The_family_flags_pick_AF_INET_or_AF_INET6(string[] args, int family)
+    {
+        Assert.Equal(family, Parse(args).Family);
+    }
+
+    [Theory]
+    [InlineData("-stT")]
+    [InlineData("-sTt")]
+    [InlineData("-Tst")]
+    public void Bundled_flags_are_each_set(string bundle)
+    {
+        TcpStatesOptions o = Parse(bundle);
+        Assert.True(o.Csv && o.Time && o.Timestamp);
+        Assert.False(o.Wide);
+        Assert.Equal(OutputFormat.Csv, o.Format);
+    }
+
+    [Fact]
+    public void Wide_with_time_and_csv_over_wide()
+    {
+        TcpStatesOptions o = Parse("-wT");
+        Assert.True(o.Wide && o.Time);
+        Assert.Equal(OutputFormat.Wide, o.Format);
+        Assert.Equal(OutputFormat.Csv, Parse("-ws").Format);
+    }
+
+    [Theory]
+    [InlineData(new[] { "-L", "80" }, new ushort[] { 80 })]
+    [InlineData(new[] { "-L", "80,81" }, new ushort[] { 80, 81 })]
+    [InlineData(new[] { "-L80" }, new ushort[] { 80 })]
+    [InlineData(new[] { "--localport", "1,65535" }, new ushort[] { 1, 65535 })]
+    [InlineData(new[] { "--localport=443" }, new ushort[] { 443 })]
+    [InlineData(new[] { "-tL", "80" }, new ushort[] { 80 })]
+    [InlineData(new[] { "-L", "80", "-L", "22" }, new ushort[] { 22 })]
+    [InlineData(new[] { "-L", "80,80,81" }, new ushort[] { 80, 81 })]
+    public void Local_ports_are_a_set(string[] args, ushort[] ports)
+    {
+        Assert.Equal(ports.ToHashSet(), Parse(args).LocalPorts.ToHashSet());
+        Assert.Empty(Parse(args).RemotePorts);
+    }
+
+    [Theory]
+    [InlineData(new[] { "-D", "80" }, new ushort[] { 80 })]
+    [InlineData(new[] { "-D", "80,8080" }, new ushort[] { 80, 8080 })]
+    [InlineData(new[] { "--remoteport", "53" }, new ushort[] { 53 })]
+    [InlineData(new[] { "--remote=22" }, new ushort[] { 22 })]
+    public void Remote_ports_are_a_set(string[] args, ushort[] ports)
+    {
+        Assert.Equal(ports.ToHashSet(), Parse(args).RemotePorts.ToHashSet());
+        Assert.Empty(Parse(args).LocalPorts);
+    }
+
+    [Fact]
+    public void All_options_together()
+    {
+        TcpStatesOptions o = Parse("-tTws", "-L", "80", "-D", "443,8443", "-Y", "-6");
+        Assert.True(o.Time && o.Timestamp && o.Wide && o.Csv && o.Journal);
+        Assert.Equal([80], o.LocalPorts.ToArray());
+        Assert.Equal(new HashSet<ushort> { 443, 8443 }, o.RemotePorts.ToHashSet());
+        Assert.Equal(10, o.Family);
+    }
+}

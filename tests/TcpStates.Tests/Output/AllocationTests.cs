@@ -1,0 +1,37 @@
+using TcpStates.Output;
+
+namespace TcpStates.Tests.Output;
+
+public class AllocationTests
+{
+    [Theory]
+    [InlineData(OutputFormat.Columns)]
+    [InlineData(OutputFormat.Wide)]
+    [InlineData(OutputFormat.Csv)]
+    public void Formatting_100000_events_allocates_nothing(OutputFormat format)
+    {
+        byte[][] records =
+        [
+            EventFactory.ToBytes(EventFactory.Create("10.1.2.3", 443, "10.9.8.7", 51000, "a,\u001b[31m"u8.ToArray(), deltaUs: 1373)),
+            EventFactory.ToBytes(EventFactory.Create("2001:db8::1", 22, "::ffff:1.2.3.4", 40000, "sshd"u8.ToArray(), deltaUs: 176042)),
+        ];
+        var printer = new EventPrinter(Stream.Null, format, time: true, timestamp: true, TimeProvider.System);
+        var output = new EventOutput(printer, journal: null, TextWriter.Null);
+        output.Start();
+        for (int i = 0; i < 1000; i++) // warm up: tiering, time zone data
+            output.OnEvent(records[i & 1]);
+        output.Flush();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            output.OnEvent(records[i & 1]);
+            if (i % 64 == 0)
+                output.Flush();
+        }
+        output.Flush();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+}
