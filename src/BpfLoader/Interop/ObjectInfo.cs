@@ -5,19 +5,11 @@ internal static unsafe class ObjectInfo
 {
     public static void Get<TInfo>(FileDescriptor fd, ref TInfo info, string what) where TInfo : unmanaged
     {
-        bool added = false;
-        fd.DangerousAddRef(ref added);
-        try
+        using var lease = new FdLease(fd);
+        fixed (TInfo* p = &info)
         {
-            fixed (TInfo* p = &info)
-            {
-                var attr = new ObjGetInfoAttr { BpfFd = (uint)fd.Value, InfoLen = (uint)sizeof(TInfo), Info = (ulong)p };
-                BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr, what);
-            }
-        }
-        finally
-        {
-            fd.DangerousRelease();
+            var attr = new ObjGetInfoAttr { BpfFd = lease.Value, InfoLen = (uint)sizeof(TInfo), Info = (ulong)p };
+            BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr, what);
         }
     }
 }

@@ -61,24 +61,15 @@ public sealed unsafe class BpfMap : IDisposable
         };
         ObjectName.Write(name, new Span<byte>(attr.MapName, ObjectName.Length));
 
-        bool addedRef = false;
-        try
+        using var btf = new FdLease(options.Btf?.Fd);
+        if (options.Btf is not null)
         {
-            if (options.Btf is not null)
-            {
-                options.Btf.Fd.DangerousAddRef(ref addedRef);
-                attr.BtfFd = (uint)options.Btf.Fd.Value;
-                attr.BtfKeyTypeId = options.BtfKeyTypeId;
-                attr.BtfValueTypeId = options.BtfValueTypeId;
-            }
-            FileDescriptor fd = BpfSyscall.InvokeForFd(BpfCommand.MapCreate, ref attr, $"map '{name}' ({options.Type})");
-            return new BpfMap(fd, options, name);
+            attr.BtfFd = btf.Value;
+            attr.BtfKeyTypeId = options.BtfKeyTypeId;
+            attr.BtfValueTypeId = options.BtfValueTypeId;
         }
-        finally
-        {
-            if (addedRef)
-                options.Btf!.Fd.DangerousRelease();
-        }
+        FileDescriptor fd = BpfSyscall.InvokeForFd(BpfCommand.MapCreate, ref attr, $"map '{name}' ({options.Type})");
+        return new BpfMap(fd, options, name);
     }
 
     private static void Validate(MapCreateOptions o)
@@ -147,17 +138,9 @@ public sealed unsafe class BpfMap : IDisposable
     /// <summary>BPF_MAP_FREEZE: from now on user space can no longer write the map (programs still can, unless the map is read-only for them).</summary>
     public void Freeze()
     {
-        bool added = false;
-        Fd.DangerousAddRef(ref added);
-        try
-        {
-            var attr = new ObjectFdAttr { Fd = (uint)Fd.Value };
-            BpfSyscall.Invoke(BpfCommand.MapFreeze, ref attr, $"map '{Name}'");
-        }
-        finally
-        {
-            Fd.DangerousRelease();
-        }
+        using var map = new FdLease(Fd);
+        var attr = new ObjectFdAttr { Fd = map.Value };
+        BpfSyscall.Invoke(BpfCommand.MapFreeze, ref attr, $"map '{Name}'");
     }
 
     public bool TryLookup<TKey, TValue>(in TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
@@ -234,22 +217,14 @@ public sealed unsafe class BpfMap : IDisposable
 
     private bool ElementCall(BpfCommand command, byte* key, byte* value, ulong flags, bool absentIsFalse)
     {
-        bool added = false;
-        Fd.DangerousAddRef(ref added);
-        try
-        {
-            var attr = new MapElemAttr { MapFd = (uint)Fd.Value, Key = (ulong)key, Value = (ulong)value, Flags = flags };
-            int result = BpfSyscall.TryInvoke(command, ref attr);
-            if (result >= 0)
-                return true;
-            if (absentIsFalse && result == -Errno.ENOENT)
-                return false;
-            throw new BpfSyscallException(command.Name(), -result, $"map '{Name}'");
-        }
-        finally
-        {
-            Fd.DangerousRelease();
-        }
+        using var map = new FdLease(Fd);
+        var attr = new MapElemAttr { MapFd = map.Value, Key = (ulong)key, Value = (ulong)value, Flags = flags };
+        int result = BpfSyscall.TryInvoke(command, ref attr);
+        if (result >= 0)
+            return true;
+        if (absentIsFalse && result == -Errno.ENOENT)
+            return false;
+        throw new BpfSyscallException(command.Name(), -result, $"map '{Name}'");
     }
 
     private void CheckKey(ReadOnlySpan<byte> key)
