@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
@@ -158,15 +159,9 @@ public sealed unsafe class BpfMap : IDisposable
     /// <summary>Looks up one element of a per-CPU map into one value per possible CPU.</summary>
     public bool TryLookupPerCpu<TKey, TValue>(in TKey key, Span<TValue> perCpu) where TKey : unmanaged where TValue : unmanaged
     {
-        if (!IsPerCpu(Type))
-            throw new InvalidOperationException($"map '{Name}' ({Type}) is not per-CPU");
-        if (perCpu.Length != PossibleCpuCount)
-            throw new ArgumentException($"need one value per possible CPU ({PossibleCpuCount}), got {perCpu.Length}", nameof(perCpu));
+        CheckPerCpu<TValue>(perCpu.Length);
         int stride = PerCpuStride(ValueSize);
-        if (sizeof(TValue) != ValueSize)
-            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, map '{Name}' has {ValueSize}-byte values", nameof(perCpu));
-
-        byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(ValueBufferSize);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(ValueBufferSize);
         try
         {
             Span<byte> buffer = rented.AsSpan(0, ValueBufferSize);
@@ -178,8 +173,39 @@ public sealed unsafe class BpfMap : IDisposable
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>Updates one element of a per-CPU map with one value per possible CPU.</summary>
+    public void UpdatePerCpu<TKey, TValue>(in TKey key, ReadOnlySpan<TValue> perCpu, MapUpdateFlags flags = MapUpdateFlags.Any)
+        where TKey : unmanaged where TValue : unmanaged
+    {
+        CheckPerCpu<TValue>(perCpu.Length);
+        int stride = PerCpuStride(ValueSize);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(ValueBufferSize);
+        try
+        {
+            Span<byte> buffer = rented.AsSpan(0, ValueBufferSize);
+            buffer.Clear();
+            for (int cpu = 0; cpu < perCpu.Length; cpu++)
+                MemoryMarshal.Write(buffer.Slice(cpu * stride, ValueSize), in perCpu[cpu]);
+            Update(AsBytes(in key), buffer, flags);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void CheckPerCpu<TValue>(int count) where TValue : unmanaged
+    {
+        if (!IsPerCpu(Type))
+            throw new InvalidOperationException($"map '{Name}' ({Type}) is not per-CPU");
+        if (count != PossibleCpuCount)
+            throw new ArgumentException($"need one value per possible CPU ({PossibleCpuCount}), got {count}");
+        if (sizeof(TValue) != ValueSize)
+            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, map '{Name}' has {ValueSize}-byte values");
     }
 
     /// <summary>All keys, by BPF_MAP_GET_NEXT_KEY (a snapshot-free walk: concurrent deletes may restart it, as in the kernel).</summary>
