@@ -22,10 +22,13 @@ public static class Tracefs
         {
             lock (s_lock)
             {
-                return s_root ??= Find() ?? Mount();
+                return s_root ??= FindOrMount();
             }
         }
     }
+
+    /// <summary>Uncached: finds a mounted tracefs, or mounts one at <see cref="MountPoint"/>.</summary>
+    internal static string FindOrMount() => Find() ?? Mount();
 
     /// <summary>A mounted tracefs: the usual places first, then any tracefs in /proc/mounts; null if none.</summary>
     public static string? Find()
@@ -35,8 +38,9 @@ public static class Tracefs
             if (IsMounted(candidate))
                 return candidate;
         }
-        return FromProcMounts(File.Exists("/proc/mounts") ? File.ReadAllText("/proc/mounts") : string.Empty)
-            .FirstOrDefault(IsMounted);
+        // thread-self: the mounts this thread sees (a thread may have its own mount namespace).
+        string mounts = File.Exists("/proc/thread-self/mounts") ? "/proc/thread-self/mounts" : "/proc/mounts";
+        return FromProcMounts(File.Exists(mounts) ? File.ReadAllText(mounts) : string.Empty).FirstOrDefault(IsMounted);
     }
 
     /// <summary>The mount points of tracefs in a /proc/mounts text (octal escapes such as \040 decoded).</summary>

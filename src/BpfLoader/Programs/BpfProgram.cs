@@ -80,8 +80,8 @@ public sealed unsafe class BpfProgram : IDisposable
             if (options.LogLevel == 0)
             {
                 fd = BpfSyscall.TryInvoke(BpfCommand.ProgLoad, ref attr);
-                // EPERM is a missing capability, not the verifier: a log would be empty.
-                if (fd < 0 && fd != -Errno.EPERM)
+                // Any error, EPERM included: the verifier also says EPERM for some refusals, and then the log says why.
+                if (fd < 0)
                     fd = KernelLog.Load(BpfCommand.ProgLoad, ref attr, 1, out log);
                 if (fd >= 0)
                     log = string.Empty;   // failed, then passed with a log: the first error was transient
