@@ -24,6 +24,10 @@ public sealed class TracepointLink : BpfLink
     }
 
     public static TracepointLink Attach(BpfProgram program, string category, string name)
+        => Attach(program, category, name, KernelFeatures.HasPerfLink);
+
+    /// <summary>Attach with a chosen mechanism; tests use it to run the ioctl path on kernels that have perf links.</summary>
+    internal static TracepointLink Attach(BpfProgram program, string category, string name, bool usePerfLink)
     {
         RequireType(program, "a tracepoint", ProgramType.Tracepoint);
         string target = $"tracepoint {category}:{name}";
@@ -32,7 +36,7 @@ public sealed class TracepointLink : BpfLink
         FileDescriptor? link = null;
         try
         {
-            if (KernelFeatures.HasPerfLink)
+            if (usePerfLink)
             {
                 int fd = TryLinkCreate(program, perf.Value, AttachType.PerfEvent);
                 if (fd < 0)

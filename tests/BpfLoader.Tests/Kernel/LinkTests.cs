@@ -19,6 +19,16 @@ public class LinkTests
     }
 
     [KernelFact]
+    public void Classic_tracepoint_attached_by_ioctl_counts_and_stops_when_disposed()
+    {
+        using var counting = new CountingProgram("tp_ioctl", ProgramType.Tracepoint);
+        TracepointLink link = TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid", usePerfLink: false);
+        Assert.False(link.IsPerfLink);
+        Assert.Same(link.PerfEvent, link.Fd);
+        AssertCountsThenStops(counting, link);
+    }
+
+    [KernelFact]
     public void Raw_tracepoint_program_counts_and_stops_when_disposed()
     {
         using var counting = new CountingProgram("raw_sys_enter", ProgramType.RawTracepoint);

@@ -189,4 +189,24 @@ public class MapTests
         Assert.Equal("tcp_states_even", map.Name);
         Assert.True(map.GetId() > 0);
     }
+
+    [KernelFact]
+    public void Element_calls_on_spans_allocate_nothing()
+    {
+        using BpfMap map = Create(MapType.Hash);
+        byte[] key = new byte[4], value = new byte[8], next = new byte[4];
+        map.Update(key, value);
+        map.TryLookup(key, value);
+        map.TryGetNextKey(key, next);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            map.Update(key, value);
+            map.TryLookup(key, value);
+            map.TryGetNextKey(key, next);
+            map.TryLookup(0u, out ulong _);
+        }
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
 }
