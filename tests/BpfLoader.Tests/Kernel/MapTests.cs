@@ -1,4 +1,5 @@
 using BpfLoader.Interop;
+using BpfLoader.Kernel;
 using BpfLoader.Maps;
 
 namespace BpfLoader.Tests.Kernel;
@@ -208,5 +209,28 @@ public class MapTests
             map.TryLookup(0u, out ulong _);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [KernelFact]
+    public void Map_with_BTF_key_and_value_types_is_checked_against_them()
+    {
+        const uint intTypeId = 1;   // MinimalBtf's first type: a 4-byte int
+        using BtfHandle btf = BtfHandle.Load(new MinimalBtf("f", "f.c").Blob());
+        using BpfMap map = BpfMap.Create(new MapCreateOptions
+        {
+            Type = MapType.Hash, KeySize = 4, ValueSize = 4, MaxEntries = 4, Name = "typed",
+            Btf = btf, BtfKeyTypeId = intTypeId, BtfValueTypeId = intTypeId,
+        });
+        map.Update(1, -1);
+        Assert.True(map.TryLookup(1, out int value));
+        Assert.Equal(-1, value);
+
+        // An 8-byte value described as a 4-byte int: the kernel compares sizes and refuses.
+        var e = Assert.Throws<BpfSyscallException>(() => BpfMap.Create(new MapCreateOptions
+        {
+            Type = MapType.Hash, KeySize = 4, ValueSize = 8, MaxEntries = 4, Btf = btf, BtfKeyTypeId = intTypeId, BtfValueTypeId = intTypeId,
+        }));
+        Assert.Equal("BPF_MAP_CREATE", e.Operation);
+        Assert.Equal("EINVAL", e.ErrnoName);
     }
 }

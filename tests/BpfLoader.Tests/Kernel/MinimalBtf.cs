@@ -4,8 +4,8 @@ using System.Text;
 namespace BpfLoader.Tests.Kernel;
 
 /// <summary>
-/// A hand-built BTF blob for one program function: [1] int, [2] int (void *) proto... kept to the
-/// least the kernel accepts with func_info and line_info, so a verifier log can show a source line.
+/// A hand-built BTF blob for one program function — [1] int, [2] void *, [3] int (void *ctx), [4] the
+/// FUNC — the least the kernel accepts with func_info and line_info, so a verifier log can show a source line.
 /// </summary>
 internal sealed class MinimalBtf
 {
