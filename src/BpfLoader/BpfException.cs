@@ -62,3 +62,15 @@ public class BpfVerifierException : BpfSyscallException
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)));
     }
 }
+
+/// <summary>The kernel rejected a BTF blob (BPF_BTF_LOAD). <see cref="BtfLog"/> has the kernel's BTF log.</summary>
+public class BtfLoadException : BpfSyscallException
+{
+    public string BtfLog { get; }
+
+    public BtfLoadException(int errno, string btfLog)
+        : base("BPF_BTF_LOAD", errno, string.IsNullOrWhiteSpace(btfLog) ? null : "BTF log:" + Environment.NewLine + btfLog.TrimEnd())
+    {
+        BtfLog = btfLog;
+    }
+}

@@ -1,0 +1,41 @@
+namespace BpfLoader.Interop;
+
+/// <summary>The bpf(2) commands the loader issues (enum bpf_cmd in &lt;linux/bpf.h&gt;).</summary>
+internal enum BpfCommand
+{
+    MapCreate = 0,
+    MapLookupElem = 1,
+    MapUpdateElem = 2,
+    MapDeleteElem = 3,
+    MapGetNextKey = 4,
+    ProgLoad = 5,
+    ObjGetInfoByFd = 15,
+    RawTracepointOpen = 17,
+    BtfLoad = 18,
+    MapFreeze = 22,
+    LinkCreate = 28,
+    EnableStats = 32,
+    LinkDetach = 34,
+}
+
+internal static class BpfCommandNames
+{
+    /// <summary>The UAPI spelling, so an error message names what a user can grep the kernel for.</summary>
+    public static string Name(this BpfCommand command) => command switch
+    {
+        BpfCommand.MapCreate => "BPF_MAP_CREATE",
+        BpfCommand.MapLookupElem => "BPF_MAP_LOOKUP_ELEM",
+        BpfCommand.MapUpdateElem => "BPF_MAP_UPDATE_ELEM",
+        BpfCommand.MapDeleteElem => "BPF_MAP_DELETE_ELEM",
+        BpfCommand.MapGetNextKey => "BPF_MAP_GET_NEXT_KEY",
+        BpfCommand.ProgLoad => "BPF_PROG_LOAD",
+        BpfCommand.ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
+        BpfCommand.RawTracepointOpen => "BPF_RAW_TRACEPOINT_OPEN",
+        BpfCommand.BtfLoad => "BPF_BTF_LOAD",
+        BpfCommand.MapFreeze => "BPF_MAP_FREEZE",
+        BpfCommand.LinkCreate => "BPF_LINK_CREATE",
+        BpfCommand.EnableStats => "BPF_ENABLE_STATS",
+        BpfCommand.LinkDetach => "BPF_LINK_DETACH",
+        _ => "BPF_CMD_" + ((int)command).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,90 @@
+using BpfLoader.Interop;
+using BpfLoader.Kernel;
+using BpfLoader.Programs;
+
+namespace BpfLoader.Links;
+
+/// <summary>
+/// A program on a classic tracepoint (tracefs events/CAT/NAME): a perf event for the tracepoint,
+/// and the program bound to it by a perf link (5.15+) or by PERF_EVENT_IOC_SET_BPF before that.
+/// </summary>
+public sealed class TracepointLink : BpfLink
+{
+    /// <summary>The perf event of the tracepoint; with a perf link, the link keeps it referenced.</summary>
+    public FileDescriptor PerfEvent { get; }
+
+    /// <summary>True when attached by BPF_LINK_CREATE(BPF_PERF_EVENT), false when by ioctl.</summary>
+    public bool IsPerfLink { get; }
+
+    private TracepointLink(FileDescriptor fd, FileDescriptor perfEvent, bool isPerfLink, string target)
+        : base(fd, target)
+    {
+        PerfEvent = perfEvent;
+        IsPerfLink = isPerfLink;
+    }
+
+    public static TracepointLink Attach(BpfProgram program, string category, string name)
+        => Attach(program, category, name, KernelFeatures.HasPerfLink);
+
+    /// <summary>Attach with a chosen mechanism; tests use it to run the ioctl path on kernels that have perf links.</summary>
+    internal static TracepointLink Attach(BpfProgram program, string category, string name, bool usePerfLink)
+    {
+        RequireType(program, "a tracepoint", ProgramType.Tracepoint);
+        string target = $"tracepoint {category}:{name}";
+        ulong id = Tracefs.GetTracepointId(category, name);
+        FileDescriptor perf = OpenPerfEvent(id, target);
+        FileDescriptor? link = null;
+        try
+        {
+            if (usePerfLink)
+            {
+                int fd = TryLinkCreate(program, perf.Value, AttachType.PerfEvent);
+                if (fd < 0)
+                    throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -fd, $"{program} to {target}");
+                link = new FileDescriptor(fd);
+            }
+            else
+            {
+                using var lease = new FdLease(program.Fd);
+                Ioctl(perf, PerfEventAttr.IocSetBpf, (nint)lease.Value, "PERF_EVENT_IOC_SET_BPF", target);
+            }
+            Ioctl(perf, PerfEventAttr.IocEnable, 0, "PERF_EVENT_IOC_ENABLE", target);
+            return new TracepointLink(link ?? perf, perf, isPerfLink: link is not null, target);
+        }
+        catch
+        {
+            link?.Dispose();
+            perf.Dispose();
+            throw;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+            PerfEvent.Dispose();
+    }
+
+    private static FileDescriptor OpenPerfEvent(ulong tracepointId, string target)
+    {
+        var attr = new PerfEventAttr
+        {
+            Type = PerfEventAttr.TypeTracepoint,
+            Size = PerfEventAttr.SizeVer8,
+            Config = tracepointId,
+        };
+        // pid -1, cpu 0: a tracepoint's programs run for every hit on every CPU; one event is enough to hold them.
+        int fd = Libc.PerfEventOpen(ref attr, -1, 0, -1, PerfEventAttr.PerfFlagFdCloexec);
+        if (fd < 0)
+            throw new BpfSyscallException("perf_event_open", Libc.Errno, target);
+        return new FileDescriptor(fd);
+    }
+
+    private static void Ioctl(FileDescriptor fd, ulong request, nint arg, string operation, string target)
+    {
+        using var lease = new FdLease(fd);
+        if (Libc.Ioctl((int)lease.Value, request, arg) != 0)
+            throw new BpfSyscallException(operation, Libc.Errno, target);
+    }
+}

@@ -1,0 +1,40 @@
+using BpfLoader.Interop;
+using BpfLoader.Programs;
+
+namespace BpfLoader.Links;
+
+/// <summary>
+/// A BTF-attached program (tp_btf, fentry, fexit, fmod_ret, lsm): its target was fixed at load time by
+/// attach_btf_id, so attaching names nothing. BPF_LINK_CREATE where the kernel supports it for the
+/// attach type (fentry 5.13, tp_btf 6.10), else BPF_RAW_TRACEPOINT_OPEN with no name (5.5).
+/// </summary>
+public sealed class TracingLink : BpfLink
+{
+    /// <summary>True when made by BPF_LINK_CREATE, false when by the BPF_RAW_TRACEPOINT_OPEN fallback.</summary>
+    public bool IsLinkCreate { get; }
+
+    private TracingLink(FileDescriptor fd, bool isLinkCreate, string target) : base(fd, target) => IsLinkCreate = isLinkCreate;
+
+    public static TracingLink Attach(BpfProgram program)
+    {
+        RequireType(program, "a BTF target", ProgramType.Tracing, ProgramType.Lsm);
+        string target = $"{Describe(program.ExpectedAttachType)} {program.Name}";
+        int link = TryLinkCreate(program, 0, program.ExpectedAttachType);
+        if (link >= 0)
+            return new TracingLink(new FileDescriptor(link), isLinkCreate: true, target);
+        // Older kernels reject the attach type in BPF_LINK_CREATE with EINVAL; anything else is a real error.
+        if (link != -Errno.EINVAL && link != -Errno.EOPNOTSUPP && link != -Errno.ENOTSUPP)
+            throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -link, $"{program} to {target}");
+        return new TracingLink(RawTracepointOpen(program, null, target), isLinkCreate: false, target);
+    }
+
+    private static string Describe(AttachType type) => type switch
+    {
+        AttachType.TraceRawTp => "tp_btf",
+        AttachType.TraceFentry => "fentry",
+        AttachType.TraceFexit => "fexit",
+        AttachType.ModifyReturn => "fmod_ret",
+        AttachType.LsmMac => "lsm",
+        _ => type.ToString(),
+    };
+}

@@ -1,0 +1,272 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using BpfLoader.Interop;
+using BpfLoader.Kernel;
+
+namespace BpfLoader.Maps;
+
+/// <summary>
+/// A BPF map owned through its fd. Element calls take spans (no allocation per call); the generic
+/// overloads view unmanaged structs as bytes. Per-CPU maps exchange one value per possible CPU,
+/// each padded to 8 bytes (<see cref="ValueBufferSize"/>).
+/// </summary>
+public sealed unsafe class BpfMap : IDisposable
+{
+    private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Read(CpuList.PossiblePath).Count);
+
+    public FileDescriptor Fd { get; }
+    public MapType Type { get; }
+    public string Name { get; }
+    public int KeySize { get; }
+    public int ValueSize { get; }
+    public int MaxEntries { get; }
+    public MapFlags Flags { get; }
+
+    /// <summary>The bytes a lookup or update exchanges: <see cref="ValueSize"/>, or for per-CPU maps round_up(ValueSize, 8) × possible CPUs.</summary>
+    public int ValueBufferSize { get; }
+
+    /// <summary>Possible CPUs (/sys/devices/system/cpu/possible): the number of values of a per-CPU map element.</summary>
+    public static int PossibleCpuCount => s_possibleCpus.Value;
+
+    private BpfMap(FileDescriptor fd, MapCreateOptions options, string name)
+    {
+        Fd = fd;
+        Type = options.Type;
+        Name = name;
+        KeySize = (int)options.KeySize;
+        ValueSize = (int)options.ValueSize;
+        MaxEntries = (int)options.MaxEntries;
+        Flags = options.Flags;
+        ValueBufferSize = IsPerCpu(Type) ? PerCpuStride(ValueSize) * PossibleCpuCount : ValueSize;
+    }
+
+    public static bool IsPerCpu(MapType type) => type is MapType.PerCpuHash or MapType.PerCpuArray or MapType.LruPerCpuHash;
+
+    /// <summary>The per-CPU slot size in user-space buffers: the kernel copies each CPU's value 8-byte aligned.</summary>
+    public static int PerCpuStride(int valueSize) => (valueSize + 7) & ~7;
+
+    /// <summary>BPF_MAP_CREATE.</summary>
+    public static BpfMap Create(MapCreateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        string name = ObjectName.Sanitise(options.Name);
+        var attr = new MapCreateAttr
+        {
+            MapType = (uint)options.Type,
+            KeySize = options.KeySize,
+            ValueSize = options.ValueSize,
+            MaxEntries = options.MaxEntries,
+            MapFlags = (uint)options.Flags,
+            MapExtra = options.MapExtra,
+        };
+        ObjectName.Write(name, new Span<byte>(attr.MapName, ObjectName.Length));
+
+        using var btf = new FdLease(options.Btf?.Fd);
+        if (options.Btf is not null)
+        {
+            attr.BtfFd = btf.Value;
+            attr.BtfKeyTypeId = options.BtfKeyTypeId;
+            attr.BtfValueTypeId = options.BtfValueTypeId;
+        }
+        FileDescriptor fd = BpfSyscall.InvokeForFd(BpfCommand.MapCreate, ref attr, $"map '{name}' ({options.Type})");
+        return new BpfMap(fd, options, name);
+    }
+
+    private static void Validate(MapCreateOptions o)
+    {
+        if (o.Type == MapType.RingBuf)
+        {
+            // The kernel wants a power-of-two multiple of the page size, and no key or value.
+            uint page = (uint)Libc.PageSize;
+            if (o.MaxEntries < page || !uint.IsPow2(o.MaxEntries) || o.MaxEntries % page != 0)
+                throw new ArgumentException($"ring buffer size {o.MaxEntries} is not a power-of-two multiple of the page size {page}", nameof(o));
+            if (o.KeySize != 0 || o.ValueSize != 0)
+                throw new ArgumentException("a ring buffer map has no key or value", nameof(o));
+        }
+        if (o.Type == MapType.PerfEventArray && (o.KeySize != 4 || o.ValueSize != 4))
+            throw new ArgumentException("a perf event array has 4-byte keys and values", nameof(o));
+    }
+
+    /// <summary>BPF_MAP_LOOKUP_ELEM into <paramref name="value"/> (<see cref="ValueBufferSize"/> bytes); false if the key is absent.</summary>
+    public bool TryLookup(ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        CheckKey(key);
+        CheckValue(value.Length);
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            return ElementCall(BpfCommand.MapLookupElem, k, v, 0, absentIsFalse: true);
+        }
+    }
+
+    /// <summary>BPF_MAP_UPDATE_ELEM.</summary>
+    public void Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, MapUpdateFlags flags = MapUpdateFlags.Any)
+    {
+        CheckKey(key);
+        CheckValue(value.Length);
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            ElementCall(BpfCommand.MapUpdateElem, k, v, (ulong)flags, absentIsFalse: false);
+        }
+    }
+
+    /// <summary>BPF_MAP_DELETE_ELEM; false if the key was absent.</summary>
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        CheckKey(key);
+        fixed (byte* k = key)
+        {
+            return ElementCall(BpfCommand.MapDeleteElem, k, null, 0, absentIsFalse: true);
+        }
+    }
+
+    /// <summary>BPF_MAP_GET_NEXT_KEY: the key after <paramref name="key"/>, or the first key when <paramref name="key"/> is empty; false at the end.</summary>
+    public bool TryGetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey)
+    {
+        if (!key.IsEmpty)
+            CheckKey(key);
+        if (nextKey.Length != KeySize)
+            throw new ArgumentException($"next key buffer is {nextKey.Length} bytes, map '{Name}' has {KeySize}-byte keys", nameof(nextKey));
+        fixed (byte* k = key)
+        fixed (byte* n = nextKey)
+        {
+            return ElementCall(BpfCommand.MapGetNextKey, key.IsEmpty ? null : k, n, 0, absentIsFalse: true);
+        }
+    }
+
+    /// <summary>BPF_MAP_FREEZE: from now on user space can no longer write the map (programs still can, unless the map is read-only for them).</summary>
+    public void Freeze()
+    {
+        using var map = new FdLease(Fd);
+        var attr = new ObjectFdAttr { Fd = map.Value };
+        BpfSyscall.Invoke(BpfCommand.MapFreeze, ref attr, $"map '{Name}'");
+    }
+
+    public bool TryLookup<TKey, TValue>(in TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
+    {
+        value = default;
+        return TryLookup(AsBytes(in key), MemoryMarshal.AsBytes(new Span<TValue>(ref value)));
+    }
+
+    public void Update<TKey, TValue>(in TKey key, in TValue value, MapUpdateFlags flags = MapUpdateFlags.Any)
+        where TKey : unmanaged where TValue : unmanaged
+        => Update(AsBytes(in key), AsBytes(in value), flags);
+
+    public bool Delete<TKey>(in TKey key) where TKey : unmanaged => Delete(AsBytes(in key));
+
+    /// <summary>Looks up one element of a per-CPU map into one value per possible CPU.</summary>
+    public bool TryLookupPerCpu<TKey, TValue>(in TKey key, Span<TValue> perCpu) where TKey : unmanaged where TValue : unmanaged
+    {
+        CheckPerCpu<TValue>(perCpu.Length);
+        int stride = PerCpuStride(ValueSize);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(ValueBufferSize);
+        try
+        {
+            Span<byte> buffer = rented.AsSpan(0, ValueBufferSize);
+            if (!TryLookup(AsBytes(in key), buffer))
+                return false;
+            for (int cpu = 0; cpu < perCpu.Length; cpu++)
+                perCpu[cpu] = MemoryMarshal.Read<TValue>(buffer.Slice(cpu * stride, ValueSize));
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Updates one element of a per-CPU map with one value per possible CPU.</summary>
+    public void UpdatePerCpu<TKey, TValue>(in TKey key, ReadOnlySpan<TValue> perCpu, MapUpdateFlags flags = MapUpdateFlags.Any)
+        where TKey : unmanaged where TValue : unmanaged
+    {
+        CheckPerCpu<TValue>(perCpu.Length);
+        int stride = PerCpuStride(ValueSize);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(ValueBufferSize);
+        try
+        {
+            Span<byte> buffer = rented.AsSpan(0, ValueBufferSize);
+            buffer.Clear();
+            for (int cpu = 0; cpu < perCpu.Length; cpu++)
+                MemoryMarshal.Write(buffer.Slice(cpu * stride, ValueSize), in perCpu[cpu]);
+            Update(AsBytes(in key), buffer, flags);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void CheckPerCpu<TValue>(int count) where TValue : unmanaged
+    {
+        if (!IsPerCpu(Type))
+            throw new InvalidOperationException($"map '{Name}' ({Type}) is not per-CPU");
+        if (count != PossibleCpuCount)
+            throw new ArgumentException($"need one value per possible CPU ({PossibleCpuCount}), got {count}");
+        if (sizeof(TValue) != ValueSize)
+            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, map '{Name}' has {ValueSize}-byte values");
+    }
+
+    /// <summary>All keys, by BPF_MAP_GET_NEXT_KEY (a snapshot-free walk: concurrent deletes may restart it, as in the kernel).</summary>
+    public IEnumerable<byte[]> Keys()
+    {
+        byte[]? current = null;
+        while (true)
+        {
+            var next = new byte[KeySize];
+            if (!TryGetNextKey(current, next))
+                yield break;
+            yield return next;
+            current = next;
+        }
+    }
+
+    public IEnumerable<TKey> Keys<TKey>() where TKey : unmanaged
+    {
+        if (sizeof(TKey) != KeySize)
+            throw new ArgumentException($"{typeof(TKey).Name} is {sizeof(TKey)} bytes, map '{Name}' has {KeySize}-byte keys");
+        return Keys().Select(k => MemoryMarshal.Read<TKey>(k));
+    }
+
+    /// <summary>BPF_OBJ_GET_INFO_BY_FD: the kernel's id for this map.</summary>
+    public uint GetId()
+    {
+        MapInfo info = default;
+        ObjectInfo.Get(Fd, ref info, "map");
+        return info.Id;
+    }
+
+    public void Dispose() => Fd.Dispose();
+
+    public override string ToString() => $"map '{Name}' ({Type}, {Fd})";
+
+    private bool ElementCall(BpfCommand command, byte* key, byte* value, ulong flags, bool absentIsFalse)
+    {
+        using var map = new FdLease(Fd);
+        var attr = new MapElemAttr { MapFd = map.Value, Key = (ulong)key, Value = (ulong)value, Flags = flags };
+        int result = BpfSyscall.TryInvoke(command, ref attr);
+        if (result >= 0)
+            return true;
+        if (absentIsFalse && result == -Errno.ENOENT)
+            return false;
+        throw new BpfSyscallException(command.Name(), -result, $"map '{Name}'");
+    }
+
+    private void CheckKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeySize)
+            throw new ArgumentException($"key is {key.Length} bytes, map '{Name}' has {KeySize}-byte keys", nameof(key));
+    }
+
+    private void CheckValue(int length)
+    {
+        if (length != ValueBufferSize)
+            throw new ArgumentException(
+                $"value buffer is {length} bytes, map '{Name}' needs {ValueBufferSize}" +
+                (IsPerCpu(Type) ? $" ({PerCpuStride(ValueSize)} × {PossibleCpuCount} possible CPUs)" : string.Empty));
+    }
+
+    private static ReadOnlySpan<byte> AsBytes<T>(ref readonly T value) where T : unmanaged
+        => MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value));
+}

@@ -1,0 +1,39 @@
+using BpfLoader.Interop;
+using BpfLoader.Kernel;
+
+namespace BpfLoader.Programs;
+
+/// <summary>What BPF_PROG_LOAD needs; the spec layer fills this from a relocated program.</summary>
+public sealed class ProgramLoadOptions
+{
+    public required ProgramType Type { get; init; }
+    public AttachType ExpectedAttachType { get; init; }
+    /// <summary>Up to 15 characters kept; characters outside [A-Za-z0-9_.] become '_'.</summary>
+    public string? Name { get; init; }
+    /// <summary>struct bpf_insn array, 8 bytes per instruction, map fds already in the ld_imm64 immediates.</summary>
+    public required ReadOnlyMemory<byte> Instructions { get; init; }
+    /// <summary>The "license" section; GPL-only helpers (and all tracing programs) need a GPL-compatible one.</summary>
+    public string License { get; init; } = "GPL";
+    public uint KernelVersion { get; init; }
+    public ProgramFlags Flags { get; init; }
+
+    /// <summary>Program BTF; needed with func_info / line_info.</summary>
+    public BtfHandle? Btf { get; init; }
+    public ReadOnlyMemory<byte> FuncInfo { get; init; }
+    public uint FuncInfoRecordSize { get; init; }
+    public uint FuncInfoCount { get; init; }
+    public ReadOnlyMemory<byte> LineInfo { get; init; }
+    public uint LineInfoRecordSize { get; init; }
+    public uint LineInfoCount { get; init; }
+
+    /// <summary>For tp_btf/fentry/fexit: the BTF type id of the target in vmlinux (or in <see cref="AttachBtfObject"/>).</summary>
+    public uint AttachBtfId { get; init; }
+    /// <summary>A kernel module's BTF fd when the target is in a module; null for vmlinux.</summary>
+    public FileDescriptor? AttachBtfObject { get; init; }
+
+    /// <summary>
+    /// 0: load without a log, and only on failure load again with level 1 to explain it.
+    /// 1 or 2: always load with a log (kept in <see cref="BpfProgram.VerifierLog"/>).
+    /// </summary>
+    public uint LogLevel { get; init; }
+}

@@ -1,0 +1,36 @@
+using BpfLoader.Kernel;
+using BpfLoader.Maps;
+
+namespace BpfLoader.Tests.Kernel;
+
+public class KernelFeaturesTests
+{
+    [KernelFact]
+    public void Probes_agree_with_what_the_kernel_then_does()
+    {
+        KernelFeatures.EnsureBpfPermitted();
+        Assert.Equal(File.Exists("/sys/kernel/btf/vmlinux"), KernelFeatures.HasBtf);
+
+        // The probe's answer must match an attempt at the real thing.
+        bool ringBufferWorks;
+        try
+        {
+            using BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = MapType.RingBuf, MaxEntries = (uint)Environment.SystemPageSize });
+            ringBufferWorks = true;
+        }
+        catch (BpfSyscallException)
+        {
+            ringBufferWorks = false;
+        }
+        Assert.Equal(ringBufferWorks, KernelFeatures.HasRingBuffer);
+        Assert.Equal(KernelFeatures.HasRingBuffer, KernelFeatures.HasRingBuffer);   // cached, stable
+    }
+
+    [KernelFact]
+    public void Perf_link_probe_matches_how_tracepoints_get_attached()
+    {
+        using var counting = new CountingProgram("probe_check", BpfLoader.Programs.ProgramType.Tracepoint);
+        using var link = BpfLoader.Links.TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid");
+        Assert.Equal(KernelFeatures.HasPerfLink, link.IsPerfLink);
+    }
+}
