@@ -1,15 +1,51 @@
+using BpfLoader.Rings;
 using TcpStates.Cli;
 using TcpStates.Output;
 
 namespace TcpStates.Tracing;
 
-/// <summary>Placeholder until the tracing side lands: loads, attaches and runs the read loop.</summary>
+/// <summary>The read loop: attach, print the header, then ring → sink in batches until stopped.</summary>
 public static class TraceSession
 {
     /// <summary>
     /// Traces until <paramref name="cancellationToken"/> is cancelled or <see cref="IEventSink.Flush"/> returns false;
-    /// throws a BpfException when the program cannot be loaded or attached.
+    /// throws a BpfException when the program cannot be loaded or attached. On the way out it detaches
+    /// first and then drains the rings, so every event the kernel delivered is printed.
     /// </summary>
-    public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken) =>
-        throw new PlatformNotSupportedException("tracing is not wired yet");
+    public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken)
+    {
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, sink.OnLost, Debug);
+        Debug("attached: " + probe.Description);
+        using var poller = new RingPoller();
+        poller.Add(probe.Reader);
+        using CancellationTokenRegistration wake = cancellationToken.Register(poller.Wake);
+
+        sink.Start();
+        if (!sink.Flush()) return;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (poller.Poll(TcpStatesProbe.PollTimeoutMs) == 0)
+                probe.Reader.DrainAll();   // what waited below the wakeup threshold
+            ReportDrops(probe, sink);
+            if (!sink.Flush()) return;
+        }
+
+        probe.Detach();
+        probe.Reader.DrainAll();
+        ReportDrops(probe, sink);
+        sink.Flush();
+    }
+
+    private static void ReportDrops(TcpStatesProbe probe, IEventSink sink)
+    {
+        ulong drops = probe.TakeDrops();
+        if (drops > 0) sink.OnLost(-1, drops);
+    }
+
+    /// <summary>TCPSTATES_DEBUG=1 shows how the tool attached; the output itself stays as the original's.</summary>
+    private static void Debug(string message)
+    {
+        if (Environment.GetEnvironmentVariable("TCPSTATES_DEBUG") is "1" or "true")
+            Console.Error.WriteLine("tcpstates: debug: " + message);
+    }
 }

@@ -1,0 +1,16 @@
+using BpfLoader.Btf;
+
+namespace BpfLoader;
+
+/// <summary>How <see cref="Collection.Load"/> turns a spec into kernel objects.</summary>
+public sealed class CollectionOptions
+{
+    /// <summary>The programs to load, by name; null loads them all. Maps are created only if a loaded program uses them.</summary>
+    public IReadOnlyCollection<string>? Programs { get; init; }
+
+    /// <summary>The BTF to relocate against and to find attach targets in; null reads the running kernel's when needed.</summary>
+    public BtfSpec? KernelBtf { get; init; }
+
+    /// <summary>Verifier log level for every program (0: a log only when a load fails).</summary>
+    public uint LogLevel { get; init; }
+}

@@ -1,0 +1,140 @@
+using BpfLoader;
+using BpfLoader.Interop;
+using BpfLoader.Kernel;
+using BpfLoader.Links;
+using BpfLoader.Maps;
+using BpfLoader.Rings;
+using BpfLoader.Spec;
+using TcpStates.Cli;
+
+namespace TcpStates.Tracing;
+
+/// <summary>
+/// The kernel side of the tool, loaded and attached: the embedded object with the user's filters
+/// compiled in, the program on sock:inet_sock_set_state, and the reader of its events.
+/// </summary>
+internal sealed class TcpStatesProbe : IDisposable
+{
+    private const string ObjectName = "tcpstates.bpf.o";
+    private const string BtfProgram = "tcpstates_btf";
+    private const string TracepointProgram = "tcpstates_tp";
+
+    /// <summary>Ring buffer: wake the reader once this much waits; the read loop's timeout picks up the rest.</summary>
+    internal const uint WakeupBytes = 64 * 1024;
+    /// <summary>How long an event may wait in the ring buffer when fewer than <see cref="WakeupBytes"/> do.</summary>
+    internal const int PollTimeoutMs = 100;
+    private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer
+
+    private readonly Collection _collection;
+    private BpfLink? _link;
+    private ulong _dropsReported;
+
+    public RingReader Reader { get; }
+
+    /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
+    public string Description { get; }
+
+    private TcpStatesProbe(Collection collection, BpfLink link, RingReader reader, string description)
+    {
+        _collection = collection;
+        _link = link;
+        Reader = reader;
+        Description = description;
+    }
+
+    /// <summary>Loads and attaches: tp_btf where the kernel has BTF and takes it, else the classic tracepoint.</summary>
+    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, LostRecordsHandler onLost, Action<string> debug)
+    {
+        KernelFeatures.EnsureBpfPermitted();
+        bool ringBuffer = KernelFeatures.HasRingBuffer;
+        if (KernelFeatures.HasBtf)
+        {
+            try
+            {
+                return Attach(options, BtfProgram, ringBuffer, onRecord, onLost);
+            }
+            catch (BpfException e)
+            {
+                debug($"tp_btf did not load or attach, using the tracepoint: {e.Message}");
+            }
+        }
+        else
+        {
+            debug("no kernel BTF: using the tracepoint");
+        }
+        return Attach(options, TracepointProgram, ringBuffer, onRecord, onLost);
+    }
+
+    private static TcpStatesProbe Attach(TcpStatesOptions options, string program, bool ringBuffer,
+        RecordHandler onRecord, LostRecordsHandler onLost)
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
+        spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
+        spec.SetConstant("filter_by_dport", options.RemotePorts.Count > 0);
+        spec.SetConstant("target_family", options.Family);
+        spec.SetConstant("use_ringbuf", ringBuffer);
+        spec.SetConstant("wakeup_bytes", ringBuffer ? WakeupBytes : 0u);
+        MapSpec events = spec.Maps["events"];
+        if (!ringBuffer)
+        {
+            events.Type = BpfMapType.PerfEventArray;
+            events.KeySize = 4;
+            events.ValueSize = 4;
+            events.MaxEntries = 0;   // one per possible CPU
+        }
+
+        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = new[] { program } });
+        RingReader? reader = null;
+        try
+        {
+            FillPorts(collection.Maps["sports"], options.LocalPorts);
+            FillPorts(collection.Maps["dports"], options.RemotePorts);
+            BpfMap eventsMap = collection.Maps["events"];
+            reader = ringBuffer
+                ? new RingBufferReader(eventsMap.Fd, eventsMap.MaxEntries, onRecord)
+                : PerfEventArrayReader.Open((cpu, fd) => eventsMap.Update(cpu, fd.Value), onRecord, onLost,
+                    new PerfEventRingOptions { DataPages = PerfPagesPerCpu });
+            BpfLink link = collection.Attach(program);
+            string how = (program == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
+            return new TcpStatesProbe(collection, link, reader, how);
+        }
+        catch
+        {
+            reader?.Dispose();
+            collection.Dispose();
+            throw;
+        }
+    }
+
+    private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)
+    {
+        foreach (ushort port in ports) map.Update(port, (byte)1);
+    }
+
+    /// <summary>Events the ring buffer had no room for since the last call (the program counts them per CPU).</summary>
+    public ulong TakeDrops()
+    {
+        if (!_collection.Maps.TryGetValue("drops", out BpfMap? drops)) return 0;
+        Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
+        if (!drops.TryLookupPerCpu(0u, perCpu)) return 0;
+        ulong total = 0;
+        foreach (ulong n in perCpu) total += n;
+        ulong fresh = total - _dropsReported;
+        _dropsReported = total;
+        return fresh;
+    }
+
+    /// <summary>Stops new events; what is already in the rings stays readable.</summary>
+    public void Detach()
+    {
+        _link?.Dispose();
+        _link = null;
+    }
+
+    public void Dispose()
+    {
+        Detach();
+        Reader.Dispose();
+        _collection.Dispose();
+    }
+}
