@@ -20,8 +20,8 @@ public sealed class BtfSpec
     private readonly int _typesStart, _typesLength, _stringsStart, _stringsLength;
     private readonly int[] _offsets;          // id -> absolute offset of its btf_type; [0] unused (void)
     private readonly BtfType?[] _decoded;
-    private readonly Dictionary<string, int> _firstByName;
-    private readonly int[] _nextSameName;      // id -> next id with the same name, 0 at the end
+    private readonly int[] _buckets;           // name hash & mask -> highest id in that bucket
+    private readonly int[] _nextSameName;      // id -> next lower id in the same bucket, 0 at the end
 
     /// <summary>Type ids run from 0 (void) to TypeCount - 1.</summary>
     public int TypeCount => _offsets.Length;
@@ -37,34 +37,44 @@ public sealed class BtfSpec
         if (stringsLength == 0 || data[stringsStart] != 0 || data[stringsStart + stringsLength - 1] != 0)
             throw new BpfObjectException("BTF string section must start and end with a NUL");
 
-        var offsets = new List<int>(Math.Max(16, typesLength / 20)) { 0 };
-        var firstByName = new Dictionary<string, int>(StringComparer.Ordinal);
-        var next = new List<int>(offsets.Capacity) { 0 };
-        var lastByName = new Dictionary<string, int>(StringComparer.Ordinal);
+        // One pass: where each type starts, and a chain of ids per hash of the name's UTF-8 bytes.
+        // Names are hashed, not decoded: decoding 100k+ strings would cost more than the whole scan.
+        int estimate = Math.Max(16, typesLength / 16);
+        var offsets = new int[estimate];
+        var next = new int[estimate];
+        // Buckets of a power-of-two table; ids are prepended, so a chain runs from the highest id down.
+        var buckets = new int[Math.Max(1024, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)estimate / 2))];
+        int mask = buckets.Length - 1;
         ReadOnlySpan<byte> span = data;
+        ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
         int end = typesStart + typesLength;
         int at = typesStart;
+        int count = 1;
         while (at < end)
         {
             if (end - at < 12) throw new BpfObjectException($"BTF type at {at - typesStart} is truncated");
             uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
-            int id = offsets.Count;
-            offsets.Add(at);
-            next.Add(0);
+            int id = count++;
+            if (id == offsets.Length)
+            {
+                System.Array.Resize(ref offsets, offsets.Length * 2);
+                System.Array.Resize(ref next, next.Length * 2);
+            }
+            offsets[id] = at;
             at += 12 + ExtraSize((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff), id);
             if (at > end) throw new BpfObjectException($"BTF type {id} runs past the type section");
             if (nameOff != 0)
             {
-                string name = String(nameOff);
-                if (lastByName.TryGetValue(name, out int last)) next[last] = id;
-                else firstByName.Add(name, id);
-                lastByName[name] = id;
+                if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
+                int bucket = NameHash(strings[(int)nameOff..]) & mask;
+                next[id] = buckets[bucket];
+                buckets[bucket] = id;
             }
         }
-        _offsets = [.. offsets];
-        _nextSameName = [.. next];
-        _firstByName = firstByName;
+        _offsets = offsets[..count];
+        _nextSameName = next[..count];
+        _buckets = buckets;
         _decoded = new BtfType?[_offsets.Length];
     }
 
@@ -136,20 +146,53 @@ public sealed class BtfSpec
     /// <summary>All ids of types named <paramref name="name"/>, in id order.</summary>
     public IReadOnlyList<int> TypeIdsByName(string name)
     {
-        if (!_firstByName.TryGetValue(name, out int id)) return [];
+        ArgumentNullException.ThrowIfNull(name);
         var ids = new List<int>(2);
-        for (; id != 0; id = _nextSameName[id]) ids.Add(id);
+        Span<byte> utf8 = Encoding.UTF8.GetByteCount(name) <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetByteCount(name)];
+        utf8 = utf8[..Encoding.UTF8.GetBytes(name, utf8)];
+        if (utf8.IsEmpty) return ids;
+        for (int id = _buckets[NameHash(utf8, terminated: false) & (_buckets.Length - 1)]; id != 0; id = _nextSameName[id])
+            if (NameEquals(id, utf8)) ids.Add(id);
+        ids.Reverse();
         return ids;
+    }
+
+    private bool NameEquals(int id, ReadOnlySpan<byte> utf8)
+    {
+        uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(_offsets[id]));
+        ReadOnlySpan<byte> rest = _data.AsSpan(_stringsStart + (int)nameOff, _stringsLength - (int)nameOff);
+        return rest.StartsWith(utf8) && rest.Length > utf8.Length && rest[utf8.Length] == 0;
+    }
+
+    /// <summary>Hash of a name's bytes, up to its NUL when <paramref name="terminated"/>.</summary>
+    private static int NameHash(ReadOnlySpan<byte> bytes, bool terminated = true)
+    {
+        if (terminated)
+        {
+            int nul = bytes.IndexOf((byte)0);
+            bytes = nul < 0 ? bytes : bytes[..nul];
+        }
+        // Eight bytes per step: identifiers are short, this runs once per kernel type.
+        ulong h = (ulong)bytes.Length * 0x9E3779B97F4A7C15;
+        while (bytes.Length >= 8)
+        {
+            h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0x100000001B3;
+            h ^= h >> 29;
+            bytes = bytes[8..];
+        }
+        foreach (byte b in bytes) h = (h ^ b) * 0x100000001B3;
+        return (int)(h ^ (h >> 32));
     }
 
     public IEnumerable<BtfType> TypesByName(string name) => TypeIdsByName(name).Select(Type);
 
     public bool TryFindTypeId(string name, BtfKind kind, out int id)
     {
-        if (_firstByName.TryGetValue(name, out id))
+        foreach (int candidate in TypeIdsByName(name))
         {
-            for (; id != 0; id = _nextSameName[id])
-                if (KindAt(id) == kind) return true;
+            if (KindAt(candidate) != kind) continue;
+            id = candidate;
+            return true;
         }
         id = 0;
         return false;
