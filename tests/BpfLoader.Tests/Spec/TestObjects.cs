@@ -62,8 +62,8 @@ internal static class TestObjects
             {
                 // 0000000000000000 g     F tracepoint/syscalls/sys_enter_getpid	0000000000000068 first_tp
                 string[] tab = line.Split('\t');
-                if (tab.Length != 2 || line.Length < 26 || line[24] != kind) continue;
-                string section = tab[0][26..].Trim();
+                if (tab.Length != 2 || line.Length < 26 || line[23] != kind) continue;
+                string section = tab[0][25..].Trim();
                 string[] sizeName = tab[1].Split(' ', 2);
                 result[sizeName[1].Trim()] = (section, Convert.ToUInt64(line[..16], 16), Convert.ToUInt64(sizeName[0], 16));
             }
