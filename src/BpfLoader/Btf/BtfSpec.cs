@@ -205,13 +205,17 @@ public sealed class BtfSpec
     private BtfKind KindAt(int id) => (BtfKind)((BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(_offsets[id] + 4)) >> 24) & 0x1f);
 
     /// <summary>Follows typedefs and qualifiers to the type they name.</summary>
-    public BtfType SkipModifiersAndTypedefs(int id)
+    public BtfType SkipModifiersAndTypedefs(int id) => SkipModifiersAndTypedefs(ref id);
+
+    /// <summary>Follows typedefs and qualifiers; <paramref name="id"/> becomes the id of the type reached.</summary>
+    public BtfType SkipModifiersAndTypedefs(ref int id)
     {
         BtfType t = Type(id);
         for (int depth = 0; t.IsModifierOrTypedef; depth++)
         {
             if (depth > 64) throw new BpfObjectException($"BTF type {id} has a modifier loop");
-            t = Type(t.TypeId);
+            id = t.TypeId;
+            t = Type(id);
         }
         return t;
     }

@@ -95,17 +95,7 @@ internal sealed class CoreAccessSpec
         return Skip(btf, ref id);
     }
 
-    internal static BtfType Skip(BtfSpec btf, ref int id)
-    {
-        BtfType t = btf.Type(id);
-        for (int depth = 0; t.IsModifierOrTypedef; depth++)
-        {
-            if (depth > 64) throw new CoreRelocationException($"BTF type {id} has a modifier loop");
-            id = t.TypeId;
-            t = btf.Type(id);
-        }
-        return t;
-    }
+    internal static BtfType Skip(BtfSpec btf, ref int id) => btf.SkipModifiersAndTypedefs(ref id);
 
     /// <summary>How a person writes the access: <c>struct sock::__sk_common.skc_family</c>.</summary>
     public string Describe(CoreRelocationKind kind)
