@@ -1,0 +1,50 @@
+using BpfLoader.Btf;
+
+namespace BpfLoader.Spec;
+
+/// <summary>
+/// A map to create: from a BTF map definition in <c>.maps</c>, or a global-data section
+/// (<c>.rodata*</c>, <c>.data*</c>, <c>.bss</c>) as a one-entry array whose value is the section.
+/// Settable until the collection is loaded.
+/// </summary>
+public sealed class MapSpec
+{
+    /// <summary>BPF_F_RDONLY_PROG: programs may not write the map (read-only global data).</summary>
+    public const uint FlagReadOnlyProgram = 0x80;
+
+    public MapSpec(string name, BpfMapType type, uint keySize, uint valueSize, uint maxEntries)
+    {
+        Name = name;
+        Type = type;
+        KeySize = keySize;
+        ValueSize = valueSize;
+        MaxEntries = maxEntries;
+    }
+
+    /// <summary>The symbol name for a <c>.maps</c> map, the section name (e.g. <c>.rodata</c>) for global data.</summary>
+    public string Name { get; }
+    public BpfMapType Type { get; set; }
+    public uint KeySize { get; set; }
+    public uint ValueSize { get; set; }
+    public uint MaxEntries { get; set; }
+    public uint Flags { get; set; }
+    public uint NumaNode { get; set; }
+    public ulong MapExtra { get; set; }
+    /// <summary>LIBBPF_PIN_* from the definition's <c>pinning</c> member (0 = none).</summary>
+    public uint Pinning { get; set; }
+
+    /// <summary>BTF type id of the key in the object's BTF (0 if none); for global data, 0.</summary>
+    public int BtfKeyTypeId { get; set; }
+    /// <summary>BTF type id of the value (for global data, the section's DATASEC); 0 if none.</summary>
+    public int BtfValueTypeId { get; set; }
+
+    /// <summary>The ELF section the map came from (<c>.maps</c>, <c>.rodata</c>, ...).</summary>
+    public string SectionName { get; init; } = "";
+    /// <summary>For global data: the initial value of entry 0 (zeros for .bss). Null for other maps.</summary>
+    public byte[]? Contents { get; init; }
+    /// <summary>True for .rodata*: freeze the map (BPF_MAP_FREEZE) after writing <see cref="Contents"/>.</summary>
+    public bool Freeze { get; init; }
+    public bool IsGlobalData => Contents is not null;
+
+    public override string ToString() => $"{Name} {Type} key {KeySize} value {ValueSize} max {MaxEntries} flags 0x{Flags:x}";
+}

@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using BpfLoader.Asm;
+using BpfLoader.Btf;
+
+namespace BpfLoader.Spec;
+
+/// <summary>
+/// One program, linked: its own instructions followed by every BPF function it calls (each once),
+/// call immediates fixed, func/line info and CO-RE records rebased to the linked instruction indexes.
+/// <see cref="Link(BtfSpec?, Func{string, int})"/> turns it into what BPF_PROG_LOAD takes.
+/// </summary>
+public sealed class ProgramSpec
+{
+    internal ProgramSpec(string name, string sectionName, ProgramSection section, string license, uint kernelVersion,
+        Instruction[] instructions, IReadOnlyList<MapReference> mapReferences, IReadOnlyList<FuncInfo> funcInfos,
+        IReadOnlyList<LineInfo> lineInfos, IReadOnlyList<CoreRelocation> coreRelocations, BtfSpec? btf, BtfExt ext)
+    {
+        Name = name;
+        SectionName = sectionName;
+        Type = section.Type;
+        AttachType = section.AttachType;
+        AttachTo = section.AttachTo;
+        IsReturnProbe = section.IsReturnProbe;
+        License = license;
+        KernelVersion = kernelVersion;
+        _instructions = instructions;
+        MapReferences = mapReferences;
+        FuncInfos = funcInfos;
+        LineInfos = lineInfos;
+        CoreRelocations = coreRelocations;
+        Btf = btf;
+        FuncInfoRecordSize = ext.FuncInfoRecordSize;
+        LineInfoRecordSize = ext.LineInfoRecordSize;
+    }
+
+    private readonly Instruction[] _instructions;
+
+    public string Name { get; }
+    public string SectionName { get; }
+    public BpfProgramType Type { get; }
+    /// <summary>expected_attach_type for BPF_PROG_LOAD; null means 0 (none).</summary>
+    public BpfAttachType? AttachType { get; }
+    /// <summary>
+    /// What the section names: "CAT/NAME" for tracepoints, the tracepoint for raw_tp and tp_btf, the
+    /// function for kprobe/fentry/fexit. For tp_btf the glue looks up TYPEDEF <c>btf_trace_NAME</c> in
+    /// kernel BTF; for fentry/fexit the FUNC NAME (<see cref="BtfSpec.FindTypeId"/>).
+    /// </summary>
+    public string? AttachTo { get; }
+    public bool IsReturnProbe { get; }
+    public string License { get; }
+    /// <summary>From the object's <c>version</c> section (kprobes on kernels before 5.0); 0 if absent.</summary>
+    public uint KernelVersion { get; }
+
+    /// <summary>The linked instructions, before CO-RE and map fds (slot per 8 bytes; ld_imm64 takes two).</summary>
+    public ReadOnlySpan<Instruction> Instructions => _instructions;
+    public IReadOnlyList<MapReference> MapReferences { get; }
+    public IReadOnlyList<FuncInfo> FuncInfos { get; }
+    public IReadOnlyList<LineInfo> LineInfos { get; }
+    public IReadOnlyList<CoreRelocation> CoreRelocations { get; }
+    public int FuncInfoRecordSize { get; }
+    public int LineInfoRecordSize { get; }
+    /// <summary>The object's BTF, which func/line info refer to (load it with BPF_BTF_LOAD first); null if the object has none.</summary>
+    public BtfSpec? Btf { get; }
+
+    /// <summary>Names of the maps this program uses.</summary>
+    public IEnumerable<string> MapNames => MapReferences.Select(r => r.MapName).Distinct(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The program as BPF_PROG_LOAD wants it: CO-RE relocations applied against <paramref name="kernelBtf"/>
+    /// (required if the program has any), ld_imm64 map references given the fds from <paramref name="mapFd"/>.
+    /// Pure: nothing here touches the kernel.
+    /// </summary>
+    public LinkedProgram Link(BtfSpec? kernelBtf, Func<string, int> mapFd) => Link(null, kernelBtf, mapFd);
+
+    /// <summary>As <see cref="Link(BtfSpec?, Func{string, int})"/>, sharing one relocator (and its candidate cache) across programs.</summary>
+    public LinkedProgram Link(CoreRelocator? relocator, BtfSpec? kernelBtf, Func<string, int> mapFd)
+    {
+        ArgumentNullException.ThrowIfNull(mapFd);
+        Instruction[] insns = (Instruction[])_instructions.Clone();
+        if (CoreRelocations.Count > 0)
+        {
+            if (Btf is null) throw new CoreRelocationException($"{Name}: CO-RE relocations without object BTF");
+            relocator ??= kernelBtf is null
+                ? throw new CoreRelocationException($"{Name}: has {CoreRelocations.Count} CO-RE relocations but no kernel BTF was given")
+                : new CoreRelocator(Btf, kernelBtf);
+            try
+            {
+                relocator.Apply(insns, CoreRelocations, Name);
+            }
+            catch (BpfException) { throw; }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
+            {
+                throw new CoreRelocationException($"{Name}: malformed CO-RE relocation data: {e.Message}");
+            }
+        }
+        foreach (MapReference r in MapReferences)
+            insns[r.Instruction] = insns[r.Instruction] with { Immediate = mapFd(r.MapName) };
+
+        var funcInfo = new byte[FuncInfos.Count * FuncInfoRecordSize];
+        for (int i = 0; i < FuncInfos.Count; i++)
+        {
+            Span<byte> rec = funcInfo.AsSpan(i * FuncInfoRecordSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(rec, (uint)FuncInfos[i].Instruction);
+            BinaryPrimitives.WriteUInt32LittleEndian(rec[4..], (uint)FuncInfos[i].TypeId);
+        }
+        var lineInfo = new byte[LineInfos.Count * LineInfoRecordSize];
+        for (int i = 0; i < LineInfos.Count; i++)
+        {
+            Span<byte> rec = lineInfo.AsSpan(i * LineInfoRecordSize);
+            LineInfo l = LineInfos[i];
+            BinaryPrimitives.WriteUInt32LittleEndian(rec, (uint)l.Instruction);
+            BinaryPrimitives.WriteUInt32LittleEndian(rec[4..], l.FileNameOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(rec[8..], l.LineOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(rec[12..], l.LineColumn);
+        }
+        return new LinkedProgram(Instruction.EncodeAll(insns), funcInfo, FuncInfoRecordSize, FuncInfos.Count,
+            lineInfo, LineInfoRecordSize, LineInfos.Count);
+    }
+
+    /// <summary>llvm-objdump-style listing with map references named.</summary>
+    public string Disassemble()
+    {
+        var names = MapReferences.ToDictionary(r => r.Instruction, r => r.MapName);
+        return Disassembler.Disassemble(_instructions, slot => names.GetValueOrDefault(slot));
+    }
+
+    public override string ToString() => $"{Name} ({SectionName}, {Type}, {_instructions.Length} insns)";
+}

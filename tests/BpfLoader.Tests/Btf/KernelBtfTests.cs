@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using BpfLoader.Btf;
+using Xunit.Abstractions;
+
+namespace BpfLoader.Tests.Btf;
+
+public class KernelBtfTests(ITestOutputHelper output)
+{
+    [KernelBtfFact]
+    public void Every_kernel_type_decodes_and_names_index_back_to_their_ids()
+    {
+        BtfSpec kernel = BtfSpec.LoadKernel();
+        Assert.True(kernel.TypeCount > 10_000, $"only {kernel.TypeCount} types");
+        int named = 0;
+        for (int id = 1; id < kernel.TypeCount; id++)
+        {
+            BtfType t = kernel.Type(id);
+            Assert.Equal(id, t.Id);
+            if (t.Name.Length == 0) continue;
+            named++;
+            Assert.Contains(id, kernel.TypeIdsByName(t.Name));
+        }
+        Assert.True(named > kernel.TypeCount / 2);
+    }
+
+    [KernelBtfFact(NeedsBpftool: true)]
+    public void Type_count_and_struct_sock_layout_match_bpftool()
+    {
+        BtfSpec kernel = BtfSpec.LoadKernel();
+        BpftoolRawDump reference = BpftoolRawDump.Kernel;
+        Assert.Equal(reference.Count + 1, kernel.TypeCount); // + void
+
+        int sockId = kernel.FindTypeId("sock", BtfKind.Struct);
+        Assert.Equal(reference.Struct("sock").Id, sockId);
+        Assert.Equal((ulong)reference.Struct("sock").Size, kernel.ResolveSize(sockId));
+
+        foreach (string path in new[] { "__sk_common.skc_daddr", "__sk_common.skc_family", "sk_protocol", "__sk_common.skc_dport", "sk_kern_sock" })
+        {
+            (long expected, BpftoolRawDump.Member member) = reference.Find("sock", path);
+            (long actual, BtfMember ours) = FindMember(kernel, sockId, path);
+            Assert.Equal(expected, actual);
+            Assert.Equal(member.BitfieldSize, (int)ours.BitfieldSize);
+            Assert.Equal(member.TypeId, ours.TypeId);
+        }
+    }
+
+    [KernelBtfFact]
+    public void Glue_lookups_find_the_tracepoint_typedef_and_functions()
+    {
+        BtfSpec kernel = BtfSpec.LoadKernel();
+        int typedefId = kernel.FindTypeId("btf_trace_inet_sock_set_state", BtfKind.Typedef);
+        Assert.Equal(BtfKind.Pointer, kernel.Type(kernel.Type(typedefId).TypeId).Kind);
+        Assert.Equal(BtfKind.Func, kernel.Type(kernel.FindTypeId("tcp_set_state", BtfKind.Func)).Kind);
+        Assert.False(kernel.TryFindTypeId("tcp_set_state", BtfKind.Struct, out _));
+        BpfException e = Assert.Throws<BpfException>(() => kernel.FindTypeId("no_such_function_at_all", BtfKind.Func));
+        Assert.Contains("no_such_function_at_all", e.Message, StringComparison.Ordinal);
+    }
+
+    [KernelBtfFact]
+    public void Repeated_loads_index_the_same_types_and_report_their_time()
+    {
+        var times = new List<double>();
+        BtfSpec? spec = null;
+        var sockIds = new HashSet<int>();
+        for (int i = 0; i < 7; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            spec = BtfSpec.LoadKernel();
+            sw.Stop();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            sockIds.Add(spec.FindTypeId("sock", BtfKind.Struct));
+        }
+        Assert.Single(sockIds);
+        times.Sort();
+        output.WriteLine($"kernel BTF: {spec!.TypeCount} types, {new FileInfo(BtfSpec.KernelBtfPath).Length} bytes; load+index median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, max {times[^1]:F1})");
+    }
+
+    [KernelBtfFact]
+    public void Marshal_round_trips_the_kernel_BTF_byte_for_byte()
+    {
+        byte[] original = File.ReadAllBytes(BtfSpec.KernelBtfPath);
+        byte[] marshalled = BtfSpec.Parse(original.AsSpan()).Marshal();
+        Assert.Equal(original, marshalled);
+    }
+
+    internal static (long BitOffset, BtfMember Member) FindMember(BtfSpec btf, int structId, string path)
+    {
+        long offset = 0;
+        BtfMember found = default;
+        int current = structId;
+        foreach (string name in path.Split('.'))
+        {
+            (long o, BtfMember m) = FindIn(btf, btf.SkipModifiersAndTypedefs(current), name) ?? throw new InvalidOperationException(path);
+            offset += o;
+            found = m;
+            current = m.TypeId;
+        }
+        return (offset, found);
+    }
+
+    private static (long, BtfMember)? FindIn(BtfSpec btf, BtfType t, string name)
+    {
+        foreach (BtfMember m in t.Members)
+        {
+            if (m.Name == name) return (m.BitOffset, m);
+            if (m.Name.Length == 0 && FindIn(btf, btf.SkipModifiersAndTypedefs(m.TypeId), name) is (long inner, BtfMember mm))
+                return (m.BitOffset + inner, mm);
+        }
+        return null;
+    }
+}
