@@ -14,6 +14,7 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
     private readonly byte* _control;
     private readonly byte* _data;
     private ulong _head;   // the producer's private head, published by Publish
+    private readonly byte[] _scratch = new byte[PerfRingCursor.MaxRecordSize];   // no allocation per record
 
     public ulong Size { get; }
     public PerfRingCursor Cursor { get; }
@@ -40,10 +41,13 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
     public ulong Tail
     {
         get => Volatile.Read(ref *(ulong*)(_control + PerfRingCursor.DataTailOffset));
-        private set => *(ulong*)(_control + PerfRingCursor.DataTailOffset) = value;
+        private set => Volatile.Write(ref *(ulong*)(_control + PerfRingCursor.DataTailOffset), value);
     }
 
     public ulong Free => Size - (_head - Tail);
+
+    /// <summary>Moves the consumer back to <paramref name="tail"/>, so the same records are read again (benchmarks, allocation tests).</summary>
+    public void Rewind(ulong tail) => Tail = tail;
 
     /// <summary>The record size the kernel uses for a raw sample of this many bytes.</summary>
     public static int SampleRecordSize(int rawBytes) => (PerfRingCursor.HeaderSize + sizeof(uint) + rawBytes + 7) & ~7;
@@ -54,7 +58,8 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
         int size = SampleRecordSize(raw.Length);
         if ((ulong)size > Free)
             return false;
-        Span<byte> record = new byte[size];
+        Span<byte> record = _scratch.AsSpan(0, size);
+        record.Clear();
         WriteHeader(record, PerfRingCursor.RecordSample, size);
         BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)raw.Length);
         raw.CopyTo(record[12..]);
@@ -62,7 +67,11 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
         return true;
     }
 
-    public void WriteSample(ReadOnlySpan<byte> raw) => Assert.True(TryWriteSample(raw), "synthetic perf ring full");
+    public void WriteSample(ReadOnlySpan<byte> raw)
+    {
+        if (!TryWriteSample(raw))
+            throw new InvalidOperationException("synthetic perf ring full");
+    }
 
     /// <summary>Writes a PERF_RECORD_LOST: u64 id, u64 lost.</summary>
     public void WriteLost(ulong lost)
@@ -86,9 +95,12 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
     /// <summary>Writes raw bytes at the head, wrapping at the end as the kernel does.</summary>
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        Assert.True((ulong)bytes.Length <= Free, "synthetic perf ring full");
-        for (int i = 0; i < bytes.Length; i++)
-            _data[(_head + (ulong)i) & (Size - 1)] = bytes[i];
+        if ((ulong)bytes.Length > Free)
+            throw new InvalidOperationException("synthetic perf ring full");
+        int offset = (int)(_head & (Size - 1));
+        int first = Math.Min(bytes.Length, (int)Size - offset);
+        bytes[..first].CopyTo(new Span<byte>(_data + offset, first));
+        bytes[first..].CopyTo(new Span<byte>(_data, bytes.Length - first));
         _head += (ulong)bytes.Length;
     }
 

@@ -33,18 +33,21 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
     public ulong Producer => *_producer;
     public ulong Free => Size - (Producer - Consumer);
 
+    /// <summary>Moves the consumer back to <paramref name="consumer"/>, so the same records are read again (benchmarks, allocation tests).</summary>
+    public void Rewind(ulong consumer) => Volatile.Write(ref *_consumer, consumer);
+
     public static ulong RecordSize(int payload) => (ulong)(RingBufferCursor.HeaderSize + payload + 7) & ~7UL;
 
     /// <summary>Reserves a record (busy), fills it with <paramref name="payload"/>; returns its position for Commit.</summary>
     public ulong Reserve(ReadOnlySpan<byte> payload)
     {
         ulong total = RecordSize(payload.Length);
-        Assert.True(total <= Free, "synthetic ring buffer full");
+        if (total > Free)
+            throw new InvalidOperationException("synthetic ring buffer full");
         ulong position = Producer;
         WriteU32(position, (uint)payload.Length | RingBufferCursor.BusyBit);
         WriteU32(position + 4, 0);   // pg_off: the kernel's, unused by readers
-        for (int i = 0; i < payload.Length; i++)
-            WriteByte(position + RingBufferCursor.HeaderSize + (ulong)i, payload[i]);
+        WriteMirrored(position + RingBufferCursor.HeaderSize, payload);
         Volatile.Write(ref *_producer, position + total);
         return position;
     }
@@ -70,11 +73,17 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
         return true;
     }
 
-    private void WriteByte(ulong position, byte value)
+    private void WriteMirrored(ulong position, ReadOnlySpan<byte> bytes)
     {
-        ulong offset = position & (Size - 1);
-        _data[offset] = value;
-        _data[offset + Size] = value;   // the second mapping
+        // Written once contiguously from the offset (into the second half past the end), then each
+        // half's part copied to the other half, as if both mappings were the same pages.
+        int size = (int)Size;
+        int offset = (int)(position & (Size - 1));
+        var both = new Span<byte>(_data, 2 * size);
+        bytes.CopyTo(both[offset..]);
+        int inFirst = Math.Min(bytes.Length, size - offset);
+        bytes[..inFirst].CopyTo(both[(offset + size)..]);
+        bytes[inFirst..].CopyTo(both);
     }
 
     private void WriteU32(ulong position, uint value, bool release = false)
