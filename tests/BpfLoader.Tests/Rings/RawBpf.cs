@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using BpfLoader.Interop;
 
@@ -71,7 +70,10 @@ internal static unsafe class RawBpf
     }
 
     /// <summary>Runs the program <paramref name="repeat"/> times over a 64-byte zero packet; returns its last return value.</summary>
-    public static uint TestRun(FileDescriptor program, uint repeat)
+    public static uint TestRun(FileDescriptor program, uint repeat) => TestRun(program, repeat, out _);
+
+    /// <summary>The same, with the kernel's average nanoseconds per run.</summary>
+    public static uint TestRun(FileDescriptor program, uint repeat, out uint nanosecondsPerRun)
     {
         byte* packet = stackalloc byte[64];
         new Span<byte>(packet, 64).Clear();
@@ -83,6 +85,7 @@ internal static unsafe class RawBpf
         *(uint*)(attr + 32) = repeat;
         if (Call(ProgTestRun, attr) < 0)
             throw new BpfSyscallException("BPF_PROG_TEST_RUN", Libc.Errno);
+        nanosecondsPerRun = *(uint*)(attr + 36);
         return *(uint*)(attr + 4);
     }
 
@@ -106,24 +109,24 @@ internal static unsafe class RawBpf
     /// stack and sends them through <paramref name="map"/>: bpf_ringbuf_output for a ring buffer,
     /// bpf_perf_event_output(BPF_F_CURRENT_CPU) for a perf event array.
     /// </summary>
-    public static ulong[] EmitEightBytes(FileDescriptor map, bool ringbuf, int low, int high)
+    public static ulong[] EmitEightBytes(FileDescriptor map, bool ringbuf, int low, int high) =>
+        Emit(map, ringbuf, [low, high]);
+
+    /// <summary>The same with any number of 32-bit words (at most 128: the stack is 512 bytes).</summary>
+    public static ulong[] Emit(FileDescriptor map, bool ringbuf, ReadOnlySpan<int> words)
     {
+        short size = (short)(4 * words.Length);
         (ulong mapLo, ulong mapHi) = LoadMapFd(ringbuf ? 1 : 2, map);
-        var code = new List<ulong>
-        {
-            MovReg64(6, 1),                 // r6 = ctx
-            StoreImm32(10, -8, low),
-            StoreImm32(10, -4, high),
-        };
+        var code = new List<ulong> { MovReg64(6, 1) };   // r6 = ctx
+        for (int i = 0; i < words.Length; i++)
+            code.Add(StoreImm32(10, (short)(-size + 4 * i), words[i]));
         if (ringbuf)
-            code.AddRange([mapLo, mapHi, MovReg64(2, 10), AddImm64(2, -8), MovImm64(3, 8), MovImm64(4, 0), Call(FuncRingbufOutput)]);
+            code.AddRange([mapLo, mapHi, MovReg64(2, 10), AddImm64(2, -size), MovImm64(3, size), MovImm64(4, 0), Call(FuncRingbufOutput)]);
         else
-            code.AddRange([MovReg64(1, 6), mapLo, mapHi, MovImm32(3, -1), MovReg64(4, 10), AddImm64(4, -8), MovImm64(5, 8), Call(FuncPerfEventOutput)]);
+            code.AddRange([MovReg64(1, 6), mapLo, mapHi, MovImm32(3, -1), MovReg64(4, 10), AddImm64(4, -size), MovImm64(5, size), Call(FuncPerfEventOutput)]);
         code.AddRange([MovImm64(0, 0), Exit()]);
         return [.. code];
     }
 
     public static int PossibleCpuCount() => BpfLoader.Rings.CpuList.Parse(File.ReadAllText("/sys/devices/system/cpu/possible")).Cpus.Max() + 1;
-
-    public static bool IsAlive(FileDescriptor fd) => !fd.IsClosed && Marshal.GetLastPInvokeError() >= 0;
 }
