@@ -20,7 +20,7 @@ public sealed unsafe class RingBufferReader : RingReader
     /// <paramref name="maxEntries"/> (a power of two, a multiple of the page size).
     /// </summary>
     public RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord)
-        : this(mapFd, maxEntries, onRecord, releaseEachRecord: false) { }
+        : this(mapFd, maxEntries, onRecord, releaseEachRecord: true) { }
 
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord)
     {
