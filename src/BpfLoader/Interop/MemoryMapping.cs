@@ -1,0 +1,49 @@
+namespace BpfLoader.Interop;
+
+/// <summary>
+/// One shared mmap of a kernel object (a perf event's ring, a ring buffer map's pages).
+/// The mapping outlives the fd it came from, so it has its own owner; Dispose unmaps once.
+/// </summary>
+internal sealed unsafe class MemoryMapping : IDisposable
+{
+    private byte* _address;
+
+    public nuint Length { get; }
+
+    /// <summary>The first byte; invalid after Dispose.</summary>
+    public byte* Address => _address != null ? _address : throw new ObjectDisposedException(nameof(MemoryMapping));
+
+    private MemoryMapping(byte* address, nuint length)
+    {
+        _address = address;
+        Length = length;
+    }
+
+    /// <summary>mmap(NULL, length, prot, MAP_SHARED, fd, offset), or a BpfSyscallException naming <paramref name="what"/>.</summary>
+    public static MemoryMapping Share(FileDescriptor fd, nuint length, int prot, long offset, string what)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            void* p = Libc.Mmap(null, length, prot, Libc.MapShared, fd.Value, offset);
+            if (p == Libc.MapFailed)
+                throw new BpfSyscallException($"mmap {what}", Libc.Errno, $"{length} bytes at offset {offset}");
+            return new MemoryMapping((byte*)p, length);
+        }
+        finally
+        {
+            if (added)
+                fd.DangerousRelease();
+        }
+    }
+
+    public void Dispose()
+    {
+        byte* p = _address;
+        _address = null;
+        if (p != null)
+            _ = Libc.Munmap(p, Length);
+    }
+}

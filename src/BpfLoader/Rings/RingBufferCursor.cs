@@ -1,0 +1,79 @@
+namespace BpfLoader.Rings;
+
+/// <summary>
+/// The consumer side of one BPF ring buffer (BPF_MAP_TYPE_RINGBUF), over plain memory: the consumer
+/// position, the producer position and the data area mapped twice in a row, so that a record that
+/// wraps is still contiguous. The kernel's mmap and a test's synthetic ring are read by this same code.
+/// </summary>
+internal sealed unsafe class RingBufferCursor
+{
+    // Record header: u32 len (with the two flag bits), u32 pg_off; data follows, 8-byte aligned.
+    internal const int HeaderSize = 8;
+    internal const uint BusyBit = 1u << 31, DiscardBit = 1u << 30;
+
+    private readonly ulong* _consumer;
+    private readonly ulong* _producer;
+    private readonly byte* _data;
+    private readonly ulong _mask;
+
+    /// <summary>
+    /// Publish the consumer position after every record rather than once per batch: the producer
+    /// sees free space sooner. RingBench measured no difference in reading cost (a release store is
+    /// a plain store on x86), so <see cref="RingBufferReader"/> turns it on, as libbpf does.
+    /// </summary>
+    public bool ReleaseEachRecord { get; init; }
+
+    public RingBufferCursor(ulong* consumerPosition, ulong* producerPosition, byte* doubleMappedData, ulong dataSize)
+    {
+        if (dataSize < HeaderSize || (dataSize & (dataSize - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(dataSize), dataSize, "the ring buffer's data area is a power of two bytes");
+        _consumer = consumerPosition;
+        _producer = producerPosition;
+        _data = doubleMappedData;
+        _mask = dataSize - 1;
+    }
+
+    /// <summary>Bytes reserved by producers and not yet consumed (committed or not).</summary>
+    public ulong Pending => Volatile.Read(ref *_producer) - *_consumer;
+
+    /// <summary>
+    /// Hands every committed record present now to the handler and frees their space; returns the
+    /// number delivered. Stops at a record still being written (busy): epoll wakes us again once the
+    /// producer commits it.
+    /// </summary>
+    public int Drain(RecordHandler onRecord)
+    {
+        ulong consumer = *_consumer;   // only the consumer writes it
+        ulong producer = Volatile.Read(ref *_producer);
+        int delivered = 0;
+        try
+        {
+            while (consumer != producer)
+            {
+                byte* header = _data + (consumer & _mask);
+                // Acquire: pairs with the producer's release of len when it commits.
+                uint len = Volatile.Read(ref *(uint*)header);
+                if ((len & BusyBit) != 0)
+                    break;
+                uint size = len & ~(BusyBit | DiscardBit);
+                ulong total = (size + HeaderSize + 7UL) & ~7UL;
+                if (total > producer - consumer)
+                    throw new BpfException($"ring buffer is corrupt: record of {size} bytes at position {consumer}, {producer - consumer} bytes reserved");
+                if ((len & DiscardBit) == 0)
+                {
+                    onRecord(new ReadOnlySpan<byte>(header + HeaderSize, (int)size));
+                    delivered++;
+                }
+                consumer += total;
+                if (ReleaseEachRecord)
+                    Volatile.Write(ref *_consumer, consumer);
+            }
+        }
+        finally
+        {
+            // Release: the producer may reuse the space only after we are done reading it.
+            Volatile.Write(ref *_consumer, consumer);
+        }
+        return delivered;
+    }
+}

@@ -1,0 +1,125 @@
+using BpfLoader.Interop;
+
+namespace BpfLoader.Rings;
+
+/// <summary>
+/// One epoll over the rings of any number of readers (ring buffers and perf event arrays alike),
+/// plus an eventfd so another thread can stop a blocked <see cref="Poll"/>.
+/// The consumer loop: <c>while (!stop) poller.Poll(-1);</c> and, to stop, <c>stop = true; poller.Wake();</c>.
+/// </summary>
+public sealed unsafe class RingPoller : IDisposable
+{
+    private const ulong WakeToken = ulong.MaxValue;
+    private const int MaxEventsPerWait = 64;
+
+    private readonly FileDescriptor _epoll;
+    private readonly FileDescriptor _wake;
+    private RingReader[] _readers = [];   // replaced, never mutated: Add may race with Poll
+
+    public RingPoller()
+    {
+        _epoll = Create(Libc.EpollCreate1(Libc.EpollCloexec), "epoll_create1");
+        try
+        {
+            _wake = Create(Libc.EventFd(0, Libc.EfdCloexec | Libc.EfdNonblock), "eventfd");
+            Register(_wake, WakeToken);
+        }
+        catch
+        {
+            _wake?.Dispose();
+            _epoll.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Polls every ring of <paramref name="reader"/> from now on. The poller does not own the reader.</summary>
+    public void Add(RingReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ulong index = (ulong)_readers.Length;
+        for (int ring = 0; ring < reader.RingCount; ring++)
+            Register(reader.RingFd(ring), index << 32 | (uint)ring);
+        _readers = [.. _readers, reader];
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> (-1: forever) until a ring has records or
+    /// <see cref="Wake"/> is called, then drains every ready ring; returns the records delivered
+    /// (0 on timeout, on a wake or on a signal).
+    /// </summary>
+    public int Poll(int timeoutMs)
+    {
+        EpollEvent* events = stackalloc EpollEvent[MaxEventsPerWait];
+        int ready;
+        bool added = false;
+        try
+        {
+            _epoll.DangerousAddRef(ref added);
+            ready = Libc.EpollWait(_epoll.Value, events, MaxEventsPerWait, timeoutMs);
+        }
+        finally
+        {
+            if (added)
+                _epoll.DangerousRelease();
+        }
+        if (ready < 0)
+        {
+            int errno = Libc.Errno;
+            return errno == Errno.EINTR ? 0 : throw new BpfSyscallException("epoll_wait", errno);
+        }
+
+        RingReader[] readers = _readers;
+        int delivered = 0;
+        for (int i = 0; i < ready; i++)
+        {
+            ulong token = events[i].Data;
+            if (token == WakeToken)
+                ConsumeWake();
+            else
+                delivered += readers[(int)(token >> 32)].Drain((int)(uint)token);
+        }
+        return delivered;
+    }
+
+    /// <summary>Makes the current (or the next) Poll return; callable from any thread.</summary>
+    public void Wake()
+    {
+        ulong one = 1;
+        // EAGAIN means the counter is already non-zero: a wake is pending anyway.
+        _ = Libc.Write(_wake.Value, &one, sizeof(ulong));
+    }
+
+    private void ConsumeWake()
+    {
+        ulong count;
+        _ = Libc.Read(_wake.Value, &count, sizeof(ulong));
+    }
+
+    private void Register(FileDescriptor fd, ulong token)
+    {
+        // Level-triggered: a ring we leave non-empty (a busy record) is reported again.
+        var ev = new EpollEvent { Events = Libc.EpollIn, Data = token };
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            if (Libc.EpollCtl(_epoll.Value, Libc.EpollCtlAdd, fd.Value, &ev) != 0)
+                throw new BpfSyscallException("epoll_ctl ADD", Libc.Errno, fd.ToString());
+        }
+        finally
+        {
+            if (added)
+                fd.DangerousRelease();
+        }
+    }
+
+    private static FileDescriptor Create(int fd, string operation) =>
+        fd >= 0 ? new FileDescriptor(fd) : throw new BpfSyscallException(operation, Libc.Errno);
+
+    /// <summary>Closes the epoll and the eventfd; the readers stay open.</summary>
+    public void Dispose()
+    {
+        _wake.Dispose();
+        _epoll.Dispose();
+    }
+}

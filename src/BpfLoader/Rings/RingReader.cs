@@ -1,0 +1,40 @@
+using BpfLoader.Interop;
+
+namespace BpfLoader.Rings;
+
+/// <summary>
+/// A source of records behind one or more pollable fds: a BPF ring buffer (one fd) or a perf event
+/// array (one fd per CPU). <see cref="RingPoller"/> waits on any mix of them through one epoll.
+/// </summary>
+public abstract class RingReader : IDisposable
+{
+    /// <summary>How many fds this reader has; each is drained on its own when epoll reports it.</summary>
+    internal abstract int RingCount { get; }
+
+    /// <summary>The fd to poll for ring <paramref name="ring"/>.</summary>
+    internal abstract FileDescriptor RingFd(int ring);
+
+    /// <summary>Drains ring <paramref name="ring"/>; returns the records delivered.</summary>
+    internal abstract int Drain(int ring);
+
+    /// <summary>
+    /// Drains every ring without waiting; returns the records delivered. Use it once more after the
+    /// last Poll, since a watermark policy leaves records that never raised a wakeup.
+    /// </summary>
+    public int DrainAll()
+    {
+        int delivered = 0;
+        for (int i = 0; i < RingCount; i++)
+            delivered += Drain(i);
+        return delivered;
+    }
+
+    /// <summary>Unmaps and closes. Only after every Poll over this reader has returned.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}

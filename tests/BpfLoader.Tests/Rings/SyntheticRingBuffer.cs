@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+using BpfLoader.Rings;
+
+namespace BpfLoader.Tests.Rings;
+
+/// <summary>
+/// A BPF ring buffer in ordinary memory: consumer and producer positions, and a data area of twice
+/// the ring's size in which every write is mirrored, as the kernel's double mapping shows it.
+/// The test is the producer (reserve, then commit or discard).
+/// </summary>
+internal sealed unsafe class SyntheticRingBuffer : IDisposable
+{
+    private readonly ulong* _consumer;
+    private readonly ulong* _producer;
+    private readonly byte* _data;
+
+    public ulong Size { get; }
+    public RingBufferCursor Cursor { get; }
+
+    public SyntheticRingBuffer(ulong size, ulong startPosition = 0, bool releaseEachRecord = false)
+    {
+        Size = size;
+        _consumer = (ulong*)NativeMemory.AlignedAlloc(64, 64);
+        _producer = (ulong*)NativeMemory.AlignedAlloc(64, 64);
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * size), 64);
+        NativeMemory.Fill(_data, (nuint)(2 * size), 0xcd);
+        *_consumer = startPosition;
+        *_producer = startPosition;
+        Cursor = new RingBufferCursor(_consumer, _producer, _data, size) { ReleaseEachRecord = releaseEachRecord };
+    }
+
+    public ulong Consumer => Volatile.Read(ref *_consumer);
+    public ulong Producer => *_producer;
+    public ulong Free => Size - (Producer - Consumer);
+
+    /// <summary>Moves the consumer back to <paramref name="consumer"/>, so the same records are read again (benchmarks, allocation tests).</summary>
+    public void Rewind(ulong consumer) => Volatile.Write(ref *_consumer, consumer);
+
+    public static ulong RecordSize(int payload) => (ulong)(RingBufferCursor.HeaderSize + payload + 7) & ~7UL;
+
+    /// <summary>Reserves a record (busy), fills it with <paramref name="payload"/>; returns its position for Commit.</summary>
+    public ulong Reserve(ReadOnlySpan<byte> payload)
+    {
+        ulong total = RecordSize(payload.Length);
+        if (total > Free)
+            throw new InvalidOperationException("synthetic ring buffer full");
+        ulong position = Producer;
+        WriteU32(position, (uint)payload.Length | RingBufferCursor.BusyBit);
+        WriteU32(position + 4, 0);   // pg_off: the kernel's, unused by readers
+        WriteMirrored(position + RingBufferCursor.HeaderSize, payload);
+        Volatile.Write(ref *_producer, position + total);
+        return position;
+    }
+
+    public void Commit(ulong position, bool discard = false)
+    {
+        uint len = ReadU32(position) & ~RingBufferCursor.BusyBit;
+        if (discard)
+            len |= RingBufferCursor.DiscardBit;
+        WriteU32(position, len, release: true);
+    }
+
+    /// <summary>Replaces a record's len word, committing it with a length the producer never reserved.</summary>
+    public void OverwriteLength(ulong position, uint len) => WriteU32(position, len, release: true);
+
+    public void Write(ReadOnlySpan<byte> payload) => Commit(Reserve(payload));
+
+    public bool TryWrite(ReadOnlySpan<byte> payload)
+    {
+        if (RecordSize(payload.Length) > Free)
+            return false;
+        Write(payload);
+        return true;
+    }
+
+    private void WriteMirrored(ulong position, ReadOnlySpan<byte> bytes)
+    {
+        // Written once contiguously from the offset (into the second half past the end), then each
+        // half's part copied to the other half, as if both mappings were the same pages.
+        int size = (int)Size;
+        int offset = (int)(position & (Size - 1));
+        var both = new Span<byte>(_data, 2 * size);
+        bytes.CopyTo(both[offset..]);
+        int inFirst = Math.Min(bytes.Length, size - offset);
+        bytes[..inFirst].CopyTo(both[(offset + size)..]);
+        bytes[inFirst..].CopyTo(both);
+    }
+
+    private void WriteU32(ulong position, uint value, bool release = false)
+    {
+        // Headers are 8-byte aligned and never wrap; write the mirror first, publish the first copy last.
+        ulong offset = position & (Size - 1);
+        *(uint*)(_data + offset + Size) = value;
+        if (release)
+            Volatile.Write(ref *(uint*)(_data + offset), value);
+        else
+            *(uint*)(_data + offset) = value;
+    }
+
+    private uint ReadU32(ulong position) => *(uint*)(_data + (position & (Size - 1)));
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_consumer);
+        NativeMemory.AlignedFree(_producer);
+        NativeMemory.AlignedFree(_data);
+    }
+}
