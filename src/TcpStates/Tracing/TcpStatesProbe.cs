@@ -91,7 +91,7 @@ internal sealed class TcpStatesProbe : IDisposable
             FillPorts(collection.Maps["dports"], options.RemotePorts);
             BpfMap eventsMap = collection.Maps["events"];
             reader = ringBuffer
-                ? new RingBufferReader(eventsMap.Fd, eventsMap.MaxEntries, onRecord)
+                ? new RingBufferReader(eventsMap.Fd, (uint)eventsMap.MaxEntries, onRecord)
                 : PerfEventArrayReader.Open((cpu, fd) => eventsMap.Update(cpu, fd.Value), onRecord, onLost,
                     new PerfEventRingOptions { DataPages = PerfPagesPerCpu });
             BpfLink link = collection.Attach(program);
