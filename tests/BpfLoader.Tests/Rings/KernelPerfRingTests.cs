@@ -1,3 +1,4 @@
+using BpfLoader.Tests.Kernel;
 using BpfLoader.Interop;
 using BpfLoader.Rings;
 
@@ -36,7 +37,7 @@ public class KernelPerfRingTests
         GC.KeepAlive(x);
     }
 
-    [RootFact]
+    [KernelFact]
     public void Samples_written_by_the_kernel_arrive_through_the_mmap()
     {
         using PerfEventRing ring = OpenTaskClock(periodNs: 100_000, dataPages: 64);
@@ -52,7 +53,7 @@ public class KernelPerfRingTests
         Assert.Equal(0UL, ring.Cursor.Pending);
     }
 
-    [RootFact]
+    [KernelFact]
     public void A_full_ring_yields_a_lost_count_from_the_kernel()
     {
         using PerfEventRing ring = OpenTaskClock(periodNs: 100_000, dataPages: 1);

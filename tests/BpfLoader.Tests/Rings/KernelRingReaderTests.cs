@@ -1,3 +1,4 @@
+using BpfLoader.Tests.Kernel;
 using System.Buffers.Binary;
 using BpfLoader.Rings;
 
@@ -21,7 +22,7 @@ public class KernelRingReaderTests
         return got;
     }
 
-    [RootFact]
+    [KernelFact]
     public void A_ring_buffer_map_is_mapped_and_an_empty_Poll_times_out_with_nothing()
     {
         using var map = RawBpf.CreateMap(RawBpf.MapTypeRingbuf, 0, 0, 4096 * 4);
@@ -35,14 +36,14 @@ public class KernelRingReaderTests
         Assert.Equal(0, records);
     }
 
-    [RootFact]
+    [KernelFact]
     public void A_size_that_is_not_a_power_of_two_pages_is_refused()
     {
         using var map = RawBpf.CreateMap(RawBpf.MapTypeRingbuf, 0, 0, 4096 * 4);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RingBufferReader(map, 4096 * 3, _ => { }));
     }
 
-    [RootFact]
+    [KernelFact]
     public void Records_from_bpf_ringbuf_output_arrive_through_the_mmap_and_epoll()
     {
         const int runs = 3000;   // 16-byte records through a 16 KiB ring: several rounds of wrapping
@@ -66,7 +67,7 @@ public class KernelRingReaderTests
         Assert.Equal(0, poller.Poll(0));
     }
 
-    [RootFact]
+    [KernelFact]
     public void Records_from_bpf_perf_event_output_arrive_in_the_ring_of_the_current_CPU()
     {
         const int runs = 1000;
@@ -95,7 +96,7 @@ public class KernelRingReaderTests
         Assert.Equal([12], lengths);
     }
 
-    [RootFact]
+    [KernelFact]
     public void One_poller_serves_a_ring_buffer_and_a_perf_event_array_together()
     {
         using var rbMap = RawBpf.CreateMap(RawBpf.MapTypeRingbuf, 0, 0, 4096 * 16);
@@ -117,7 +118,7 @@ public class KernelRingReaderTests
         Assert.Equal(200, fromPb);
     }
 
-    [RootFact]
+    [KernelFact]
     public void A_perf_ring_with_a_watermark_keeps_records_below_it_for_DrainAll()
     {
         using var map = RawBpf.CreateMap(RawBpf.MapTypePerfEventArray, 4, 4, (uint)RawBpf.PossibleCpuCount());

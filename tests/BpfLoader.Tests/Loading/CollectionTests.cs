@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using BpfLoader.Links;
+using BpfLoader.Maps;
+using BpfLoader.Rings;
+using BpfLoader.Spec;
+using BpfLoader.Tests.Kernel;
+
+namespace BpfLoader.Tests.Loading;
+
+/// <summary>
+/// The whole path: a clang-built object parsed, relocated, loaded, attached, and its records read
+/// back through each transport. rings_emit.bpf.c emits `count` numbered records per getppid() of ours.
+/// </summary>
+[Collection("getppid")]
+public sealed partial class CollectionTests
+{
+    private const int RecordSize = 32;
+
+    [LibraryImport("libc", EntryPoint = "getppid")]
+    private static partial int GetPpid();
+
+    private static CollectionSpec Emitter(uint count, bool ringBuffer, bool perf)
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(CollectionTests).Assembly, "rings_emit.bpf.o");
+        spec.SetConstant("count", count);
+        spec.SetConstant("use_rb", ringBuffer);
+        spec.SetConstant("use_pb", perf);
+        spec.SetConstant("target_tgid", (uint)Environment.ProcessId);
+        return spec;
+    }
+
+    private static ulong Seq(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadUInt64LittleEndian(record);
+
+    [KernelFact]
+    public void Ring_buffer_delivers_every_record_once_and_in_order()
+    {
+        const int triggers = 50, perTrigger = 40;
+        using Collection objects = Collection.Load(Emitter(perTrigger, ringBuffer: true, perf: false));
+        var seen = new List<ulong>();
+        BpfMap rb = objects.Maps["rb"];
+        using var reader = new RingBufferReader(rb.Fd, (uint)rb.MaxEntries, r =>
+        {
+            Assert.Equal(RecordSize, r.Length);
+            seen.Add(Seq(r));
+        });
+        using var poller = new RingPoller();
+        poller.Add(reader);
+        using (BpfLink link = objects.Attach("emit"))
+        {
+            for (int i = 0; i < triggers; i++)
+            {
+                GetPpid();
+                poller.Poll(0);
+            }
+        }
+        reader.DrainAll();
+
+        Assert.Equal(Enumerable.Range(0, triggers * perTrigger).Select(i => (ulong)i), seen);
+    }
+
+    [KernelFact]
+    public void Perf_buffer_delivers_every_record_once()
+    {
+        const int triggers = 50, perTrigger = 40;
+        using Collection objects = Collection.Load(Emitter(perTrigger, ringBuffer: false, perf: true));
+        var seen = new List<ulong>();
+        ulong lost = 0;
+        BpfMap pb = objects.Maps["pb"];
+        Assert.Equal(BpfMap.PossibleCpuCount, pb.MaxEntries);   // sized by the loader
+        using var reader = PerfEventArrayReader.Open((cpu, fd) => pb.Update(cpu, fd.Value),
+            r => seen.Add(Seq(r)), (_, n) => lost += n);
+        using var poller = new RingPoller();
+        poller.Add(reader);
+        using (BpfLink link = objects.Attach("emit"))
+        {
+            for (int i = 0; i < triggers; i++)
+            {
+                GetPpid();
+                poller.Poll(0);
+            }
+        }
+        reader.DrainAll();
+
+        Assert.Equal(0UL, lost);
+        seen.Sort();
+        Assert.Equal(Enumerable.Range(0, triggers * perTrigger).Select(i => (ulong)i), seen);
+    }
+
+    [KernelFact]
+    public void A_tiny_perf_ring_under_a_burst_accounts_for_every_record_as_received_or_lost()
+    {
+        const int perTrigger = 4096, triggers = 4;
+        using Collection objects = Collection.Load(Emitter(perTrigger, ringBuffer: false, perf: true));
+        var seen = new HashSet<ulong>();
+        ulong lost = 0;
+        BpfMap pb = objects.Maps["pb"];
+        using var reader = PerfEventArrayReader.Open((cpu, fd) => pb.Update(cpu, fd.Value),
+            r => Assert.True(seen.Add(Seq(r)), "a record arrived twice"), (_, n) => lost += n,
+            new PerfEventRingOptions { DataPages = 1 });
+        using (BpfLink link = objects.Attach("emit"))
+        {
+            for (int i = 0; i < triggers; i++) GetPpid();   // nobody reads during the burst
+        }
+        reader.DrainAll();
+
+        Assert.True(lost > 0, "a 4 KiB ring cannot hold 16,384 records: the kernel must have reported losses");
+        Assert.Equal((ulong)(perTrigger * triggers), (ulong)seen.Count + lost);
+    }
+
+    [KernelFact]
+    public void A_program_the_verifier_rejects_gives_its_log_with_the_source_line()
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(CollectionTests).Assembly, "rejected.bpf.o");
+        var e = Assert.Throws<BpfVerifierException>(() => Collection.Load(spec));
+        Assert.Equal("unchecked_lookup", e.ProgramName);
+        Assert.Contains("invalid mem access 'map_value_or_null'", e.VerifierLog);
+        Assert.Contains("return (int)*v; /* no NULL check: rejected */", e.VerifierLog);   // from line_info
+        Assert.Contains("invalid mem access", e.Message);
+    }
+
+    [KernelFact]
+    public void Asking_for_a_program_the_object_lacks_is_an_error_naming_what_it_has()
+    {
+        var e = Assert.Throws<BpfException>(() =>
+            Collection.Load(Emitter(1, true, true), new CollectionOptions { Programs = new[] { "nope" } }));
+        Assert.Contains("'nope'", e.Message);
+        Assert.Contains("emit", e.Message);
+    }
+}
