@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using TcpStates.Bench.Interop;
+using TcpStates.Bench.Load;
+using TcpStates.Bench.Measurement;
+using TcpStates.Bench.Tracers;
+
+namespace TcpStates.Bench.Harness;
+
+/// <summary>
+/// One measured run: start the tracer, wait until it is ready and idle, take the baseline, run the
+/// churn, let the tracer drain, take the final counters, stop it with SIGINT and reap it.
+/// </summary>
+internal sealed class SingleRun(string workDirectory)
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    public RunMeasurement Measure(TracerSpec tracer, OutputSink sink, ChurnOptions churn, int round)
+    {
+        var result = new RunMeasurement(tracer.Name, sink, round);
+        if (tracer.IsNone)
+        {
+            try
+            {
+                return result with { Churn = LoadProcess.Run(churn) };
+            }
+            catch (InvalidOperationException e)
+            {
+                return result with { Failure = e.Message };
+            }
+        }
+
+        string stdoutPath = Path.Combine(workDirectory, $"{tracer.Name}-{sink}-{round}.out");
+        string stderrPath = Path.Combine(workDirectory, $"{tracer.Name}-{sink}-{round}.err");
+        try
+        {
+            using var process = TracerProcess.Start(tracer.Path!, tracer.Arguments, sink, stdoutPath, stderrPath);
+            return MeasureStarted(process, result, sink, churn, stdoutPath);
+        }
+        finally
+        {
+            File.Delete(stdoutPath);
+            File.Delete(stderrPath);
+        }
+    }
+
+    private static RunMeasurement MeasureStarted(TracerProcess process, RunMeasurement result, OutputSink sink, ChurnOptions churn, string stdoutPath)
+    {
+        string? notReady = WaitUntilReady(process, sink, out HashSet<uint> programIds);
+        if (notReady is not null)
+        {
+            process.PollExit();
+            string why = process.Exited ? $"{notReady} ({process.ExitDescription})" : notReady;
+            string output = TracerProcess.OneLine(TracerProcess.Tail(process.ReadStderr() + " " + (process.PipeScanner?.Header ?? ""), 300));
+            return result with { Failure = $"{why}: {output}" };
+        }
+        double? readyMs = process.PipeScanner is { } s
+            ? (s.HeaderTimestamp - process.StartTimestamp) * 1000.0 / Stopwatch.Frequency
+            : null;
+
+        // Ready means attached; the rest of start-up (verifier, page faults, …) must not count as per-event cost.
+        WaitForIdle(process.Pid, TimeSpan.FromSeconds(5));
+        programIds.UnionWith(ProcessProbe.BpfPrograms(process.Pid).ProgramIds);
+        BpfRunCounters bpfBefore = BpfRunStatistics.Read(programIds);
+        long cpuBefore = ProcessProbe.CpuNanoseconds(process.Pid);
+
+        ChurnResult churnResult;
+        try
+        {
+            churnResult = LoadProcess.Run(churn);
+        }
+        catch (InvalidOperationException e)
+        {
+            return result with { Failure = e.Message };
+        }
+
+        // Let the tracer drain what the churn produced, then read the counters while it still lives.
+        WaitForIdle(process.Pid, TimeSpan.FromSeconds(20));
+        BpfRunCounters bpf = BpfRunStatistics.Read(programIds) - bpfBefore;
+        long peakRss = ProcessProbe.PeakRssKiB(process.Pid);
+
+        process.Signal(Native.SigInt);
+        if (!process.WaitForExit(StopTimeout))
+        {
+            process.Signal(Native.SigKill);
+            process.WaitForExit(StopTimeout);
+            return result with { Churn = churnResult, Failure = "did not exit within 10 s of SIGINT" };
+        }
+        long cpu = process.Usage.CpuNanoseconds - cpuBefore;
+        peakRss = Math.Max(peakRss, process.Usage.MaxRssKiB);
+
+        TracerOutputScanner? scanner = process.PipeScanner;
+        if (sink == OutputSink.File)
+            scanner = ScanFile(stdoutPath);
+
+        return result with
+        {
+            Churn = churnResult,
+            Bpf = programIds.Count > 0 ? bpf : null,
+            TracerCpuNs = cpu,
+            ReadyMs = readyMs,
+            EventLines = scanner?.EventLines,
+            WorkloadLines = scanner?.LinesWithPort(churnResult.Port),
+            Lost = LostEventReport.Sum(process.ReadStderr()),
+            PeakRssKiB = peakRss,
+            ExitDescription = process.ExitDescription,
+        };
+    }
+
+    /// <summary>
+    /// Pipe: the header line is the tracer's "ready". File and /dev/null show no header (stdio
+    /// buffers it), so there: BPF program loaded and attached (bpf_link or perf event fd).
+    /// Returns why it never got ready, or null.
+    /// </summary>
+    private static string? WaitUntilReady(TracerProcess process, OutputSink sink, out HashSet<uint> programIds)
+    {
+        programIds = [];
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < ReadyTimeout)
+        {
+            if (sink == OutputSink.Pipe)
+            {
+                if (process.PipeScanner!.HeaderSeen.WaitOne(2))
+                    return null;
+            }
+            else
+            {
+                var (ids, attached) = ProcessProbe.BpfPrograms(process.Pid);
+                if (ids.Count > 0 && attached)
+                {
+                    programIds = ids;
+                    return null;
+                }
+                Thread.Sleep(2);
+            }
+            if (process.PollExit())
+                return "exited before it was ready";
+        }
+        return $"not ready after {ReadyTimeout.TotalSeconds:0} s";
+    }
+
+    /// <summary>Waits until the process uses less than 2% of a CPU over 50 ms (it sleeps in poll).</summary>
+    private static void WaitForIdle(int pid, TimeSpan max)
+    {
+        var window = TimeSpan.FromMilliseconds(50);
+        var clock = Stopwatch.StartNew();
+        long last = ProcessProbe.CpuNanoseconds(pid);
+        while (clock.Elapsed < max)
+        {
+            Thread.Sleep(window);
+            long now = ProcessProbe.CpuNanoseconds(pid);
+            if (now - last < window.TotalNanoseconds * 0.02)
+                return;
+            last = now;
+        }
+    }
+
+    private static TracerOutputScanner ScanFile(string path)
+    {
+        var scanner = new TracerOutputScanner();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+            scanner.Feed(buffer.AsSpan(0, n));
+        scanner.Complete();
+        return scanner;
+    }
+}
