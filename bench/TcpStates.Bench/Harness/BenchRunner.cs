@@ -40,6 +40,12 @@ internal sealed class BenchRunner(BenchOptions options)
 
             for (int round = 1; round <= options.Rounds; round++)
             {
+                foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && !failed.ContainsKey(t.Name)))
+                {
+                    RunMeasurement m = run.MeasureStartup(tracer, round);
+                    measurements.Add(m);
+                    Console.Error.WriteLine(Progress(m, eventsPerConnection));
+                }
                 foreach (OutputSink sink in options.Sinks)
                 {
                     foreach (TracerSpec tracer in tracers)
@@ -56,7 +62,7 @@ internal sealed class BenchRunner(BenchOptions options)
             }
 
             Console.WriteLine();
-            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), options.Sinks, eventsPerConnection);
+            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection);
         }
         finally
         {
@@ -132,26 +138,28 @@ internal sealed class BenchRunner(BenchOptions options)
 
     private static string Progress(RunMeasurement m, double eventsPerConnection)
     {
-        string head = $"round {m.Round} {m.Sink.ToString().ToLowerInvariant(),-4} {m.Tracer,-6}";
+        string head = $"round {m.Round} {m.Sink.ToString().ToLowerInvariant(),-8} {m.Tracer,-6}";
         if (!m.Succeeded)
             return $"{head} FAILED: {m.Failure}";
-        var c = m.Churn!;
-        var parts = new List<string>
+        var parts = new List<string>();
+        if (m.Churn is { } c)
         {
-            string.Create(CultureInfo.InvariantCulture, $"{c.Connections} conn in {c.ElapsedNs / 1e6:0} ms = {c.ConnectionsPerSecond:0}/s"),
-        };
-        if (c.Failures > 0)
-            parts.Add($"{c.Failures} failed connects (first {c.FirstError})");
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{c.Connections} conn in {c.ElapsedNs / 1e6:0} ms = {c.ConnectionsPerSecond:0}/s"));
+            if (c.Failures > 0)
+                parts.Add($"{c.Failures} failed connects (first {c.FirstError})");
+        }
         if (m.Bpf is { RunCount: > 0 } b)
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"bpf {b.RunTimeNs / (double)b.RunCount:0} ns x {b.RunCount}"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"bpf {b.RunTimeNs / (double)b.RunCount:0} ns x {b.RunCount} ({b.RecursionMisses} recursion misses)"));
         if (m.TracerCpuNs is long cpu)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {cpu / 1e6:0} ms"));
         if (m.WorkloadLines is long lines)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"printed {lines}/{m.CausedEvents(eventsPerConnection):0} (+{m.EventLines - lines} other)"));
         if (m.Lost is long lost)
             parts.Add($"lost {lost}");
+        if (m.AttachMs is double attach)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"attached {attach:0.0} ms"));
         if (m.ReadyMs is double ready)
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"ready {ready:0.0} ms"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"header {ready:0.0} ms"));
         if (m.PeakRssKiB is long rss)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"rss {rss / 1024.0:0.0} MB"));
         return $"{head} {string.Join(", ", parts)}";

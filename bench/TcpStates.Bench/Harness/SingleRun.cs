@@ -44,19 +44,47 @@ internal sealed class SingleRun(string workDirectory)
         }
     }
 
+    /// <summary>
+    /// Time from exec to the header on a terminal, then SIGINT: no load. A terminal because on a pipe
+    /// or file stdio holds the header back until 4 KiB of events follow it.
+    /// </summary>
+    public RunMeasurement MeasureStartup(TracerSpec tracer, int round)
+    {
+        var result = new RunMeasurement(tracer.Name, OutputSink.Terminal, round);
+        string stderrPath = Path.Combine(workDirectory, $"{tracer.Name}-startup-{round}.err");
+        try
+        {
+            using var process = TracerProcess.Start(tracer.Path!, tracer.Arguments, OutputSink.Terminal, "", stderrPath);
+            var clock = Stopwatch.StartNew();
+            while (!process.PipeScanner!.HeaderSeen.WaitOne(2))
+            {
+                if (process.PollExit() || clock.Elapsed > ReadyTimeout)
+                    return result with { Failure = NotReady(process, process.Exited ? "exited before its header" : "no header") };
+            }
+            double readyMs = (process.PipeScanner.HeaderTimestamp - process.StartTimestamp) * 1000.0 / Stopwatch.Frequency;
+            process.Signal(Native.SigInt);
+            process.WaitForExit(StopTimeout);
+            return result with { ReadyMs = readyMs, ExitDescription = process.ExitDescription };
+        }
+        finally
+        {
+            File.Delete(stderrPath);
+        }
+    }
+
+    private static string NotReady(TracerProcess process, string why)
+    {
+        process.PollExit();
+        string output = TracerProcess.OneLine(TracerProcess.Tail(process.ReadStderr() + " " + (process.PipeScanner?.Header ?? ""), 300));
+        return $"{(process.Exited ? $"{why} ({process.ExitDescription})" : why)}: {output}";
+    }
+
     private static RunMeasurement MeasureStarted(TracerProcess process, RunMeasurement result, OutputSink sink, ChurnOptions churn, string stdoutPath)
     {
-        string? notReady = WaitUntilReady(process, sink, out HashSet<uint> programIds);
+        string? notReady = WaitUntilAttached(process, out HashSet<uint> programIds);
         if (notReady is not null)
-        {
-            process.PollExit();
-            string why = process.Exited ? $"{notReady} ({process.ExitDescription})" : notReady;
-            string output = TracerProcess.OneLine(TracerProcess.Tail(process.ReadStderr() + " " + (process.PipeScanner?.Header ?? ""), 300));
-            return result with { Failure = $"{why}: {output}" };
-        }
-        double? readyMs = process.PipeScanner is { } s
-            ? (s.HeaderTimestamp - process.StartTimestamp) * 1000.0 / Stopwatch.Frequency
-            : null;
+            return result with { Failure = NotReady(process, notReady) };
+        double attachMs = (Stopwatch.GetTimestamp() - process.StartTimestamp) * 1000.0 / Stopwatch.Frequency;
 
         // Ready means attached; the rest of start-up (verifier, page faults, …) must not count as per-event cost.
         WaitForIdle(process.Pid, TimeSpan.FromSeconds(5));
@@ -87,7 +115,8 @@ internal sealed class SingleRun(string workDirectory)
             return result with { Churn = churnResult, Failure = "did not exit within 10 s of SIGINT" };
         }
         long cpu = process.Usage.CpuNanoseconds - cpuBefore;
-        peakRss = Math.Max(peakRss, process.Usage.MaxRssKiB);
+        // Not ru_maxrss: posix_spawn's child starts in the harness's address space (CLONE_VM), and exec
+        // carries that mm's high-water mark into the child's rusage.
 
         TracerOutputScanner? scanner = process.PipeScanner;
         if (sink == OutputSink.File)
@@ -98,7 +127,7 @@ internal sealed class SingleRun(string workDirectory)
             Churn = churnResult,
             Bpf = programIds.Count > 0 ? bpf : null,
             TracerCpuNs = cpu,
-            ReadyMs = readyMs,
+            AttachMs = attachMs,
             EventLines = scanner?.EventLines,
             WorkloadLines = scanner?.LinesWithPort(churnResult.Port),
             Lost = LostEventReport.Sum(process.ReadStderr()),
@@ -108,35 +137,27 @@ internal sealed class SingleRun(string workDirectory)
     }
 
     /// <summary>
-    /// Pipe: the header line is the tracer's "ready". File and /dev/null show no header (stdio
-    /// buffers it), so there: BPF program loaded and attached (bpf_link or perf event fd).
-    /// Returns why it never got ready, or null.
+    /// Ready to measure = BPF program loaded and attached (a bpf_link or perf event fd): whatever the
+    /// sink, since the header is not visible on a pipe or file until stdio flushes it. Returns why it
+    /// never got there, or null.
     /// </summary>
-    private static string? WaitUntilReady(TracerProcess process, OutputSink sink, out HashSet<uint> programIds)
+    private static string? WaitUntilAttached(TracerProcess process, out HashSet<uint> programIds)
     {
         programIds = [];
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < ReadyTimeout)
         {
-            if (sink == OutputSink.Pipe)
+            var (ids, attached) = ProcessProbe.BpfPrograms(process.Pid);
+            if (ids.Count > 0 && attached)
             {
-                if (process.PipeScanner!.HeaderSeen.WaitOne(2))
-                    return null;
-            }
-            else
-            {
-                var (ids, attached) = ProcessProbe.BpfPrograms(process.Pid);
-                if (ids.Count > 0 && attached)
-                {
-                    programIds = ids;
-                    return null;
-                }
-                Thread.Sleep(2);
+                programIds = ids;
+                return null;
             }
             if (process.PollExit())
-                return "exited before it was ready";
+                return "exited before it attached";
+            Thread.Sleep(2);
         }
-        return $"not ready after {ReadyTimeout.TotalSeconds:0} s";
+        return $"not attached after {ReadyTimeout.TotalSeconds:0} s";
     }
 
     /// <summary>Waits until the process uses less than 2% of a CPU over 50 ms (it sleeps in poll).</summary>

@@ -15,7 +15,7 @@ internal static unsafe partial class Native
     internal const int SockStream = 1, SockCloexec = 0x80000;
     internal const int SolSocket = 1, SoReuseAddr = 2, SoLinger = 13;
     internal const int ShutRdWr = 2;
-    internal const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, OCloexec = 0x80000;
+    internal const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, ORdWr = 2, ONoCtty = 0x100, OCloexec = 0x80000;
     internal const int WNoHang = 1;
     internal const int SigInt = 2, SigKill = 9;
     internal const int EIntr = 4, EAgain = 11, EInval = 22, EConnAborted = 103, EConnReset = 104;
@@ -49,6 +49,19 @@ internal static unsafe partial class Native
 
     [LibraryImport(LibName, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
+
+    [LibraryImport(LibName, EntryPoint = "posix_openpt", SetLastError = true)]
+    internal static partial int PosixOpenPt(int flags);
+
+    [LibraryImport(LibName, EntryPoint = "grantpt", SetLastError = true)]
+    internal static partial int GrantPt(int fd);
+
+    [LibraryImport(LibName, EntryPoint = "unlockpt", SetLastError = true)]
+    internal static partial int UnlockPt(int fd);
+
+    // Returns the error number.
+    [LibraryImport(LibName, EntryPoint = "ptsname_r")]
+    internal static partial int PtsNameR(int fd, byte* buf, nuint len);
 
     [LibraryImport(LibName, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);

@@ -29,10 +29,10 @@ internal sealed unsafe class BpfRunStatistics : IDisposable
         return new BpfRunStatistics((int)fd);
     }
 
-    /// <summary>Sums run_time_ns and run_cnt over the programs, read through fds we open by id.</summary>
+    /// <summary>Sums the counters over the programs, read through fds we open by id.</summary>
     public static BpfRunCounters Read(IEnumerable<uint> programIds)
     {
-        long time = 0, count = 0;
+        long time = 0, count = 0, misses = 0;
         uint* attr = stackalloc uint[3];
         foreach (uint id in programIds)
         {
@@ -48,13 +48,14 @@ internal sealed unsafe class BpfRunStatistics : IDisposable
                 string? info = ProcessProbe.TryRead($"/proc/self/fdinfo/{fd}");
                 time += LongField(info, "run_time_ns");
                 count += LongField(info, "run_cnt");
+                misses += LongField(info, "recursion_misses");
             }
             finally
             {
                 Native.Close((int)fd);
             }
         }
-        return new BpfRunCounters(time, count);
+        return new BpfRunCounters(time, count, misses);
     }
 
     private static long LongField(string? fdinfo, string name)

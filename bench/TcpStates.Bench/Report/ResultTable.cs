@@ -15,7 +15,8 @@ internal static class ResultTable
     public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection)
     {
         var ok = runs.Where(r => r.Succeeded).ToList();
-        double? untraced = Median(ok.Where(r => r.Tracer == TracerSpec.NoneName).Select(r => (double?)r.Churn!.ConnectionsPerSecond));
+        double? untraced = Median(ok.Where(r => r.Tracer == TracerSpec.NoneName).Select(r => r.Churn?.ConnectionsPerSecond));
+        OutputSink[] loadSinks = [.. sinks.Where(s => s != OutputSink.Terminal)];
 
         // Per-event costs are divided by the events the program ran for (run_cnt: all TCP state
         // changes on the host in the window), or by the workload's when stats are missing.
@@ -23,15 +24,17 @@ internal static class ResultTable
 
         Row[] rows =
         [
-            new("connections/s", r => r.Churn!.ConnectionsPerSecond, "0", TracedOnly: false),
-            new("speed traced/untraced", r => untraced is > 0 ? r.Churn!.ConnectionsPerSecond / untraced : null, "0.00"),
+            new("connections/s", r => r.Churn?.ConnectionsPerSecond, "0", TracedOnly: false),
+            new("speed traced/untraced", r => untraced is > 0 ? r.Churn?.ConnectionsPerSecond / untraced : null, "0.00"),
             new("BPF ns/event", r => r.Bpf is { RunCount: > 0 } b ? b.RunTimeNs / (double)b.RunCount : null, "0"),
             new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00"),
             new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
             new("events printed", r => r.WorkloadLines, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
             new("events missing", r => r.WorkloadLines is long l ? r.CausedEvents(eventsPerConnection) - l : null, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
             new("events reported lost", r => r.Lost, "0"),
-            new("time to ready ms", r => r.ReadyMs, "0.0", OnlySinks: [OutputSink.Pipe]),
+            new("BPF recursion misses", r => r.Bpf?.RecursionMisses, "0"),
+            new("time to attached ms", r => r.AttachMs, "0.0"),
+            new("time to header ms", r => r.ReadyMs, "0.0", OnlySinks: [OutputSink.Terminal]),
             new("peak RSS MB", r => r.PeakRssKiB / 1024.0, "0.0"),
         ];
 
@@ -47,7 +50,7 @@ internal static class ResultTable
         {
             foreach (Row row in rows)
             {
-                if (row.OnlySinks is not null && !row.OnlySinks.Contains(sink))
+                if (!(row.OnlySinks ?? loadSinks).Contains(sink))
                     continue;
                 var cells = new List<string> { $"{row.Metric} [{sink.ToString().ToLowerInvariant()}]" };
                 var medians = new Dictionary<string, double?>(StringComparer.Ordinal);

@@ -68,10 +68,10 @@ internal sealed class TracerOutputScanner
         int end = line.Length;
         while (end > 0 && index <= 6)
         {
-            while (end > 0 && line[end - 1] == (byte)' ')
+            while (end > 0 && IsBlank(line[end - 1]))
                 end--;
             int start = end;
-            while (start > 0 && line[start - 1] != (byte)' ')
+            while (start > 0 && !IsBlank(line[start - 1]))
                 start--;
             if (start == end)
                 break;
@@ -87,6 +87,9 @@ internal sealed class TracerOutputScanner
         if (rport >= 0 && rport != lport)
             _linesByPort[rport]++;
     }
+
+    // A terminal turns "\n" into "\r\n".
+    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\r' or (byte)'\t';
 
     private static int ParsePort(ReadOnlySpan<byte> token)
     {

@@ -31,7 +31,7 @@ internal sealed unsafe class TracerProcess : IDisposable
 
     public long StartTimestamp { get; }
 
-    /// <summary>Counts stdout as it arrives, for <see cref="OutputSink.Pipe"/> only.</summary>
+    /// <summary>Counts stdout as it arrives, for <see cref="OutputSink.Pipe"/> and <see cref="OutputSink.Terminal"/>.</summary>
     public TracerOutputScanner? PipeScanner { get; }
 
     public bool Exited => _exitStatus >= 0;
@@ -67,6 +67,10 @@ internal sealed unsafe class TracerProcess : IDisposable
                 case OutputSink.File:
                     Native.FileActionsAddOpen(actions, 1, Utf8(stdoutPath), Native.OWrOnly | Native.OCreat | Native.OTrunc, 0x1a4);
                     break;
+                case OutputSink.Terminal:
+                    pipe[0] = OpenTerminal(out string slave);
+                    Native.FileActionsAddOpen(actions, 1, Utf8(slave), Native.OWrOnly | Native.ONoCtty, 0);
+                    break;
                 case OutputSink.Null:
                     Native.FileActionsAddOpen(actions, 1, Utf8("/dev/null"), Native.OWrOnly, 0);
                     break;
@@ -94,9 +98,10 @@ internal sealed unsafe class TracerProcess : IDisposable
 
             TracerOutputScanner? scanner = null;
             Thread? reader = null;
-            if (sink == OutputSink.Pipe)
+            if (sink is OutputSink.Pipe or OutputSink.Terminal)
             {
-                Native.Close(pipe[1]);
+                if (pipe[1] >= 0)
+                    Native.Close(pipe[1]);
                 pipe[1] = -1;
                 scanner = new TracerOutputScanner();
                 var handle = new SafeFileHandle(pipe[0], ownsHandle: true);
@@ -119,16 +124,38 @@ internal sealed unsafe class TracerProcess : IDisposable
         }
     }
 
+    /// <summary>A pseudo-terminal master (returned) and the path of its slave.</summary>
+    private static int OpenTerminal(out string slavePath)
+    {
+        int master = Native.PosixOpenPt(Native.ORdWr | Native.ONoCtty | Native.OCloexec);
+        if (master < 0)
+            throw new NativeCallException("posix_openpt", Native.LastErrno);
+        byte* name = stackalloc byte[128];
+        if (Native.GrantPt(master) < 0 || Native.UnlockPt(master) < 0 || Native.PtsNameR(master, name, 128) != 0)
+        {
+            int errno = Native.LastErrno;
+            Native.Close(master);
+            throw new NativeCallException("grantpt/unlockpt/ptsname_r", errno);
+        }
+        slavePath = Marshal.PtrToStringUTF8((nint)name)!;
+        return master;
+    }
+
     private static void Drain(SafeFileHandle handle, TracerOutputScanner scanner)
     {
-        using (handle)
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        var buffer = new byte[1 << 16];
+        try
         {
-            var buffer = new byte[1 << 16];
             int n;
-            while ((n = RandomAccess.Read(handle, buffer, 0)) > 0)
+            while ((n = stream.Read(buffer)) > 0)
                 scanner.Feed(buffer.AsSpan(0, n));
-            scanner.Complete();
         }
+        catch (IOException)
+        {
+            // A terminal master reads EIO once the slave's last holder has exited: end of output.
+        }
+        scanner.Complete();
     }
 
     /// <summary>Reaps the process if it has exited; true when it has.</summary>
