@@ -45,6 +45,8 @@ internal sealed class BenchRunner(BenchOptions options)
                     RunMeasurement m = run.MeasureStartup(tracer, round);
                     measurements.Add(m);
                     Console.Error.WriteLine(Progress(m, eventsPerConnection));
+                    if (!m.Succeeded)
+                        failed[tracer.Name] = m.Failure ?? "failed";
                 }
                 foreach (OutputSink sink in options.Sinks)
                 {

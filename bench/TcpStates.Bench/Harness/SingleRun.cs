@@ -62,6 +62,9 @@ internal sealed class SingleRun(string workDirectory)
                     return result with { Failure = NotReady(process, process.Exited ? "exited before its header" : "no header") };
             }
             double readyMs = (process.PipeScanner.HeaderTimestamp - process.StartTimestamp) * 1000.0 / Stopwatch.Frequency;
+            // A first line only counts as "ready" from a tracer that is tracing.
+            if (WaitUntilAttached(process, out _) is string notAttached)
+                return result with { Failure = NotReady(process, $"printed '{process.PipeScanner.Header}' but {notAttached}") };
             process.Signal(Native.SigInt);
             process.WaitForExit(StopTimeout);
             return result with { ReadyMs = readyMs, ExitDescription = process.ExitDescription };

@@ -59,7 +59,8 @@ internal sealed class TracerOutputScanner
         if (Lines == 1)
         {
             HeaderTimestamp = Stopwatch.GetTimestamp();
-            Header = System.Text.Encoding.UTF8.GetString(line).TrimEnd();
+            // Without control characters: .NET's console sends keypad-mode escapes to a terminal first.
+            Header = new string(System.Text.Encoding.UTF8.GetString(line).Where(c => !char.IsControl(c)).ToArray()).Trim();
             _headerSeen.Set();
             return;
         }
