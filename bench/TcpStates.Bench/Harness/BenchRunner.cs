@@ -57,7 +57,9 @@ internal sealed class BenchRunner(BenchOptions options)
                         RunMeasurement m = run.Measure(tracer, sink, options.Churn, round);
                         measurements.Add(m);
                         Console.Error.WriteLine(Progress(m, eventsPerConnection));
-                        if (!m.Succeeded && !tracer.IsNone)
+                        // A tracer that never got to trace is left out from then on; one that traced
+                        // but failed later (e.g. at SIGINT) keeps its place in the next rounds.
+                        if (!m.Succeeded && !tracer.IsNone && m.Churn is null)
                             failed[tracer.Name] = m.Failure ?? "failed";
                     }
                 }
@@ -72,6 +74,8 @@ internal sealed class BenchRunner(BenchOptions options)
         }
         foreach (var (name, why) in failed)
             Console.WriteLine($"{name}: not measured: {why}");
+        foreach (RunMeasurement m in measurements.Where(m => !m.Succeeded && !failed.ContainsKey(m.Tracer)))
+            Console.WriteLine($"{m.Tracer}: round {m.Round} {m.Sink.ToString().ToLowerInvariant()} left out: {m.Failure}");
         return 0;
     }
 

@@ -113,9 +113,11 @@ internal sealed class SingleRun(string workDirectory)
         process.Signal(Native.SigInt);
         if (!process.WaitForExit(StopTimeout))
         {
+            string where = ProcessProbe.Describe(process.Pid);
             process.Signal(Native.SigKill);
             process.WaitForExit(StopTimeout);
-            return result with { Churn = churnResult, Failure = "did not exit within 10 s of SIGINT" };
+            string stderr = TracerProcess.OneLine(TracerProcess.Tail(process.ReadStderr(), 300));
+            return result with { Churn = churnResult, Failure = $"did not exit within 10 s of SIGINT ({where}; stderr: {stderr})" };
         }
         long cpu = process.Usage.CpuNanoseconds - cpuBefore;
         // Not ru_maxrss: posix_spawn's child starts in the harness's address space (CLONE_VM), and exec
@@ -163,7 +165,10 @@ internal sealed class SingleRun(string workDirectory)
         return $"not attached after {ReadyTimeout.TotalSeconds:0} s";
     }
 
-    /// <summary>Waits until the process uses less than 2% of a CPU over 50 ms (it sleeps in poll).</summary>
+    /// <summary>
+    /// Waits until the process used less than 2% of a CPU over 50 ms and none of its threads is
+    /// runnable at the end of it (it sleeps in poll).
+    /// </summary>
     private static void WaitForIdle(int pid, TimeSpan max)
     {
         var window = TimeSpan.FromMilliseconds(50);
@@ -173,7 +178,7 @@ internal sealed class SingleRun(string workDirectory)
         {
             Thread.Sleep(window);
             long now = ProcessProbe.CpuNanoseconds(pid);
-            if (now - last < window.TotalNanoseconds * 0.02)
+            if (now - last < window.TotalNanoseconds * 0.02 && ProcessProbe.AllThreadsSleeping(pid))
                 return;
             last = now;
         }

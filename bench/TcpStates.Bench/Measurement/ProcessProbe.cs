@@ -86,6 +86,50 @@ internal static class ProcessProbe
         return (ids, attached);
     }
 
+    /// <summary>
+    /// True when no thread of the process is running or runnable ('R'): on a loaded machine a
+    /// process starved of CPU also burns none, so CPU time alone cannot tell idle from waiting.
+    /// </summary>
+    public static bool AllThreadsSleeping(int pid)
+    {
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                string stat = TryRead(Path.Combine(task, "stat")) ?? "";
+                int close = stat.LastIndexOf(')');
+                if (close > 0 && close + 2 < stat.Length && stat[close + 2] == 'R')
+                    return false;
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Gone counts as idle.
+        }
+        return true;
+    }
+
+    /// <summary>Where a stuck process is: state and kernel wait channel of each thread, for the failure message.</summary>
+    public static string Describe(int pid)
+    {
+        var threads = new List<string>();
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                string stat = TryRead(Path.Combine(task, "stat")) ?? "";
+                int close = stat.LastIndexOf(')');
+                string state = close > 0 && close + 2 < stat.Length ? stat[(close + 2)..(close + 3)] : "?";
+                threads.Add($"{Path.GetFileName(task)} {state} {TryRead(Path.Combine(task, "wchan")) ?? "?"}");
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return "gone";
+        }
+        return string.Join(", ", threads);
+    }
+
     internal static uint? FieldOf(string? fdinfo, string name)
     {
         if (fdinfo is null)
