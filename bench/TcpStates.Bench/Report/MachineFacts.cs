@@ -15,6 +15,26 @@ internal static class MachineFacts
         yield return ("net.ipv4.tcp_tw_reuse", Read("/proc/sys/net/ipv4/tcp_tw_reuse"));
         if (anchorPath is not null)
             yield return ("anchor version", Version(anchorPath));
+        yield return ("tcpstates running", OtherTracers());
+    }
+
+    /// <summary>
+    /// A tcpstates left running elsewhere attaches a second program to the same tracepoint and
+    /// slows every column, "none" included: name it.
+    /// </summary>
+    private static string OtherTracers()
+    {
+        var found = new List<string>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string pid = Path.GetFileName(dir);
+            if (!pid.All(char.IsAsciiDigit))
+                continue;
+            string comm = Read(Path.Combine(dir, "comm"));
+            if (comm.Contains("tcpstates", StringComparison.OrdinalIgnoreCase))
+                found.Add($"{pid} ({comm})");
+        }
+        return found.Count == 0 ? "none (good)" : $"WARNING, distorts all columns: {string.Join(", ", found)}";
     }
 
     private static string Read(string path)
