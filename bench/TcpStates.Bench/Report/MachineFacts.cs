@@ -31,7 +31,7 @@ internal static class MachineFacts
             if (!pid.All(char.IsAsciiDigit))
                 continue;
             string comm = Read(Path.Combine(dir, "comm"));
-            if (comm.Contains("tcpstates", StringComparison.OrdinalIgnoreCase))
+            if (comm == "tcpstates")
                 found.Add($"{pid} ({comm})");
         }
         return found.Count == 0 ? "none (good)" : $"WARNING, distorts all columns: {string.Join(", ", found)}";
