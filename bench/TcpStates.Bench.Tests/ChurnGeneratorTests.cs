@@ -1,0 +1,45 @@
+using TcpStates.Bench.Load;
+
+namespace TcpStates.Bench.Tests;
+
+public class ChurnGeneratorTests
+{
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Makes_the_requested_connections_on_loopback(bool reset, bool ipv6)
+    {
+        var mode = reset ? CloseMode.Reset : CloseMode.Graceful;
+        var options = new ChurnOptions(300, TimeSpan.FromSeconds(60), Workers: 2, mode, ipv6, TimeSpan.Zero);
+
+        ChurnResult result = new ChurnGenerator(options).Run();
+
+        Assert.Null(result.FirstError);
+        Assert.Equal(0, result.Failures);
+        Assert.Equal(300, result.Connections);
+        Assert.InRange(result.Port, 1, 65535);
+        Assert.True(result.ElapsedNs > 0);
+    }
+
+    [Fact]
+    public void Stops_at_the_time_bound_before_the_count()
+    {
+        var options = new ChurnOptions(int.MaxValue, TimeSpan.FromMilliseconds(200), Workers: 1, CloseMode.Graceful, false, TimeSpan.FromMilliseconds(1));
+
+        ChurnResult result = new ChurnGenerator(options).Run();
+
+        Assert.InRange(result.Connections, 1, 1000);   // 1 ms apart: far below the count
+    }
+
+    [Fact]
+    public void Result_line_round_trips()
+    {
+        var result = new ChurnResult(4242, 20000, 3, 1_500_000_000, "connect:99");
+
+        Assert.Equal(result, ChurnResult.Parse(result.Format()));
+        Assert.Equal(result with { FirstError = null }, ChurnResult.Parse((result with { FirstError = null }).Format()));
+        Assert.Null(ChurnResult.Parse("something else"));
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using TcpStates.Bench.Load;
+using TcpStates.Bench.Measurement;
+using TcpStates.Bench.Report;
+using TcpStates.Bench.Tracers;
+
+namespace TcpStates.Bench.Harness;
+
+/// <summary>
+/// Alternates the tracers round after round (ours, anchor, none, ours, anchor, none, …) per output
+/// sink, so that the noise of a shared machine falls on all columns alike, then prints medians.
+/// </summary>
+internal sealed class BenchRunner(BenchOptions options)
+{
+    public int Run()
+    {
+        var tracers = ResolveTracers();
+        if (tracers.Count == 0)
+        {
+            Console.Error.WriteLine("bench: nothing to measure");
+            return 1;
+        }
+        string? anchorPath = tracers.FirstOrDefault(t => t.Name == TracerSpec.AnchorName)?.Path;
+        var facts = MachineFacts.Collect(anchorPath).ToList();
+        foreach (var (name, value) in facts)
+            Console.WriteLine($"{name,-22} {value}");
+        Console.WriteLine($"{"workload",-22} {options.Churn.Describe()}");
+        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
+        Console.WriteLine($"{"lost-events regex",-22} {LostEventReport.PatternText}");
+        Console.WriteLine();
+
+        var work = Directory.CreateTempSubdirectory("tcpstates-bench-");
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var measurements = new List<RunMeasurement>();
+        try
+        {
+            using var stats = BpfRunStatistics.Enable();
+            var run = new SingleRun(work.FullName);
+            double eventsPerConnection = Calibrate(run, tracers, failed);
+
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && !failed.ContainsKey(t.Name)))
+                {
+                    RunMeasurement m = run.MeasureStartup(tracer, round);
+                    measurements.Add(m);
+                    Console.Error.WriteLine(Progress(m, eventsPerConnection));
+                    if (!m.Succeeded)
+                        failed[tracer.Name] = m.Failure ?? "failed";
+                }
+                foreach (OutputSink sink in options.Sinks)
+                {
+                    foreach (TracerSpec tracer in tracers)
+                    {
+                        if (failed.ContainsKey(tracer.Name))
+                            continue;
+                        RunMeasurement m = run.Measure(tracer, sink, options.Churn, round);
+                        measurements.Add(m);
+                        Console.Error.WriteLine(Progress(m, eventsPerConnection));
+                        // A tracer that never got to trace is left out from then on; one that traced
+                        // but failed later (e.g. at SIGINT) keeps its place in the next rounds.
+                        if (!m.Succeeded && !tracer.IsNone && m.Churn is null)
+                            failed[tracer.Name] = m.Failure ?? "failed";
+                    }
+                }
+            }
+
+            Console.WriteLine();
+            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+        foreach (var (name, why) in failed)
+            Console.WriteLine($"{name}: not measured: {why}");
+        foreach (RunMeasurement m in measurements.Where(m => !m.Succeeded && !failed.ContainsKey(m.Tracer)))
+            Console.WriteLine($"{m.Tracer}: round {m.Round} {m.Sink.ToString().ToLowerInvariant()} left out: {m.Failure}");
+        return 0;
+    }
+
+    private List<TracerSpec> ResolveTracers()
+    {
+        var list = new List<TracerSpec>();
+        foreach (string name in options.Tracers)
+        {
+            switch (name)
+            {
+                case TracerSpec.OursName:
+                    string? problem = null;
+                    string? ours = options.OursPath ?? OursBinary.Resolve(options.PublishOurs, out problem);
+                    if (ours is null)
+                        Console.WriteLine($"ours: not measured: {problem}");
+                    else
+                        list.Add(new TracerSpec(name, Path.GetFullPath(ours), []));
+                    break;
+                case TracerSpec.AnchorName:
+                    if (File.Exists(options.AnchorPath))
+                        list.Add(new TracerSpec(name, options.AnchorPath, []));
+                    else
+                        Console.WriteLine($"anchor: ABSENT: {options.AnchorPath} not found (apt-get install libbpf-tools); measuring ours only");
+                    break;
+                case TracerSpec.NoneName:
+                    list.Add(new TracerSpec(name, null, []));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown tracer '{name}' (ours, anchor, none)");
+            }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Counts the events one connection causes: a small, slow churn traced without pressure, so
+    /// that nothing is lost, by the first tracer that works. Falls back to the known transitions.
+    /// </summary>
+    private double Calibrate(SingleRun run, List<TracerSpec> tracers, Dictionary<string, string> failed)
+    {
+        int expected = options.Churn.ExpectedEventsPerConnection;
+        var slow = options.Churn with
+        {
+            Count = options.CalibrationConnections,
+            Workers = 1,
+            Pace = TimeSpan.FromMilliseconds(1),
+            Duration = TimeSpan.FromSeconds(60),
+        };
+        foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone).OrderBy(t => t.Name == TracerSpec.AnchorName ? 0 : 1))
+        {
+            RunMeasurement m = run.Measure(tracer, OutputSink.Pipe, slow, round: 0);
+            if (!m.Succeeded || m.WorkloadLines is null || m.Churn!.Connections == 0)
+            {
+                failed[tracer.Name] = m.Failure ?? "no output";
+                Console.WriteLine($"calibration with {tracer.Name} failed: {m.Failure}");
+                continue;
+            }
+            double perConnection = (m.WorkloadLines.Value - 2) / (double)m.Churn.Connections;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"events per connection",-22} {perConnection:0.###} measured by {tracer.Name} over {m.Churn.Connections} slow connections ({m.WorkloadLines} lines incl. the listener's 2; expected {expected}, lost {m.Lost})"));
+            return perConnection;
+        }
+        Console.WriteLine($"{"events per connection",-22} {expected} (known transitions; no tracer to count them)");
+        return expected;
+    }
+
+    private static string Progress(RunMeasurement m, double eventsPerConnection)
+    {
+        string head = $"round {m.Round} {m.Sink.ToString().ToLowerInvariant(),-8} {m.Tracer,-6}";
+        if (!m.Succeeded)
+            return $"{head} FAILED: {m.Failure}";
+        var parts = new List<string>();
+        if (m.Churn is { } c)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{c.Connections} conn in {c.ElapsedNs / 1e6:0} ms = {c.ConnectionsPerSecond:0}/s"));
+            if (c.Failures > 0)
+                parts.Add($"{c.Failures} failed connects (first {c.FirstError})");
+        }
+        if (m.Bpf is { RunCount: > 0 } b)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"bpf {b.RunTimeNs / (double)b.RunCount:0} ns x {b.RunCount} ({b.RecursionMisses} recursion misses)"));
+        if (m.TracerCpuNs is long cpu)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {cpu / 1e6:0} ms"));
+        if (m.WorkloadLines is long lines)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"printed {lines}/{m.CausedEvents(eventsPerConnection):0} (+{m.EventLines - lines} other)"));
+        if (m.Lost is long lost)
+            parts.Add($"lost {lost}");
+        if (m.AttachMs is double attach)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"attached {attach:0.0} ms"));
+        if (m.ReadyMs is double ready)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"header {ready:0.0} ms"));
+        if (m.PeakRssKiB is long rss)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"rss {rss / 1024.0:0.0} MB"));
+        return $"{head} {string.Join(", ", parts)}";
+    }
+}

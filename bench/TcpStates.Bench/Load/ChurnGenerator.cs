@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using TcpStates.Bench.Interop;
+
+namespace TcpStates.Bench.Load;
+
+/// <summary>
+/// The workload: a loopback listener whose acceptors read until the peer is done and close, and
+/// client workers that connect and close as fast as they can. Plain blocking libc calls on
+/// dedicated threads, so that the workload spends its CPU in the kernel's TCP code, not in ours.
+/// </summary>
+internal sealed unsafe class ChurnGenerator(ChurnOptions options)
+{
+    private int _claimed;
+    private int _connected;
+    private int _accepted;
+    private int _failures;
+    private string? _firstError;
+    private volatile bool _stopping;
+
+    public ChurnResult Run()
+    {
+        var listenAddress = new LoopbackAddress(options.IPv6, 0);
+        int listener = OpenListener(listenAddress, out int port);
+        var target = new LoopbackAddress(options.IPv6, port);
+
+        var acceptors = StartThreads(options.Workers, () => AcceptLoop(listener));
+        long start = Stopwatch.GetTimestamp();
+        long deadline = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+        var clients = StartThreads(options.Workers, () => ClientLoop(target, deadline));
+        foreach (var t in clients)
+            t.Join();
+
+        // Every connection the clients made must be closed by the server too before the end is
+        // taken, or the server-side state changes would fall outside the measured window.
+        var settle = Stopwatch.StartNew();
+        while (Volatile.Read(ref _accepted) < Volatile.Read(ref _connected) && settle.Elapsed < TimeSpan.FromSeconds(10))
+            Thread.Sleep(1);
+        long end = Stopwatch.GetTimestamp();
+
+        _stopping = true;
+        Native.Shutdown(listener, Native.ShutRdWr);   // wakes the acceptors blocked in accept()
+        foreach (var t in acceptors)
+            t.Join();
+        Native.Close(listener);
+
+        long elapsedNs = (long)((end - start) * (1e9 / Stopwatch.Frequency));
+        return new ChurnResult(port, _connected, _failures, elapsedNs, _firstError);
+    }
+
+    private static Thread[] StartThreads(int count, Action body)
+    {
+        var threads = new Thread[count];
+        for (int i = 0; i < count; i++)
+        {
+            threads[i] = new Thread(() => body()) { IsBackground = true };
+            threads[i].Start();
+        }
+        return threads;
+    }
+
+    private static int OpenListener(LoopbackAddress address, out int port)
+    {
+        int fd = Native.Socket(address.Family, Native.SockStream | Native.SockCloexec, 0);
+        if (fd < 0)
+            throw new NativeCallException("socket", Native.LastErrno);
+        int one = 1;
+        Native.SetSockOpt(fd, Native.SolSocket, Native.SoReuseAddr, &one, sizeof(int));
+        fixed (byte* sa = address.Bytes)
+        {
+            if (Native.Bind(fd, sa, address.Bytes.Length) < 0)
+                throw new NativeCallException("bind", Native.LastErrno);
+        }
+        if (Native.Listen(fd, 4096) < 0)
+            throw new NativeCallException("listen", Native.LastErrno);
+        byte* bound = stackalloc byte[28];
+        int len = 28;
+        if (Native.GetSockName(fd, bound, &len) < 0)
+            throw new NativeCallException("getsockname", Native.LastErrno);
+        port = LoopbackAddress.PortOf(new ReadOnlySpan<byte>(bound, len));
+        return fd;
+    }
+
+    private void ClientLoop(LoopbackAddress target, long deadline)
+    {
+        bool reset = options.Mode == CloseMode.Reset;
+        int paceMs = (int)options.Pace.TotalMilliseconds;
+        var linger = stackalloc int[2] { 1, 0 };   // struct linger { l_onoff = 1, l_linger = 0 }: close sends RST
+        ReadOnlySpan<byte> address = target.Bytes;
+        fixed (byte* sa = address)
+        {
+            while (Interlocked.Increment(ref _claimed) <= options.Count && Stopwatch.GetTimestamp() < deadline)
+            {
+                int fd = Native.Socket(target.Family, Native.SockStream | Native.SockCloexec, 0);
+                if (fd < 0)
+                {
+                    Fail("socket", Native.LastErrno);
+                    continue;
+                }
+                if (reset)
+                    Native.SetSockOpt(fd, Native.SolSocket, Native.SoLinger, linger, 2 * sizeof(int));
+                if (Native.Connect(fd, sa, address.Length) == 0)
+                    Interlocked.Increment(ref _connected);
+                else
+                    Fail("connect", Native.LastErrno);
+                Native.Close(fd);
+                if (paceMs > 0)
+                    Thread.Sleep(paceMs);
+            }
+        }
+    }
+
+    private void AcceptLoop(int listener)
+    {
+        byte* buffer = stackalloc byte[64];
+        while (true)
+        {
+            int fd = Native.Accept4(listener, null, null, Native.SockCloexec);
+            if (fd < 0)
+            {
+                int errno = Native.LastErrno;
+                if (_stopping)
+                    return;
+                if (errno is not (Native.EIntr or Native.EConnAborted or Native.EAgain))
+                    Fail("accept4", errno);
+                continue;
+            }
+            // Wait for the client's FIN (recv returns 0) or RST (ECONNRESET), so the server always
+            // closes second and each connection goes through the same states.
+            nint n;
+            do
+                n = Native.Recv(fd, buffer, 64, 0);
+            while (n > 0 || (n < 0 && Native.LastErrno == Native.EIntr));
+            Native.Close(fd);
+            Interlocked.Increment(ref _accepted);
+        }
+    }
+
+    private void Fail(string operation, int errno)
+    {
+        Interlocked.Increment(ref _failures);
+        Interlocked.CompareExchange(ref _firstError, $"{operation}:{errno}", null);
+    }
+}

@@ -1,0 +1,33 @@
+namespace TcpStates.Bench.Load;
+
+/// <summary>
+/// One run of the connection churn: at most <see cref="Count"/> connections and at most
+/// <see cref="Duration"/>, whichever ends first.
+/// </summary>
+internal sealed record ChurnOptions(
+    int Count,
+    TimeSpan Duration,
+    int Workers,
+    CloseMode Mode,
+    bool IPv6,
+    TimeSpan Pace)
+{
+    /// <summary>The arguments of the <c>load</c> subcommand that reproduce these options.</summary>
+    public IEnumerable<string> ToArguments()
+    {
+        yield return "load";
+        yield return "--count"; yield return Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--duration"; yield return Duration.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--workers"; yield return Workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--mode"; yield return Mode.ToString();
+        yield return "--family"; yield return IPv6 ? "6" : "4";
+        yield return "--pace-ms"; yield return Pace.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>State changes the kernel reports per connection in this mode (client and server side).</summary>
+    public int ExpectedEventsPerConnection => Mode == CloseMode.Graceful ? 10 : 6;
+
+    public string Describe() =>
+        $"{Count} {Mode.ToString().ToLowerInvariant()} connections over {(IPv6 ? "::1" : "127.0.0.1")}, " +
+        $"{Workers} client workers + {Workers} acceptors, at most {Duration.TotalSeconds:0} s";
+}

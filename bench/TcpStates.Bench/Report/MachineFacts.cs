@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace TcpStates.Bench.Report;
+
+/// <summary>The facts printed above the table, so a result can be compared with the machine it came from.</summary>
+internal static class MachineFacts
+{
+    public static IEnumerable<(string Name, string Value)> Collect(string? anchorPath)
+    {
+        yield return ("kernel", Read("/proc/sys/kernel/osrelease"));
+        yield return ("cores", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string cpu = Read("/proc/cpuinfo").Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        yield return ("cpu", cpu);
+        yield return ("load average", string.Join(' ', Read("/proc/loadavg").Split(' ').Take(3)));
+        yield return ("net.ipv4.tcp_tw_reuse", Read("/proc/sys/net/ipv4/tcp_tw_reuse"));
+        if (anchorPath is not null)
+            yield return ("anchor version", Version(anchorPath));
+        yield return ("tcpstates running", OtherTracers());
+    }
+
+    /// <summary>
+    /// A tcpstates left running elsewhere attaches a second program to the same tracepoint and
+    /// slows every column, "none" included: name it.
+    /// </summary>
+    private static string OtherTracers()
+    {
+        var found = new List<string>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string pid = Path.GetFileName(dir);
+            if (!pid.All(char.IsAsciiDigit))
+                continue;
+            string comm = Read(Path.Combine(dir, "comm"));
+            if (comm == "tcpstates")
+                found.Add($"{pid} ({comm})");
+        }
+        return found.Count == 0 ? "none (good)" : $"WARNING, distorts all columns: {string.Join(", ", found)}";
+    }
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Version(string path)
+    {
+        try
+        {
+            var info = new ProcessStartInfo(path, "-V") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var p = Process.Start(info)!;
+            string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return text.Trim().Split('\n')[0];
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "?";
+        }
+    }
+}

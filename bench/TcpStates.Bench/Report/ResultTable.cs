@@ -1,0 +1,117 @@
+using System.Globalization;
+using TcpStates.Bench.Harness;
+using TcpStates.Bench.Tracers;
+
+namespace TcpStates.Bench.Report;
+
+/// <summary>
+/// The result: one row per metric and sink, a column per tracer (medians over the rounds), and
+/// ours ÷ anchor per row.
+/// </summary>
+internal static class ResultTable
+{
+    private sealed record Row(string Metric, Func<RunMeasurement, double?> Value, string Format, bool TracedOnly = true, OutputSink[]? OnlySinks = null);
+
+    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection)
+    {
+        var ok = runs.Where(r => r.Succeeded).ToList();
+        double? untraced = Median(ok.Where(r => r.Tracer == TracerSpec.NoneName).Select(r => r.Churn?.ConnectionsPerSecond));
+        OutputSink[] loadSinks = [.. sinks.Where(s => s != OutputSink.Terminal)];
+
+        // Per-event costs are divided by the events the program ran for (run_cnt: all TCP state
+        // changes on the host in the window), or by the workload's when stats are missing.
+        double? Events(RunMeasurement r) => r.Bpf is { RunCount: > 0 } b ? b.RunCount : r.CausedEvents(eventsPerConnection);
+
+        Row[] rows =
+        [
+            new("connections/s", r => r.Churn?.ConnectionsPerSecond, "0", TracedOnly: false),
+            new("speed traced/untraced", r => untraced is > 0 ? r.Churn?.ConnectionsPerSecond / untraced : null, "0.00"),
+            new("BPF ns/event", r => r.Bpf is { RunCount: > 0 } b ? b.RunTimeNs / (double)b.RunCount : null, "0"),
+            new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00"),
+            new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
+            new("events printed", r => r.WorkloadLines, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
+            new("events missing", r => r.WorkloadLines is long l ? r.CausedEvents(eventsPerConnection) - l : null, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
+            new("events reported lost", r => r.Lost, "0"),
+            new("BPF recursion misses", r => r.Bpf?.RecursionMisses, "0"),
+            new("time to attached ms", r => r.AttachMs, "0.0"),
+            new("time to header ms", r => r.ReadyMs, "0.0", OnlySinks: [OutputSink.Terminal]),
+            new("peak RSS MB", r => r.PeakRssKiB / 1024.0, "0.0"),
+        ];
+
+        var columns = tracers.ToList();
+        bool ratio = columns.Contains(TracerSpec.OursName) && columns.Contains(TracerSpec.AnchorName);
+        var header = new List<string> { "metric [sink]" };
+        header.AddRange(columns);
+        if (ratio)
+            header.Add("ours/anchor");
+        var table = new List<List<string>> { header };
+
+        foreach (OutputSink sink in sinks)
+        {
+            foreach (Row row in rows)
+            {
+                if (!(row.OnlySinks ?? loadSinks).Contains(sink))
+                    continue;
+                var cells = new List<string> { $"{row.Metric} [{sink.ToString().ToLowerInvariant()}]" };
+                var medians = new Dictionary<string, double?>(StringComparer.Ordinal);
+                foreach (string tracer in columns)
+                {
+                    bool none = tracer == TracerSpec.NoneName;
+                    if (none && row.TracedOnly)
+                    {
+                        cells.Add("");
+                        continue;
+                    }
+                    var values = ok.Where(r => r.Tracer == tracer && (none || r.Sink == sink)).Select(row.Value).ToList();
+                    double? median = Median(values);
+                    medians[tracer] = median;
+                    cells.Add(median is double m ? Cell(m, row.Format, values) : "n/a");
+                }
+                if (ratio)
+                {
+                    double? ours = medians.GetValueOrDefault(TracerSpec.OursName), anchor = medians.GetValueOrDefault(TracerSpec.AnchorName);
+                    cells.Add(ours is double o && anchor is double a && a != 0 ? (o / a).ToString("0.00", CultureInfo.InvariantCulture) : "");
+                }
+                table.Add(cells);
+            }
+        }
+        Write(output, table);
+        output.WriteLine("cells: median [min–max] over the rounds; 'none' speed pools all its runs.");
+    }
+
+    private static string Cell(double median, string format, List<double?> values)
+    {
+        var present = values.OfType<double>().ToList();
+        string m = median.ToString(format, CultureInfo.InvariantCulture);
+        if (present.Count < 2)
+            return m;
+        return $"{m} [{present.Min().ToString(format, CultureInfo.InvariantCulture)}–{present.Max().ToString(format, CultureInfo.InvariantCulture)}]";
+    }
+
+    internal static double? Median(IEnumerable<double?> values)
+    {
+        var sorted = values.OfType<double>().Where(v => !double.IsNaN(v)).Order().ToList();
+        if (sorted.Count == 0)
+            return null;
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static void Write(TextWriter output, List<List<string>> table)
+    {
+        int columns = table.Max(r => r.Count);
+        var widths = Enumerable.Range(0, columns).Select(c => table.Max(r => c < r.Count ? r[c].Length : 0)).ToArray();
+        foreach (var row in table)
+        {
+            var line = new System.Text.StringBuilder();
+            for (int c = 0; c < row.Count; c++)
+            {
+                if (c == 0)
+                    line.Append(row[c].PadRight(widths[c]));
+                else
+                    line.Append("  ").Append(row[c].PadLeft(widths[c]));
+            }
+            output.WriteLine(line.ToString().TrimEnd());
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace TcpStates.Bench.Tracers;
+
+/// <summary>
+/// Counts a tracer's output lines as bytes arrive: the header (first line, and when it came), and
+/// per TCP port the event lines that carry it as LPORT or RPORT. The ports are read from the end of
+/// the line (… LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS), which holds for libbpf-tools and bcc
+/// columns alike, whatever a COMM with spaces does to the front.
+/// </summary>
+internal sealed class TracerOutputScanner
+{
+    private readonly byte[] _line = new byte[1024];
+    private readonly int[] _linesByPort = new int[65536];
+    private readonly ManualResetEventSlim _headerSeen = new(false);
+    private int _lineLength;
+
+    public long Lines { get; private set; }
+
+    public long HeaderTimestamp { get; private set; }
+
+    public string? Header { get; private set; }
+
+    public WaitHandle HeaderSeen => _headerSeen.WaitHandle;
+
+    /// <summary>Event lines (not the header) with <paramref name="port"/> as local or remote port.</summary>
+    public long LinesWithPort(int port) => _linesByPort[port];
+
+    public long EventLines => Math.Max(0, Lines - 1);
+
+    public void Feed(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int nl = bytes.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> part = nl < 0 ? bytes : bytes[..nl];
+            int room = _line.Length - _lineLength;
+            part[..Math.Min(room, part.Length)].CopyTo(_line.AsSpan(_lineLength));
+            _lineLength += Math.Min(room, part.Length);
+            if (nl < 0)
+                return;
+            EndLine();
+            bytes = bytes[(nl + 1)..];
+        }
+    }
+
+    /// <summary>Counts a last line that has no newline.</summary>
+    public void Complete()
+    {
+        if (_lineLength > 0)
+            EndLine();
+    }
+
+    private void EndLine()
+    {
+        ReadOnlySpan<byte> line = _line.AsSpan(0, _lineLength);
+        _lineLength = 0;
+        Lines++;
+        if (Lines == 1)
+        {
+            HeaderTimestamp = Stopwatch.GetTimestamp();
+            // Without control characters: .NET's console sends keypad-mode escapes to a terminal first.
+            Header = new string(System.Text.Encoding.UTF8.GetString(line).Where(c => !char.IsControl(c)).ToArray()).Trim();
+            _headerSeen.Set();
+            return;
+        }
+        // Tokens from the end: 0 MS, 1 NEWSTATE, 2 "->", 3 OLDSTATE, 4 RPORT, 5 RADDR, 6 LPORT.
+        int lport = -1, rport = -1, index = 0;
+        int end = line.Length;
+        while (end > 0 && index <= 6)
+        {
+            while (end > 0 && IsBlank(line[end - 1]))
+                end--;
+            int start = end;
+            while (start > 0 && !IsBlank(line[start - 1]))
+                start--;
+            if (start == end)
+                break;
+            if (index == 4)
+                rport = ParsePort(line[start..end]);
+            else if (index == 6)
+                lport = ParsePort(line[start..end]);
+            end = start;
+            index++;
+        }
+        if (lport >= 0)
+            _linesByPort[lport]++;
+        if (rport >= 0 && rport != lport)
+            _linesByPort[rport]++;
+    }
+
+    // A terminal turns "\n" into "\r\n".
+    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\r' or (byte)'\t';
+
+    private static int ParsePort(ReadOnlySpan<byte> token)
+    {
+        if (token.IsEmpty || token.Length > 5)
+            return -1;
+        int value = 0;
+        foreach (byte b in token)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+                return -1;
+            value = value * 10 + (b - '0');
+        }
+        return value <= 65535 ? value : -1;
+    }
+}
