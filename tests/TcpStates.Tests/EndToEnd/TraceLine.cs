@@ -25,7 +25,7 @@ public sealed record TraceLine(
             // Command names may hold spaces: take fixed fields from both ends, the rest is C-COMM.
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             int lead = (time ? 1 : 0) + (timestamp ? 1 : 0);
-            int tail = wide ? 10 : 8; // [IP] LADDR LPORT RADDR RPORT OLD -> NEW MS
+            int tail = wide ? 9 : 8; // [IP] LADDR LPORT RADDR RPORT OLD -> NEW MS
             var list = new List<string>(t[..(lead + 2)]);
             list.Add(string.Join(' ', t[(lead + 2)..^tail]));
             if (!wide) list.Add("");

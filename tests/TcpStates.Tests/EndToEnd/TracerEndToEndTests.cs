@@ -130,8 +130,9 @@ public sealed class TracerEndToEndTests
         });
         Assert.InRange(server.Line("ESTABLISHED->FIN_WAIT1").Ms, Hold.TotalMilliseconds - 1, Hold.TotalMilliseconds + 5000);
 
-        var refused = SocketHistory.Group(RowsFor(run, m, closed));
-        Assert.Equal(new[] { "CLOSE->SYN_SENT", "SYN_SENT->CLOSE" }, Assert.Single(refused).Transitions);
+        // The port was found free by binding a listener for a moment: that listener shows up too.
+        SocketHistory refused = Only(SocketHistory.Group(RowsFor(run, m, closed)), h => h.Lines[0].Transition == "CLOSE->SYN_SENT", "refused client");
+        Assert.Equal(new[] { "CLOSE->SYN_SENT", "SYN_SENT->CLOSE" }, refused.Transitions);
     }
 
     [KernelFact]
@@ -186,7 +187,7 @@ public sealed class TracerEndToEndTests
             Assert.All(client.Lines, r => Assert.Equal((ip, host.ToString(), inside.ToString()), (r.Ip!, r.LocalAddress, r.RemoteAddress)));
             Assert.All(server.Lines, r => Assert.Equal((ip, inside.ToString(), host.ToString()), (r.Ip!, r.LocalAddress, r.RemoteAddress)));
         }
-        var refused = Assert.Single(SocketHistory.Group(RowsFor(run, m, closed)));
+        SocketHistory refused = Only(SocketHistory.Group(RowsFor(run, m, closed)), h => h.Lines[0].Transition == "CLOSE->SYN_SENT", "refused client");
         Assert.Equal(new[] { "CLOSE->SYN_SENT", "SYN_SENT->CLOSE" }, refused.Transitions);
     }
 

@@ -28,8 +28,7 @@ public static class Traffic
         using Socket server = listener.Accept();
         Thread.Sleep(hold);
         Socket first = clientClosesFirst ? client : server, second = clientClosesFirst ? server : client;
-        first.Shutdown(SocketShutdown.Both);
-        first.Close();
+        first.Close();   // close(2) alone: a shutdown() first would add a FIN_WAIT1 -> FIN_WAIT1 change
         var buf = new byte[16];
         second.ReceiveTimeout = 5000;
         while (second.Receive(buf) > 0) { }   // EOF: the FIN arrived
