@@ -95,7 +95,7 @@ public sealed unsafe class BpfProgram : IDisposable
                 return new BpfProgram(new FileDescriptor(fd), options, name, log);
             if (string.IsNullOrWhiteSpace(log))
                 throw new BpfSyscallException(BpfCommand.ProgLoad.Name(), -fd, $"program '{name}' ({options.Type})");
-            throw new BpfVerifierException(name, -fd, log);
+            throw new BpfVerifierException(options.Name ?? name, -fd, log);   // the full name, not the kernel's 15 characters
         }
     }
 
