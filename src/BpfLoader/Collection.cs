@@ -121,11 +121,11 @@ public sealed class Collection : IDisposable
 
     private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf)
     {
-        var type = (MapType)(uint)spec.Type;
+        BpfMapType type = spec.Type;
         uint maxEntries = spec.MaxEntries;
-        if (type == MapType.PerfEventArray && maxEntries == 0) maxEntries = (uint)BpfMap.PossibleCpuCount;
+        if (type == BpfMapType.PerfEventArray && maxEntries == 0) maxEntries = (uint)BpfMap.PossibleCpuCount;
         // Perf arrays and ring buffers take no BTF key/value types.
-        bool typed = btf is not null && spec.BtfValueTypeId != 0 && type is not (MapType.PerfEventArray or MapType.RingBuf);
+        bool typed = btf is not null && spec.BtfValueTypeId != 0 && type is not (BpfMapType.PerfEventArray or BpfMapType.Ringbuf);
         BpfMap map;
         try
         {
@@ -154,7 +154,7 @@ public sealed class Collection : IDisposable
         return map;
     }
 
-    private static MapCreateOptions Options(MapSpec spec, MapType type, uint maxEntries, BtfHandle? btf) => new()
+    private static MapCreateOptions Options(MapSpec spec, BpfMapType type, uint maxEntries, BtfHandle? btf) => new()
     {
         Type = type,
         KeySize = spec.KeySize,
@@ -175,8 +175,8 @@ public sealed class Collection : IDisposable
         bool withBtf = btf is not null;
         return BpfProgram.Load(new ProgramLoadOptions
         {
-            Type = (ProgramType)(uint)spec.Type,
-            ExpectedAttachType = spec.AttachType is { } a ? (AttachType)(uint)a : default,
+            Type = spec.Type,
+            ExpectedAttachType = spec.AttachType ?? BpfAttachType.None,
             Name = spec.Name,
             Instructions = linked.Instructions,
             License = spec.License,

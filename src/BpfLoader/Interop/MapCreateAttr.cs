@@ -6,7 +6,7 @@ namespace BpfLoader.Interop;
 [StructLayout(LayoutKind.Explicit, Size = 72)]
 internal unsafe struct MapCreateAttr
 {
-    [FieldOffset(0)] public uint MapType;
+    [FieldOffset(0)] public uint BpfMapType;
     [FieldOffset(4)] public uint KeySize;
     [FieldOffset(8)] public uint ValueSize;
     [FieldOffset(12)] public uint MaxEntries;

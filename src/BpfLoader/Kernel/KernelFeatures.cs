@@ -33,12 +33,12 @@ public static class KernelFeatures
     /// </summary>
     public static void EnsureBpfPermitted()
     {
-        using BpfMap map = BpfMap.Create(new MapCreateOptions { Type = MapType.Array, KeySize = 4, ValueSize = 4, MaxEntries = 1, Name = "probe" });
+        using BpfMap map = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 4, MaxEntries = 1, Name = "probe" });
     }
 
     private static bool ProbeRingBuffer()
     {
-        var attr = new MapCreateAttr { MapType = (uint)MapType.RingBuf, MaxEntries = (uint)Libc.PageSize };
+        var attr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.Ringbuf, MaxEntries = (uint)Libc.PageSize };
         return Probe(BpfCommand.MapCreate, ref attr);
     }
 
@@ -47,12 +47,12 @@ public static class KernelFeatures
         // A perf link on an invalid perf fd: kernels that know the attach type fail on the fd (EBADF).
         using BpfProgram program = BpfProgram.Load(new ProgramLoadOptions
         {
-            Type = ProgramType.Tracepoint,
+            Type = BpfProgramType.Tracepoint,
             Name = "probe_perf_link",
             Instructions = ReturnZero,
         });
         using var lease = new FdLease(program.Fd);
-        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = unchecked((uint)-1), AttachType = (uint)AttachType.PerfEvent };
+        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = unchecked((uint)-1), BpfAttachType = (uint)BpfAttachType.PerfEvent };
         int result = BpfSyscall.TryInvoke(BpfCommand.LinkCreate, ref attr);
         if (result >= 0)
         {

@@ -35,7 +35,7 @@ public abstract class BpfLink : IDisposable
 
     public override string ToString() => $"{Target} ({Fd})";
 
-    internal static void RequireType(BpfProgram program, string hook, params ProgramType[] types)
+    internal static void RequireType(BpfProgram program, string hook, params BpfProgramType[] types)
     {
         ArgumentNullException.ThrowIfNull(program);
         if (Array.IndexOf(types, program.Type) < 0)
@@ -43,10 +43,10 @@ public abstract class BpfLink : IDisposable
     }
 
     /// <summary>BPF_LINK_CREATE; returns the link fd or -errno.</summary>
-    internal static int TryLinkCreate(BpfProgram program, int targetFd, AttachType attachType)
+    internal static int TryLinkCreate(BpfProgram program, int targetFd, BpfAttachType attachType)
     {
         using var lease = new FdLease(program.Fd);
-        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = (uint)targetFd, AttachType = (uint)attachType };
+        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = (uint)targetFd, BpfAttachType = (uint)attachType };
         return BpfSyscall.TryInvoke(BpfCommand.LinkCreate, ref attr);
     }
 

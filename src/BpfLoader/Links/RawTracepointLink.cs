@@ -9,7 +9,7 @@ public sealed class RawTracepointLink : BpfLink
 
     public static RawTracepointLink Attach(BpfProgram program, string name)
     {
-        RequireType(program, "a raw tracepoint", ProgramType.RawTracepoint, ProgramType.RawTracepointWritable);
+        RequireType(program, "a raw tracepoint", BpfProgramType.RawTracepoint, BpfProgramType.RawTracepointWritable);
         ArgumentException.ThrowIfNullOrEmpty(name);
         string target = $"raw_tracepoint {name}";
         return new RawTracepointLink(RawTracepointOpen(program, name, target), target);

@@ -29,7 +29,7 @@ public sealed class TracepointLink : BpfLink
     /// <summary>Attach with a chosen mechanism; tests use it to run the ioctl path on kernels that have perf links.</summary>
     internal static TracepointLink Attach(BpfProgram program, string category, string name, bool usePerfLink)
     {
-        RequireType(program, "a tracepoint", ProgramType.Tracepoint);
+        RequireType(program, "a tracepoint", BpfProgramType.Tracepoint);
         string target = $"tracepoint {category}:{name}";
         ulong id = Tracefs.GetTracepointId(category, name);
         FileDescriptor perf = OpenPerfEvent(id, target);
@@ -38,7 +38,7 @@ public sealed class TracepointLink : BpfLink
         {
             if (usePerfLink)
             {
-                int fd = TryLinkCreate(program, perf.Value, AttachType.PerfEvent);
+                int fd = TryLinkCreate(program, perf.Value, BpfAttachType.PerfEvent);
                 if (fd < 0)
                     throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -fd, $"{program} to {target}");
                 link = new FileDescriptor(fd);

@@ -17,7 +17,7 @@ public sealed class TracingLink : BpfLink
 
     public static TracingLink Attach(BpfProgram program)
     {
-        RequireType(program, "a BTF target", ProgramType.Tracing, ProgramType.Lsm);
+        RequireType(program, "a BTF target", BpfProgramType.Tracing, BpfProgramType.Lsm);
         string target = $"{Describe(program.ExpectedAttachType)} {program.Name}";
         int link = TryLinkCreate(program, 0, program.ExpectedAttachType);
         if (link >= 0)
@@ -28,13 +28,13 @@ public sealed class TracingLink : BpfLink
         return new TracingLink(RawTracepointOpen(program, null, target), isLinkCreate: false, target);
     }
 
-    private static string Describe(AttachType type) => type switch
+    private static string Describe(BpfAttachType type) => type switch
     {
-        AttachType.TraceRawTp => "tp_btf",
-        AttachType.TraceFentry => "fentry",
-        AttachType.TraceFexit => "fexit",
-        AttachType.ModifyReturn => "fmod_ret",
-        AttachType.LsmMac => "lsm",
+        BpfAttachType.TraceRawTp => "tp_btf",
+        BpfAttachType.TraceFentry => "fentry",
+        BpfAttachType.TraceFexit => "fexit",
+        BpfAttachType.ModifyReturn => "fmod_ret",
+        BpfAttachType.LsmMac => "lsm",
         _ => type.ToString(),
     };
 }

@@ -12,10 +12,10 @@ namespace BpfLoader.Maps;
 /// </summary>
 public sealed unsafe class BpfMap : IDisposable
 {
-    private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Read(CpuList.PossiblePath).Count);
+    private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Possible().Cpus.Count);
 
     public FileDescriptor Fd { get; }
-    public MapType Type { get; }
+    public BpfMapType Type { get; }
     public string Name { get; }
     public int KeySize { get; }
     public int ValueSize { get; }
@@ -40,7 +40,7 @@ public sealed unsafe class BpfMap : IDisposable
         ValueBufferSize = IsPerCpu(Type) ? PerCpuStride(ValueSize) * PossibleCpuCount : ValueSize;
     }
 
-    public static bool IsPerCpu(MapType type) => type is MapType.PerCpuHash or MapType.PerCpuArray or MapType.LruPerCpuHash;
+    public static bool IsPerCpu(BpfMapType type) => type is BpfMapType.PercpuHash or BpfMapType.PercpuArray or BpfMapType.LruPercpuHash;
 
     /// <summary>The per-CPU slot size in user-space buffers: the kernel copies each CPU's value 8-byte aligned.</summary>
     public static int PerCpuStride(int valueSize) => (valueSize + 7) & ~7;
@@ -53,7 +53,7 @@ public sealed unsafe class BpfMap : IDisposable
         string name = ObjectName.Sanitise(options.Name);
         var attr = new MapCreateAttr
         {
-            MapType = (uint)options.Type,
+            BpfMapType = (uint)options.Type,
             KeySize = options.KeySize,
             ValueSize = options.ValueSize,
             MaxEntries = options.MaxEntries,
@@ -75,7 +75,7 @@ public sealed unsafe class BpfMap : IDisposable
 
     private static void Validate(MapCreateOptions o)
     {
-        if (o.Type == MapType.RingBuf)
+        if (o.Type == BpfMapType.Ringbuf)
         {
             // The kernel wants a power-of-two multiple of the page size, and no key or value.
             uint page = (uint)Libc.PageSize;
@@ -84,7 +84,7 @@ public sealed unsafe class BpfMap : IDisposable
             if (o.KeySize != 0 || o.ValueSize != 0)
                 throw new ArgumentException("a ring buffer map has no key or value", nameof(o));
         }
-        if (o.Type == MapType.PerfEventArray && (o.KeySize != 4 || o.ValueSize != 4))
+        if (o.Type == BpfMapType.PerfEventArray && (o.KeySize != 4 || o.ValueSize != 4))
             throw new ArgumentException("a perf event array has 4-byte keys and values", nameof(o));
     }
 

@@ -5,7 +5,7 @@ namespace BpfLoader.Maps;
 /// <summary>What BPF_MAP_CREATE needs; the spec layer fills this from a map definition.</summary>
 public sealed class MapCreateOptions
 {
-    public required MapType Type { get; init; }
+    public required BpfMapType Type { get; init; }
     public uint KeySize { get; init; }
     public uint ValueSize { get; init; }
     public required uint MaxEntries { get; init; }

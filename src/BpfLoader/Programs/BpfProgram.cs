@@ -9,8 +9,8 @@ public sealed unsafe class BpfProgram : IDisposable
     public const int InstructionSize = 8;
 
     public FileDescriptor Fd { get; }
-    public ProgramType Type { get; }
-    public AttachType ExpectedAttachType { get; }
+    public BpfProgramType Type { get; }
+    public BpfAttachType ExpectedAttachType { get; }
     public string Name { get; }
     /// <summary>The verifier's log when the program was loaded with <see cref="ProgramLoadOptions.LogLevel"/> &gt; 0, else empty.</summary>
     public string VerifierLog { get; }
@@ -106,7 +106,7 @@ public sealed unsafe class BpfProgram : IDisposable
         ObjectInfo.Get(Fd, ref info, $"program '{Name}'");
         return new ProgramInfo(
             info.Id,
-            (ProgramType)info.Type,
+            (BpfProgramType)info.Type,
             ObjectName.Read(new ReadOnlySpan<byte>(info.Name, ObjectName.Length)),
             System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(info.Tag, 8)),
             info.RunTimeNs,

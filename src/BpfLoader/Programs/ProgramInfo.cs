@@ -7,7 +7,7 @@ namespace BpfLoader.Programs;
 /// </summary>
 public readonly record struct ProgramInfo(
     uint Id,
-    ProgramType Type,
+    BpfProgramType Type,
     string Name,
     ulong Tag,
     ulong RunTimeNs,

@@ -6,8 +6,8 @@ namespace BpfLoader.Programs;
 /// <summary>What BPF_PROG_LOAD needs; the spec layer fills this from a relocated program.</summary>
 public sealed class ProgramLoadOptions
 {
-    public required ProgramType Type { get; init; }
-    public AttachType ExpectedAttachType { get; init; }
+    public required BpfProgramType Type { get; init; }
+    public BpfAttachType ExpectedAttachType { get; init; }
     /// <summary>Up to 15 characters kept; characters outside [A-Za-z0-9_.] become '_'.</summary>
     public string? Name { get; init; }
     /// <summary>struct bpf_insn array, 8 bytes per instruction, map fds already in the ld_imm64 immediates.</summary>

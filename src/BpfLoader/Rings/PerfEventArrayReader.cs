@@ -1,4 +1,5 @@
 using BpfLoader.Interop;
+using BpfLoader.Kernel;
 
 namespace BpfLoader.Rings;
 

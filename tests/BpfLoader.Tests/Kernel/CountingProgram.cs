@@ -12,9 +12,9 @@ internal sealed class CountingProgram : IDisposable
     public BpfMap Counter { get; }
     public BpfProgram Program { get; }
 
-    public CountingProgram(string name, ProgramType type, AttachType expectedAttachType = AttachType.None, uint attachBtfId = 0)
+    public CountingProgram(string name, BpfProgramType type, BpfAttachType expectedAttachType = BpfAttachType.None, uint attachBtfId = 0)
     {
-        Counter = BpfMap.Create(new MapCreateOptions { Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = name });
+        Counter = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = name });
         try
         {
             Program = BpfProgram.Load(new ProgramLoadOptions

@@ -15,7 +15,7 @@ public class KernelFeaturesTests
         bool ringBufferWorks;
         try
         {
-            using BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = MapType.RingBuf, MaxEntries = (uint)Environment.SystemPageSize });
+            using BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = (uint)Environment.SystemPageSize });
             ringBufferWorks = true;
         }
         catch (BpfSyscallException)
@@ -29,7 +29,7 @@ public class KernelFeaturesTests
     [KernelFact]
     public void Perf_link_probe_matches_how_tracepoints_get_attached()
     {
-        using var counting = new CountingProgram("probe_check", BpfLoader.Programs.ProgramType.Tracepoint);
+        using var counting = new CountingProgram("probe_check", BpfProgramType.Tracepoint);
         using var link = BpfLoader.Links.TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid");
         Assert.Equal(KernelFeatures.HasPerfLink, link.IsPerfLink);
     }

@@ -11,7 +11,7 @@ public class LinkTests
     [KernelFact]
     public void Classic_tracepoint_program_counts_and_stops_when_disposed()
     {
-        using var counting = new CountingProgram("tp_getpid", ProgramType.Tracepoint);
+        using var counting = new CountingProgram("tp_getpid", BpfProgramType.Tracepoint);
         TracepointLink link = TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid");
         Assert.Equal("tracepoint syscalls:sys_enter_getpid", link.Target);
         Assert.Equal(KernelFeatures.HasPerfLink, link.IsPerfLink);
@@ -21,7 +21,7 @@ public class LinkTests
     [KernelFact]
     public void Classic_tracepoint_attached_by_ioctl_counts_and_stops_when_disposed()
     {
-        using var counting = new CountingProgram("tp_ioctl", ProgramType.Tracepoint);
+        using var counting = new CountingProgram("tp_ioctl", BpfProgramType.Tracepoint);
         TracepointLink link = TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid", usePerfLink: false);
         Assert.False(link.IsPerfLink);
         Assert.Same(link.PerfEvent, link.Fd);
@@ -31,7 +31,7 @@ public class LinkTests
     [KernelFact]
     public void Raw_tracepoint_program_counts_and_stops_when_disposed()
     {
-        using var counting = new CountingProgram("raw_sys_enter", ProgramType.RawTracepoint);
+        using var counting = new CountingProgram("raw_sys_enter", BpfProgramType.RawTracepoint);
         RawTracepointLink link = RawTracepointLink.Attach(counting.Program, "sys_enter");
         Assert.Equal("raw_tracepoint sys_enter", link.Target);
         AssertCountsThenStops(counting, link);
@@ -41,7 +41,7 @@ public class LinkTests
     public void Tp_btf_program_loaded_with_attach_btf_id_counts_and_stops_when_disposed()
     {
         uint id = VmlinuxBtf.FindTypeId(VmlinuxBtf.KindTypedef, "btf_trace_sys_enter");
-        using var counting = new CountingProgram("btf_sys_enter", ProgramType.Tracing, AttachType.TraceRawTp, id);
+        using var counting = new CountingProgram("btf_sys_enter", BpfProgramType.Tracing, BpfAttachType.TraceRawTp, id);
         TracingLink link = TracingLink.Attach(counting.Program);
         Assert.Equal("tp_btf btf_sys_enter", link.Target);
         Assert.True(link.IsLinkCreate);   // kernel 6.10+ makes tp_btf links with BPF_LINK_CREATE
@@ -52,7 +52,7 @@ public class LinkTests
     [KernelFact]
     public void Program_of_the_wrong_type_is_refused_before_any_syscall()
     {
-        using var counting = new CountingProgram("wrong_type", ProgramType.SocketFilter);
+        using var counting = new CountingProgram("wrong_type", BpfProgramType.SocketFilter);
         var e = Assert.Throws<ArgumentException>(() => TracepointLink.Attach(counting.Program, "syscalls", "sys_enter_getpid"));
         Assert.Contains("Tracepoint", e.Message, StringComparison.Ordinal);
     }
@@ -60,7 +60,7 @@ public class LinkTests
     [KernelFact]
     public void Missing_tracepoint_names_itself_and_tracefs()
     {
-        using var counting = new CountingProgram("missing_tp", ProgramType.Tracepoint);
+        using var counting = new CountingProgram("missing_tp", BpfProgramType.Tracepoint);
         var e = Assert.Throws<BpfException>(() => TracepointLink.Attach(counting.Program, "sock", "no_such_tracepoint"));
         Assert.Contains("tracepoint sock:no_such_tracepoint not found in tracefs", e.Message, StringComparison.Ordinal);
     }
@@ -68,7 +68,7 @@ public class LinkTests
     [KernelFact]
     public void Missing_raw_tracepoint_is_ENOENT()
     {
-        using var counting = new CountingProgram("missing_raw", ProgramType.RawTracepoint);
+        using var counting = new CountingProgram("missing_raw", BpfProgramType.RawTracepoint);
         var e = Assert.Throws<BpfSyscallException>(() => RawTracepointLink.Attach(counting.Program, "no_such_tracepoint"));
         Assert.Equal("BPF_RAW_TRACEPOINT_OPEN", e.Operation);
         Assert.Equal("ENOENT", e.ErrnoName);

@@ -6,13 +6,13 @@ namespace BpfLoader.Tests.Kernel;
 
 public class MapTests
 {
-    private static BpfMap Create(MapType type, uint maxEntries = 8, uint valueSize = 8, string name = "test")
+    private static BpfMap Create(BpfMapType type, uint maxEntries = 8, uint valueSize = 8, string name = "test")
         => BpfMap.Create(new MapCreateOptions { Type = type, KeySize = 4, ValueSize = valueSize, MaxEntries = maxEntries, Name = name });
 
     [KernelFact]
     public void Hash_map_round_trips_update_lookup_delete()
     {
-        using BpfMap map = Create(MapType.Hash);
+        using BpfMap map = Create(BpfMapType.Hash);
         Assert.False(map.TryLookup(7u, out ulong _));
 
         map.Update(7u, 700UL);
@@ -34,7 +34,7 @@ public class MapTests
     [KernelFact]
     public void Span_overloads_read_and_write_raw_bytes()
     {
-        using BpfMap map = Create(MapType.Hash, valueSize: 3);
+        using BpfMap map = Create(BpfMapType.Hash, valueSize: 3);
         byte[] key = [1, 2, 3, 4];
         map.Update(key, [0xaa, 0xbb, 0xcc]);
         Span<byte> value = stackalloc byte[3];
@@ -46,7 +46,7 @@ public class MapTests
     [KernelFact]
     public void NoExist_on_a_present_key_is_EEXIST()
     {
-        using BpfMap map = Create(MapType.Hash);
+        using BpfMap map = Create(BpfMapType.Hash);
         map.Update(1u, 1UL, MapUpdateFlags.NoExist);
         var e = Assert.Throws<BpfSyscallException>(() => map.Update(1u, 2UL, MapUpdateFlags.NoExist));
         Assert.Equal("EEXIST", e.ErrnoName);
@@ -60,7 +60,7 @@ public class MapTests
     [KernelFact]
     public void Keys_iterates_every_key_once()
     {
-        using BpfMap map = Create(MapType.Hash, maxEntries: 64);
+        using BpfMap map = Create(BpfMapType.Hash, maxEntries: 64);
         uint[] keys = [3, 1, 4, 15, 9, 26, 5];
         foreach (uint k in keys)
             map.Update(k, (ulong)k * 10);
@@ -73,7 +73,7 @@ public class MapTests
     [KernelFact]
     public void GetNextKey_of_an_empty_map_is_false()
     {
-        using BpfMap map = Create(MapType.Hash);
+        using BpfMap map = Create(BpfMapType.Hash);
         Assert.False(map.TryGetNextKey([], new byte[4]));
         Assert.Empty(map.Keys());
     }
@@ -81,7 +81,7 @@ public class MapTests
     [KernelFact]
     public void Lru_hash_evicts_instead_of_failing_when_full()
     {
-        using BpfMap map = Create(MapType.LruHash, maxEntries: 16);
+        using BpfMap map = Create(BpfMapType.LruHash, maxEntries: 16);
         for (uint k = 0; k < 200; k++)
             map.Update(k, (ulong)k);
         int count = map.Keys().Count();
@@ -93,7 +93,7 @@ public class MapTests
     [KernelFact]
     public void Hash_map_that_is_full_refuses_a_new_key()
     {
-        using BpfMap map = Create(MapType.Hash, maxEntries: 2);
+        using BpfMap map = Create(BpfMapType.Hash, maxEntries: 2);
         map.Update(1u, 1UL);
         map.Update(2u, 2UL);
         var e = Assert.Throws<BpfSyscallException>(() => map.Update(3u, 3UL));
@@ -103,7 +103,7 @@ public class MapTests
     [KernelFact]
     public void Array_has_every_index_zeroed_and_keeps_updates()
     {
-        using BpfMap map = Create(MapType.Array, maxEntries: 4);
+        using BpfMap map = Create(BpfMapType.Array, maxEntries: 4);
         for (uint i = 0; i < 4; i++)
         {
             Assert.True(map.TryLookup(i, out ulong v));
@@ -120,7 +120,7 @@ public class MapTests
     [KernelFact]
     public void Per_cpu_array_exchanges_one_padded_value_per_possible_CPU()
     {
-        using BpfMap map = Create(MapType.PerCpuArray, maxEntries: 2, valueSize: 4);
+        using BpfMap map = Create(BpfMapType.PercpuArray, maxEntries: 2, valueSize: 4);
         int cpus = BpfMap.PossibleCpuCount;
         Assert.Equal(8 * cpus, map.ValueBufferSize);
 
@@ -140,7 +140,7 @@ public class MapTests
     [KernelFact]
     public void Per_cpu_hash_round_trips()
     {
-        using BpfMap map = Create(MapType.PerCpuHash, valueSize: 8);
+        using BpfMap map = Create(BpfMapType.PercpuHash, valueSize: 8);
         ulong[] written = [.. Enumerable.Range(0, BpfMap.PossibleCpuCount).Select(cpu => 0x1111UL * (ulong)(cpu + 1))];
         map.UpdatePerCpu(5u, written.AsSpan());
         ulong[] perCpu = new ulong[BpfMap.PossibleCpuCount];
@@ -154,7 +154,7 @@ public class MapTests
     {
         using BpfMap map = BpfMap.Create(new MapCreateOptions
         {
-            Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = "frozen", Flags = MapFlags.ReadOnlyProgram,
+            Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = "frozen", Flags = MapFlags.ReadOnlyProgram,
         });
         map.Update(0u, 5UL);
         map.Freeze();
@@ -167,11 +167,11 @@ public class MapTests
     [KernelFact]
     public void Ring_buffer_and_perf_event_array_can_be_created()
     {
-        using BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = MapType.RingBuf, MaxEntries = (uint)Environment.SystemPageSize * 4, Name = "events" });
+        using BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = (uint)Environment.SystemPageSize * 4, Name = "events" });
         Assert.False(ring.Fd.IsInvalid);
         using BpfMap perf = BpfMap.Create(new MapCreateOptions
         {
-            Type = MapType.PerfEventArray, KeySize = 4, ValueSize = 4, MaxEntries = (uint)BpfMap.PossibleCpuCount, Name = "events",
+            Type = BpfMapType.PerfEventArray, KeySize = 4, ValueSize = 4, MaxEntries = (uint)BpfMap.PossibleCpuCount, Name = "events",
         });
         Assert.False(perf.Fd.IsInvalid);
     }
@@ -179,14 +179,14 @@ public class MapTests
     [Fact]
     public void Ring_buffer_size_must_be_a_power_of_two_multiple_of_the_page_size()
     {
-        var e = Assert.Throws<ArgumentException>(() => BpfMap.Create(new MapCreateOptions { Type = MapType.RingBuf, MaxEntries = (uint)Environment.SystemPageSize * 3 }));
+        var e = Assert.Throws<ArgumentException>(() => BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = (uint)Environment.SystemPageSize * 3 }));
         Assert.Contains("power-of-two", e.Message, StringComparison.Ordinal);
     }
 
     [KernelFact]
     public void Names_are_sanitised_and_truncated_to_what_the_kernel_accepts()
     {
-        using BpfMap map = Create(MapType.Array, name: "tcp-states/events.buffer");
+        using BpfMap map = Create(BpfMapType.Array, name: "tcp-states/events.buffer");
         Assert.Equal("tcp_states_even", map.Name);
         Assert.True(map.GetId() > 0);
     }
@@ -194,7 +194,7 @@ public class MapTests
     [KernelFact]
     public void Element_calls_on_spans_allocate_nothing()
     {
-        using BpfMap map = Create(MapType.Hash);
+        using BpfMap map = Create(BpfMapType.Hash);
         byte[] key = new byte[4], value = new byte[8], next = new byte[4];
         map.Update(key, value);
         map.TryLookup(key, value);
@@ -218,7 +218,7 @@ public class MapTests
         using BtfHandle btf = BtfHandle.Load(new MinimalBtf("f", "f.c").Blob());
         using BpfMap map = BpfMap.Create(new MapCreateOptions
         {
-            Type = MapType.Hash, KeySize = 4, ValueSize = 4, MaxEntries = 4, Name = "typed",
+            Type = BpfMapType.Hash, KeySize = 4, ValueSize = 4, MaxEntries = 4, Name = "typed",
             Btf = btf, BtfKeyTypeId = intTypeId, BtfValueTypeId = intTypeId,
         });
         map.Update(1, -1);
@@ -228,7 +228,7 @@ public class MapTests
         // An 8-byte value described as a 4-byte int: the kernel compares sizes and refuses.
         var e = Assert.Throws<BpfSyscallException>(() => BpfMap.Create(new MapCreateOptions
         {
-            Type = MapType.Hash, KeySize = 4, ValueSize = 8, MaxEntries = 4, Btf = btf, BtfKeyTypeId = intTypeId, BtfValueTypeId = intTypeId,
+            Type = BpfMapType.Hash, KeySize = 4, ValueSize = 8, MaxEntries = 4, Btf = btf, BtfKeyTypeId = intTypeId, BtfValueTypeId = intTypeId,
         }));
         Assert.Equal("BPF_MAP_CREATE", e.Operation);
         Assert.Equal("EINVAL", e.ErrnoName);

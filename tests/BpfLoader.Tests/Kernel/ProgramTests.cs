@@ -14,7 +14,7 @@ public class ProgramTests
     {
         var e = Assert.Throws<BpfVerifierException>(() => BpfProgram.Load(new ProgramLoadOptions
         {
-            Type = ProgramType.SocketFilter,
+            Type = BpfProgramType.SocketFilter,
             Name = "uninit_read",
             Instructions = ReadsUninitialisedRegister(),
         }));
@@ -35,7 +35,7 @@ public class ProgramTests
 
         var e = Assert.Throws<BpfVerifierException>(() => BpfProgram.Load(new ProgramLoadOptions
         {
-            Type = ProgramType.SocketFilter,
+            Type = BpfProgramType.SocketFilter,
             Name = "uninit_read",
             Instructions = ReadsUninitialisedRegister(),
             Btf = handle,
@@ -64,10 +64,10 @@ public class ProgramTests
     [KernelFact]
     public void Log_level_keeps_the_log_of_an_accepted_program()
     {
-        using var counting = new CountingProgram("logged", ProgramType.SocketFilter);
+        using var counting = new CountingProgram("logged", BpfProgramType.SocketFilter);
         using BpfProgram program = BpfProgram.Load(new ProgramLoadOptions
         {
-            Type = ProgramType.SocketFilter,
+            Type = BpfProgramType.SocketFilter,
             Name = "logged",
             Instructions = CountingProgram.Instructions(counting.Counter.Fd.Value),
             LogLevel = 2,
@@ -80,12 +80,12 @@ public class ProgramTests
     public void Info_has_the_sanitised_name_and_with_stats_the_run_count()
     {
         using BpfStats stats = BpfStats.Enable();
-        using var counting = new CountingProgram("count-getpid!", ProgramType.Tracepoint);
+        using var counting = new CountingProgram("count-getpid!", BpfProgramType.Tracepoint);
         Assert.Equal("count_getpid_", counting.Program.Name);
 
         ProgramInfo before = counting.Program.GetInfo();
         Assert.Equal("count_getpid_", before.Name);
-        Assert.Equal(ProgramType.Tracepoint, before.Type);
+        Assert.Equal(BpfProgramType.Tracepoint, before.Type);
         Assert.True(before.Id > 0);
         Assert.True(before.VerifiedInstructions > 0);
         Assert.Equal(0UL, before.RunCount);
@@ -102,5 +102,5 @@ public class ProgramTests
 
     [Fact]
     public void Instructions_must_be_whole_8_byte_slots()
-        => Assert.Throws<ArgumentException>(() => BpfProgram.Load(new ProgramLoadOptions { Type = ProgramType.SocketFilter, Instructions = new byte[12] }));
+        => Assert.Throws<ArgumentException>(() => BpfProgram.Load(new ProgramLoadOptions { Type = BpfProgramType.SocketFilter, Instructions = new byte[12] }));
 }

@@ -1,3 +1,4 @@
+using BpfLoader.Kernel;
 using BpfLoader.Tests.Kernel;
 using System.Buffers.Binary;
 using BpfLoader.Rings;

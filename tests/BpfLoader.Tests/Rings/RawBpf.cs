@@ -128,5 +128,5 @@ internal static unsafe class RawBpf
         return [.. code];
     }
 
-    public static int PossibleCpuCount() => BpfLoader.Rings.CpuList.Parse(File.ReadAllText("/sys/devices/system/cpu/possible")).Cpus.Max() + 1;
+    public static int PossibleCpuCount() => BpfLoader.Kernel.CpuList.Parse(File.ReadAllText("/sys/devices/system/cpu/possible")).Cpus.Max() + 1;
 }

@@ -1,10 +1,12 @@
-namespace BpfLoader.Spec;
+namespace BpfLoader;
 
 /// <summary>enum bpf_attach_type from linux/bpf.h (UAPI values).</summary>
 #pragma warning disable CA1008, CA1027, CA1069 // the kernel's numbering, aliases included
 public enum BpfAttachType
 {
     /// <summary>BPF_CGROUP_INET_INGRESS</summary>
+    /// <summary>No attach type: 0, as the kernel reads an unset field.</summary>
+    None = 0,
     CgroupInetIngress = 0,
     /// <summary>BPF_CGROUP_INET_EGRESS</summary>
     CgroupInetEgress = 1,

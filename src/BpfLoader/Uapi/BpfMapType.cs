@@ -1,4 +1,4 @@
-namespace BpfLoader.Spec;
+namespace BpfLoader;
 
 /// <summary>enum bpf_map_type from linux/bpf.h (UAPI values).</summary>
 #pragma warning disable CA1008, CA1027, CA1069 // the kernel's numbering, aliases included
