@@ -30,6 +30,22 @@ public sealed partial class CollectionTests
         return spec;
     }
 
+    /// <summary>Attached, each getppid() is followed by a poll; then detached and drained.</summary>
+    private static void TriggerWhileReading(Collection objects, RingReader reader, int triggers)
+    {
+        using var poller = new RingPoller();
+        poller.Add(reader);
+        using (BpfLink link = objects.Attach("emit"))
+        {
+            for (int i = 0; i < triggers; i++)
+            {
+                GetPpid();
+                poller.Poll(0);
+            }
+        }
+        reader.DrainAll();
+    }
+
     private static ulong Seq(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadUInt64LittleEndian(record);
 
     [KernelFact]
@@ -44,17 +60,7 @@ public sealed partial class CollectionTests
             Assert.Equal(RecordSize, r.Length);
             seen.Add(Seq(r));
         });
-        using var poller = new RingPoller();
-        poller.Add(reader);
-        using (BpfLink link = objects.Attach("emit"))
-        {
-            for (int i = 0; i < triggers; i++)
-            {
-                GetPpid();
-                poller.Poll(0);
-            }
-        }
-        reader.DrainAll();
+        TriggerWhileReading(objects, reader, triggers);
 
         Assert.Equal(Enumerable.Range(0, triggers * perTrigger).Select(i => (ulong)i), seen);
     }
@@ -70,17 +76,7 @@ public sealed partial class CollectionTests
         Assert.Equal(BpfMap.PossibleCpuCount, pb.MaxEntries);   // sized by the loader
         using var reader = PerfEventArrayReader.Open((cpu, fd) => pb.Update(cpu, fd.Value),
             r => seen.Add(Seq(r)), (_, n) => lost += n);
-        using var poller = new RingPoller();
-        poller.Add(reader);
-        using (BpfLink link = objects.Attach("emit"))
-        {
-            for (int i = 0; i < triggers; i++)
-            {
-                GetPpid();
-                poller.Poll(0);
-            }
-        }
-        reader.DrainAll();
+        TriggerWhileReading(objects, reader, triggers);
 
         Assert.Equal(0UL, lost);
         seen.Sort();
