@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using BpfLoader;
+using BpfLoader.Spec;
 using TcpStates.Cli;
 using TcpStates.Output;
 using TcpStates.Tracing;
@@ -125,6 +126,14 @@ public sealed class App
             using var reader = new StreamReader(source);
             _out.Write($"/* ---- {name} ---- */\n");
             _out.Write(reader.ReadToEnd());
+            _out.Write('\n');
+        }
+        // And what clang made of it: the instructions of each program, as embedded in this binary.
+        CollectionSpec spec = CollectionSpec.FromResource(tool, "tcpstates.bpf.o");
+        foreach (ProgramSpec program in spec.Programs.Values)
+        {
+            _out.Write($"/* ---- {program.Name} ({program.SectionName}): {program.Instructions.Length} instructions ---- */\n");
+            _out.Write(program.Disassemble());
             _out.Write('\n');
         }
         _out.Flush();

@@ -83,6 +83,11 @@ public sealed class StartAndStopTests
         Assert.Equal(0, code);
         Assert.Contains("SEC(\"tp_btf/inet_sock_set_state\")", stdout);
         Assert.Contains("struct event {", stdout);
+        // The disassembly of the object embedded in this very binary, with its map references named.
+        Assert.Matches(@"/\* ---- tcpstates_btf \(tp_btf/inet_sock_set_state\): \d+ instructions ---- \*/", stdout);
+        Assert.Matches(@"/\* ---- tcpstates_tp \(tracepoint/sock/inet_sock_set_state\): \d+ instructions ---- \*/", stdout);
+        Assert.Contains("map[timestamps] ll", stdout);
+        Assert.Contains("exit", stdout);
         Assert.Equal("", stderr);
     }
 }
