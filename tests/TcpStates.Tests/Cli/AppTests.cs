@@ -168,15 +168,6 @@ public class AppTests
     }
 
     [Fact]
-    public void Tracing_not_yet_wired_is_reported_not_thrown()
-    {
-        (int code, _, string stderr) = Run("-4");
-        Assert.Equal(1, code);
-        Assert.StartsWith("tcpstates: ", stderr);
-        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
-    }
-
-    [Fact]
     public void Journal_without_its_socket_fails_at_start_with_one_line()
     {
         var stderr = new StringWriter();
