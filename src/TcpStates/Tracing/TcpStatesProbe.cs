@@ -19,9 +19,15 @@ internal sealed class TcpStatesProbe : IDisposable
     private const string BtfProgram = "tcpstates_btf";
     private const string TracepointProgram = "tcpstates_tp";
 
-    /// <summary>Ring buffer: wake the reader once this much waits; the read loop's timeout picks up the rest.</summary>
-    internal const uint WakeupBytes = 64 * 1024;
-    /// <summary>How long an event may wait in the ring buffer when fewer than <see cref="WakeupBytes"/> do.</summary>
+    /// <summary>
+    /// Ring buffer: the program wakes the reader only when what waits crosses a multiple of this (a quarter
+    /// of the 2 MiB ring), a safety net; the read loop's timer does the work. Every wakeup is an IPI inside
+    /// the program, and softirqs run on its way out: a state change among them is a recursion miss.
+    /// </summary>
+    internal const uint WakeupBytes = 512 * 1024;
+    /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
+    internal const int BusyPollTimeoutMs = 10;
+    /// <summary>How long the first event after a quiet spell may wait (an idle tool wakes 10 times a second).</summary>
     internal const int PollTimeoutMs = 100;
     private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer
 
