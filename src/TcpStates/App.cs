@@ -156,28 +156,28 @@ public sealed class App
         }
     }
 
-    /// <summary>Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0.</summary>
+    /// <summary>
+    /// Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0.
+    /// SIGINT through PosixSignalRegistration, not Console.CancelKeyPress: that one initialises the
+    /// terminal (it writes ESC[?1h ESC= to a tty) and costs start-up time.
+    /// </summary>
     public IDisposable HandleSignals()
     {
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            Stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        Action<PosixSignalContext> stop = context =>
         {
             context.Cancel = true;
             Stop.Cancel();
-        });
-        return new SignalHandlers(onCancel, term);
+        };
+        return new SignalHandlers(
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, stop),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop));
     }
 
-    private sealed class SignalHandlers(ConsoleCancelEventHandler onCancel, PosixSignalRegistration term) : IDisposable
+    private sealed class SignalHandlers(PosixSignalRegistration interrupt, PosixSignalRegistration term) : IDisposable
     {
         public void Dispose()
         {
-            Console.CancelKeyPress -= onCancel;
+            interrupt.Dispose();
             term.Dispose();
         }
     }

@@ -3,6 +3,7 @@ using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Programs;
 using BpfLoader.Rings;
 using BpfLoader.Spec;
 using TcpStates.Cli;
@@ -19,24 +20,33 @@ internal sealed class TcpStatesProbe : IDisposable
     private const string BtfProgram = "tcpstates_btf";
     private const string TracepointProgram = "tcpstates_tp";
 
-    /// <summary>Ring buffer: wake the reader once this much waits; the read loop's timeout picks up the rest.</summary>
-    internal const uint WakeupBytes = 64 * 1024;
-    /// <summary>How long an event may wait in the ring buffer when fewer than <see cref="WakeupBytes"/> do.</summary>
+    /// <summary>
+    /// Ring buffer: the program wakes the reader only when what waits crosses a multiple of this (a quarter
+    /// of the 2 MiB ring), a safety net; the read loop's timer does the work. Every wakeup is an IPI inside
+    /// the program, and softirqs run on its way out: a state change among them is a recursion miss.
+    /// </summary>
+    internal const uint WakeupBytes = 512 * 1024;
+    /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
+    internal const int BusyPollTimeoutMs = 10;
+    /// <summary>How long the first event after a quiet spell may wait (an idle tool wakes 10 times a second).</summary>
     internal const int PollTimeoutMs = 100;
     private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer
 
     private readonly Collection _collection;
+    private readonly BpfProgram _program;
     private BpfLink? _link;
     private ulong _dropsReported;
+    private ulong _missesReported;
 
     public RingReader Reader { get; }
 
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description { get; }
 
-    private TcpStatesProbe(Collection collection, BpfLink link, RingReader reader, string description)
+    private TcpStatesProbe(Collection collection, BpfProgram program, BpfLink link, RingReader reader, string description)
     {
         _collection = collection;
+        _program = program;
         _link = link;
         Reader = reader;
         Description = description;
@@ -96,7 +106,7 @@ internal sealed class TcpStatesProbe : IDisposable
                     new PerfEventRingOptions { DataPages = PerfPagesPerCpu });
             BpfLink link = collection.Attach(program);
             string how = (program == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
-            return new TcpStatesProbe(collection, link, reader, how);
+            return new TcpStatesProbe(collection, collection.Programs[program], link, reader, how);
         }
         catch
         {
@@ -111,16 +121,28 @@ internal sealed class TcpStatesProbe : IDisposable
         foreach (ushort port in ports) map.Update(port, (byte)1);
     }
 
-    /// <summary>Events the ring buffer had no room for since the last call (the program counts them per CPU).</summary>
+    /// <summary>
+    /// Events lost since the last call: those the ring buffer had no room for (the program counts them per
+    /// CPU) and those the kernel did not run the program for, because it was already running on that CPU
+    /// (a state change in a softirq that interrupted it: the program's recursion misses).
+    /// </summary>
     public ulong TakeDrops()
     {
-        if (!_collection.Maps.TryGetValue("drops", out BpfMap? drops)) return 0;
-        Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
-        if (!drops.TryLookupPerCpu(0u, perCpu)) return 0;
-        ulong total = 0;
-        foreach (ulong n in perCpu) total += n;
-        ulong fresh = total - _dropsReported;
-        _dropsReported = total;
+        ulong fresh = 0;
+        if (_collection.Maps.TryGetValue("drops", out BpfMap? drops))
+        {
+            Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
+            if (drops.TryLookupPerCpu(0u, perCpu))
+            {
+                ulong total = 0;
+                foreach (ulong n in perCpu) total += n;
+                fresh += total - _dropsReported;
+                _dropsReported = total;
+            }
+        }
+        ulong misses = _program.GetInfo().RecursionMisses;
+        fresh += misses - _missesReported;
+        _missesReported = misses;
         return fresh;
     }
 

@@ -22,10 +22,14 @@ public static class TraceSession
 
         sink.Start();
         if (!sink.Flush()) return;
+        int timeoutMs = TcpStatesProbe.PollTimeoutMs;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (poller.Poll(TcpStatesProbe.PollTimeoutMs) == 0)
-                probe.Reader.DrainAll();   // what waited below the wakeup threshold
+            // The program rarely wakes us (see WakeupBytes): drain on a timer, short while events flow.
+            int read = poller.Poll(timeoutMs);
+            if (read == 0)
+                read = probe.Reader.DrainAll();
+            timeoutMs = read > 0 ? TcpStatesProbe.BusyPollTimeoutMs : TcpStatesProbe.PollTimeoutMs;
             ReportDrops(probe, sink);
             if (!sink.Flush()) return;
         }
