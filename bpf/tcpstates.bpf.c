@@ -55,7 +55,7 @@ struct {
 	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here; RSS counts it twice (mapped twice) */
 } events SEC(".maps");
 
-/* Records the ring buffer had no room for: it has no lost-record notice of its own, so we count them. */
+/* Records that found no room in the ring buffer or perf buffer, per CPU: the tool reports them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -127,6 +127,7 @@ static __always_inline int handle(void *ctx, struct event *e, __u64 sk, int olds
 	e->newstate = newstate;
 	bpf_get_current_comm(e->task, sizeof(e->task));
 
+	long err;
 	if (use_ringbuf) {
 		__u64 flags = 0;
 		if (wakeup_bytes) {
@@ -136,15 +137,17 @@ static __always_inline int handle(void *ctx, struct event *e, __u64 sk, int olds
 			flags = (waiting + sizeof(*e) + 8) / wakeup_bytes != waiting / wakeup_bytes ?
 					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 		}
-		if (bpf_ringbuf_output(&events, e, sizeof(*e), flags)) {
-			__u32 zero = 0;
-			__u64 *n = bpf_map_lookup_elem(&drops, &zero);
-			if (n)
-				*n += 1;
-		}
+		err = bpf_ringbuf_output(&events, e, sizeof(*e), flags);
 	} else {
-		/* The kernel reports what did not fit with PERF_RECORD_LOST. */
-		bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
+		 * so losses just before the tool exits would never be reported. */
+		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+	}
+	if (err) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+		if (n)
+			*n += 1;
 	}
 
 	if (newstate == TCP_CLOSE)

@@ -52,16 +52,21 @@ internal sealed class TcpStatesProbe : IDisposable
         Description = description;
     }
 
-    /// <summary>Loads and attaches: tp_btf where the kernel has BTF and takes it, else the classic tracepoint.</summary>
-    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, LostRecordsHandler onLost, Action<string> debug)
+    /// <summary>
+    /// Loads and attaches: tp_btf where the kernel has BTF and takes it, else the classic tracepoint;
+    /// the ring buffer where the kernel has one, else a perf buffer. TCPSTATES_ATTACH=tracepoint and
+    /// TCPSTATES_TRANSPORT=perf force the fallbacks (for tests, and for a kernel that misbehaves).
+    /// </summary>
+    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, Action<string> debug)
     {
         KernelFeatures.EnsureBpfPermitted();
-        bool ringBuffer = KernelFeatures.HasRingBuffer;
-        if (KernelFeatures.HasBtf)
+        bool ringBuffer = KernelFeatures.HasRingBuffer && Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") != "perf";
+        bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
+        if (KernelFeatures.HasBtf && !tracepointOnly)
         {
             try
             {
-                return Attach(options, BtfProgram, ringBuffer, onRecord, onLost);
+                return Attach(options, BtfProgram, ringBuffer, onRecord);
             }
             catch (BpfException e)
             {
@@ -70,13 +75,13 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         else
         {
-            debug("no kernel BTF: using the tracepoint");
+            debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
         }
-        return Attach(options, TracepointProgram, ringBuffer, onRecord, onLost);
+        return Attach(options, TracepointProgram, ringBuffer, onRecord);
     }
 
     private static TcpStatesProbe Attach(TcpStatesOptions options, string program, bool ringBuffer,
-        RecordHandler onRecord, LostRecordsHandler onLost)
+        RecordHandler onRecord)
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
@@ -102,8 +107,16 @@ internal sealed class TcpStatesProbe : IDisposable
             BpfMap eventsMap = collection.Maps["events"];
             reader = ringBuffer
                 ? new RingBufferReader(eventsMap.Fd, (uint)eventsMap.MaxEntries, onRecord)
-                : PerfEventArrayReader.Open((cpu, fd) => eventsMap.Update(cpu, fd.Value), onRecord, onLost,
-                    new PerfEventRingOptions { DataPages = PerfPagesPerCpu });
+                : PerfEventArrayReader.Open((cpu, fd) => eventsMap.Update(cpu, fd.Value), onRecord,
+                    // No lost-record handler: the program counts what did not fit (TakeDrops), and the
+                    // kernel's PERF_RECORD_LOST would count the same events again, and late.
+                    onLost: null,
+                    // As with the ring buffer: wake on a quarter full, drain on the read loop's timer.
+                    new PerfEventRingOptions
+                    {
+                        DataPages = PerfPagesPerCpu,
+                        WakeupWatermarkBytes = (uint)(PerfPagesPerCpu * Environment.SystemPageSize / 4),
+                    });
             BpfLink link = collection.Attach(program);
             string how = (program == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
             return new TcpStatesProbe(collection, collection.Programs[program], link, reader, how);

@@ -14,7 +14,7 @@ public static class TraceSession
     /// </summary>
     public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken)
     {
-        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, sink.OnLost, Debug);
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, Debug);
         Debug("attached: " + probe.Description);
         using var poller = new RingPoller();
         poller.Add(probe.Reader);

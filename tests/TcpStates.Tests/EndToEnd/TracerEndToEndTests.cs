@@ -252,6 +252,44 @@ public sealed class TracerEndToEndTests
     }
 
     [KernelFact]
+    public void The_fallbacks_classic_tracepoint_and_perf_buffer_trace_the_same()
+    {
+        // What a kernel without tp_btf or without the ring buffer gets, forced here to test it.
+        var env = new Dictionary<string, string>
+        {
+            ["TCPSTATES_DEBUG"] = "1",
+            ["TCPSTATES_ATTACH"] = "tracepoint",
+            ["TCPSTATES_TRANSPORT"] = "perf",
+        };
+        Mode m = Mode.Of(new[] { "-s" });
+        using TracerRun run = TracerRun.Start(env, "-s", "-4");
+        int port;
+        using (var listener = Traffic.Listen(IPAddress.Loopback))
+        {
+            port = Traffic.PortOf(listener);
+            Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), Hold);
+        }
+        WaitForRows(run, m, port, 12);
+        Assert.Equal(0, run.Stop());
+
+        Assert.Contains("tracepoint with perf buffer", run.Stderr);
+        var sockets = SocketHistory.Group(RowsFor(run, m, port));
+        Assert.Equal(Listener, Only(sockets, h => h.Lines[0].Transition == "CLOSE->LISTEN", "listener").Transitions);
+        Assert.Equal(ClientFirstClient, Only(sockets, h => h.Lines[0].Transition == "CLOSE->SYN_SENT", "client").Transitions);
+        SocketHistory server = Only(sockets, h => h.Lines[0].Transition == "LISTEN->SYN_RECV", "server");
+        Assert.Equal(ClientFirstServer, server.Transitions);
+        Assert.InRange(server.Line("ESTABLISHED->CLOSE_WAIT").Ms, Hold.TotalMilliseconds - 1, Hold.TotalMilliseconds + 5000);
+    }
+
+    [KernelFact]
+    public void By_default_it_attaches_through_tp_btf_and_the_ring_buffer()
+    {
+        using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" });
+        Assert.Equal(0, run.Stop());
+        Assert.Contains("tp_btf with ring buffer", run.Stderr);
+    }
+
+    [KernelFact]
     public void SIGTERM_right_after_the_traffic_still_prints_every_event()
     {
         Mode m = Mode.Of(new[] { "-s" });

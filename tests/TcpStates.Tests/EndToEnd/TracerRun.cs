@@ -27,7 +27,10 @@ public sealed class TracerRun : IDisposable
     }
 
     /// <summary>Starts the tool and waits until it printed its header (it is attached by then).</summary>
-    public static TracerRun Start(params string[] args)
+    public static TracerRun Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string[])"/>, with extra environment variables for the tool.</summary>
+    public static TracerRun Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(PublishedTool.Path)
         {
@@ -36,6 +39,7 @@ public sealed class TracerRun : IDisposable
             RedirectStandardInput = true,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach ((string name, string value) in environment) psi.Environment[name] = value;
         var run = new TracerRun(Process.Start(psi)!);
         run.WaitForLines(l => l.Count >= 1, TimeSpan.FromSeconds(30), "the header");
         return run;
