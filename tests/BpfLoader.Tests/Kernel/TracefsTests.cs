@@ -51,6 +51,12 @@ public partial class TracefsTests
                 Check(Mount(null, "/", null, MsRec | MsPrivate, 0), "mount --make-rprivate /");
                 foreach (string point in Tracefs.FromProcMounts(File.ReadAllText("/proc/thread-self/mounts")).Reverse())
                     Check(Umount2(point, MntDetach), $"umount {point}");
+                // debugfs brings tracefs back on its own (an automount at debug/tracing): away with it too.
+                foreach (string point in File.ReadAllLines("/proc/thread-self/mounts")
+                             .Select(l => l.Split(' '))
+                             .Where(f => f.Length > 2 && f[2] == "debugfs")
+                             .Select(f => f[1]).Reverse())
+                    Check(Umount2(point, MntDetach), $"umount {point}");
                 found = Tracefs.Find();
                 mounted = Tracefs.FindOrMount();
                 idInNamespace = ulong.Parse(File.ReadAllText(Path.Combine(mounted, "events/sock/inet_sock_set_state/id")), System.Globalization.CultureInfo.InvariantCulture);
