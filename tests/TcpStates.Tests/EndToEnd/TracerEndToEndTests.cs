@@ -54,12 +54,7 @@ public sealed class TracerEndToEndTests
         string[] args = { "-s", "-t" };
         Mode m = Mode.Of(args);
         using TracerRun run = TracerRun.Start(args);
-        int port;
-        using (var listener = Traffic.Listen(IPAddress.Loopback))
-        {
-            port = Traffic.PortOf(listener);
-            Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), Hold);
-        }
+        int port = Traffic.OneConnection(IPAddress.Loopback, Hold);
         WaitForRows(run, m, port, 12);
         Assert.Equal(0, run.Stop());
 
@@ -102,12 +97,7 @@ public sealed class TracerEndToEndTests
         string[] args = { "-w", "-T" };
         Mode m = Mode.Of(args);
         using TracerRun run = TracerRun.Start(args);
-        int port;
-        using (var listener = Traffic.Listen(IPAddress.IPv6Loopback))
-        {
-            port = Traffic.PortOf(listener);
-            Traffic.Connection(listener, new IPEndPoint(IPAddress.IPv6Loopback, port), Hold, clientClosesFirst: false);
-        }
+        int port = Traffic.OneConnection(IPAddress.IPv6Loopback, Hold, clientClosesFirst: false);
         int closed = Traffic.FreePort(IPAddress.IPv6Loopback);
         Traffic.Refused(new IPEndPoint(IPAddress.IPv6Loopback, closed));
         WaitForRows(run, m, port, 12);
@@ -263,12 +253,7 @@ public sealed class TracerEndToEndTests
         };
         Mode m = Mode.Of(new[] { "-s" });
         using TracerRun run = TracerRun.Start(env, "-s", "-4");
-        int port;
-        using (var listener = Traffic.Listen(IPAddress.Loopback))
-        {
-            port = Traffic.PortOf(listener);
-            Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), Hold);
-        }
+        int port = Traffic.OneConnection(IPAddress.Loopback, Hold);
         WaitForRows(run, m, port, 12);
         Assert.Equal(0, run.Stop());
 

@@ -36,6 +36,15 @@ public static class Traffic
         second.Close();
     }
 
+    /// <summary>A listener on a free port of <paramref name="address"/>, one <see cref="Connection"/> to it, closed; returns the port.</summary>
+    public static int OneConnection(IPAddress address, TimeSpan hold, bool clientClosesFirst = true)
+    {
+        using Socket listener = Listen(address);
+        int port = PortOf(listener);
+        Connection(listener, new IPEndPoint(address, port), hold, clientClosesFirst);
+        return port;
+    }
+
     /// <summary>A connection to a port nobody listens on: refused.</summary>
     public static void Refused(IPEndPoint to)
     {
