@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Sockets = System.Net.Sockets;
 
 namespace TcpStates.Tests.EndToEnd;
 
@@ -92,14 +93,26 @@ public sealed class JournalEndToEndTests
             .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
     }
 
-    /// <summary>Debian's journald runs standalone where no journal runs (as in CI): start one if needed.</summary>
+    /// <summary>
+    /// Debian's journald runs standalone where no journal runs (as in CI): start one if none answers.
+    /// The socket file alone proves nothing: a journald that died (or a machine image taken while one ran)
+    /// leaves it behind, and sending to it is refused.
+    /// </summary>
     private static void EnsureJournald()
     {
-        if (File.Exists(Socket)) return;
-        // Detached, with no pipe of ours, so the test host never waits on it.
+        if (JournaldAnswers()) return;
+        // Detached, with no pipe of ours, so the test host never waits on it. journald replaces a stale socket.
         var psi = new ProcessStartInfo("setsid", "sh -c \"/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &\"");
         using (Process p = Process.Start(psi)!) p.WaitForExit();
-        for (int i = 0; i < 100 && !File.Exists(Socket); i++) Thread.Sleep(50);
-        Assert.True(File.Exists(Socket), "systemd-journald did not create " + Socket);
+        for (int i = 0; i < 100 && !JournaldAnswers(); i++) Thread.Sleep(50);
+        Assert.True(JournaldAnswers(), "systemd-journald did not start listening on " + Socket);
+    }
+
+    private static bool JournaldAnswers()
+    {
+        if (!File.Exists(Socket)) return false;
+        using var s = new Sockets.Socket(Sockets.AddressFamily.Unix, Sockets.SocketType.Dgram, Sockets.ProtocolType.Unspecified);
+        try { s.Connect(new Sockets.UnixDomainSocketEndPoint(Socket)); return true; }
+        catch (Sockets.SocketException) { return false; }
     }
 }

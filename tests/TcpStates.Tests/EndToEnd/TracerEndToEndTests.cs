@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace TcpStates.Tests.EndToEnd;
@@ -280,12 +281,22 @@ public sealed class TracerEndToEndTests
         Mode m = Mode.Of(new[] { "-s" });
         using TracerRun run = TracerRun.Start("-s");
         var ports = new List<int>();
-        for (int i = 0; i < 20; i++)
+        var listeners = new List<Socket>();
+        try
         {
-            using var l = Traffic.Listen(IPAddress.Loopback);
-            int p = Traffic.PortOf(l);
-            Traffic.Connection(l, new IPEndPoint(IPAddress.Loopback, p), TimeSpan.Zero);
-            ports.Add(p);
+            // Every listener stays open to the end, so no port is handed out twice in this test.
+            for (int i = 0; i < 20; i++)
+            {
+                Socket l = Traffic.Listen(IPAddress.Loopback);
+                listeners.Add(l);
+                int p = Traffic.PortOf(l);
+                Traffic.Connection(l, new IPEndPoint(IPAddress.Loopback, p), TimeSpan.Zero);
+                ports.Add(p);
+            }
+        }
+        finally
+        {
+            foreach (Socket l in listeners) l.Dispose();
         }
         Thread.Sleep(200);  // the last FIN_WAIT2->CLOSE comes from a timer, not from our calls
         Assert.Equal(0, run.Stop(Host.SIGTERM));
