@@ -44,8 +44,9 @@ public sealed class Collection : IDisposable
                 throw new BpfException($"the object has no program '{name}' (it has: {string.Join(", ", spec.Programs.Keys)})");
         }
 
-        BtfSpec? kernelBtf = options.KernelBtf;
-        if (kernelBtf is null && wanted.Any(NeedsKernelBtf)) kernelBtf = BtfSpec.LoadKernel();
+        // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done.
+        using BtfSpec? ownKernelBtf = options.KernelBtf is null && wanted.Any(NeedsKernelBtf) ? BtfSpec.LoadKernel() : null;
+        BtfSpec? kernelBtf = options.KernelBtf ?? ownKernelBtf;
 
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);

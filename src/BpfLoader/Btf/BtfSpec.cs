@@ -1,5 +1,8 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
+using BpfLoader.Interop;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Btf;
 
@@ -7,15 +10,17 @@ namespace BpfLoader.Btf;
 /// A BTF blob (an object's .BTF or the kernel's vmlinux): type by id, ids by name. One pass indexes
 /// where each type starts and groups ids by name; a type is decoded only when asked for, so the
 /// kernel's 100k+ types cost one scan. Fix-ups (DATASEC sizes, VAR offsets) patch the raw bytes,
-/// which <see cref="Marshal"/> writes back for BPF_BTF_LOAD.
+/// which <see cref="Marshal"/> writes back for BPF_BTF_LOAD. The kernel's BTF is mapped, not copied
+/// (<see cref="LoadKernel"/>): dispose it once relocation is done to give its pages back.
 /// </summary>
-public sealed class BtfSpec
+public sealed class BtfSpec : IDisposable
 {
     public const string KernelBtfPath = "/sys/kernel/btf/vmlinux";
     private const ushort Magic = 0xeB9F;
     private const int HeaderSize = 24;
 
-    private readonly byte[] _data;
+    private readonly Memory<byte> _memory;
+    private readonly IDisposable? _mapping;     // owns _memory when the BTF is a mapped file (read-only)
     private readonly int _headerLength;
     private readonly int _typesStart, _typesLength, _stringsStart, _stringsLength;
     private readonly int[] _offsets;          // id -> absolute offset of its btf_type; [0] unused (void)
@@ -26,9 +31,13 @@ public sealed class BtfSpec
     /// <summary>Type ids run from 0 (void) to TypeCount - 1.</summary>
     public int TypeCount => _offsets.Length;
 
-    private BtfSpec(byte[] data, int headerLength, int typesStart, int typesLength, int stringsStart, int stringsLength)
+    private Span<byte> Data => _memory.Span;
+
+    private BtfSpec(Memory<byte> memory, IDisposable? mapping, int headerLength, int typesStart, int typesLength, int stringsStart, int stringsLength)
     {
-        _data = data;
+        _memory = memory;
+        _mapping = mapping;
+        ReadOnlySpan<byte> data = memory.Span;
         _headerLength = headerLength;
         _typesStart = typesStart;
         _typesLength = typesLength;
@@ -37,13 +46,13 @@ public sealed class BtfSpec
         if (stringsLength == 0 || data[stringsStart] != 0 || data[stringsStart + stringsLength - 1] != 0)
             throw new BpfObjectException("BTF string section must start and end with a NUL");
 
-        // One pass: where each type starts, and a chain of ids per hash of the name's UTF-8 bytes.
-        // Names are hashed, not decoded: decoding 100k+ strings would cost more than the whole scan.
+        // One pass: where each type starts, and a chain of ids per hash of the name's first bytes.
+        // Names are neither decoded nor measured: for the kernel's 100k+ types that would cost more than the scan.
         int estimate = Math.Max(16, typesLength / 16);
         var offsets = new int[estimate];
         var next = new int[estimate];
         // Buckets of a power-of-two table; ids are prepended, so a chain runs from the highest id down.
-        var buckets = new int[Math.Max(1024, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)estimate / 2))];
+        var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)estimate / 2))];
         int mask = buckets.Length - 1;
         ReadOnlySpan<byte> span = data;
         ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
@@ -84,7 +93,12 @@ public sealed class BtfSpec
     public static BtfSpec Parse(byte[] btf)
     {
         ArgumentNullException.ThrowIfNull(btf);
-        ReadOnlySpan<byte> span = btf;
+        return Parse(btf, mapping: null);
+    }
+
+    private static BtfSpec Parse(Memory<byte> btf, IDisposable? mapping)
+    {
+        ReadOnlySpan<byte> span = btf.Span;
         if (span.Length < HeaderSize) throw new BpfObjectException($"BTF is {span.Length} bytes, shorter than its header");
         if (BinaryPrimitives.ReadUInt16LittleEndian(span) != Magic)
             throw new BpfObjectException("BTF magic is wrong (not BTF, or not little-endian)");
@@ -99,23 +113,42 @@ public sealed class BtfSpec
         if ((ulong)typeOff + typeLen > body || (ulong)strOff + strLen > body)
             throw new BpfObjectException("BTF type or string section lies outside the blob");
         if (typeOff % 4 != 0) throw new BpfObjectException("BTF type section is not 4-byte aligned");
-        return new BtfSpec(btf, (int)hdrLen, (int)(hdrLen + typeOff), (int)typeLen, (int)(hdrLen + strOff), (int)strLen);
+        return new BtfSpec(btf, mapping, (int)hdrLen, (int)(hdrLen + typeOff), (int)typeLen, (int)(hdrLen + strOff), (int)strLen);
     }
 
-    /// <summary>Reads the running kernel's BTF (one file read; types decoded on demand).</summary>
+    /// <summary>
+    /// The running kernel's BTF, mapped read-only where the kernel allows it (no copy of its several MB),
+    /// else read; types are decoded on demand. Dispose it when done.
+    /// </summary>
     public static BtfSpec LoadKernel(string path = KernelBtfPath)
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using SafeFileHandle file = File.OpenHandle(path);
+            long length = RandomAccess.GetLength(file);
+            if (length is > 0 and < int.MaxValue && MemoryMapping.MapReadOnly(file, (nuint)length) is { } mapping)
+            {
+                var memory = new MappedMemory(mapping);
+                try
+                {
+                    return Parse(memory.Memory, memory);
+                }
+                catch
+                {
+                    ((IDisposable)memory).Dispose();
+                    throw;
+                }
+            }
+            return Parse(File.ReadAllBytes(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BpfException($"cannot read kernel BTF {path}: {e.Message} (a kernel with CONFIG_DEBUG_INFO_BTF=y is needed)", e);
         }
-        return Parse(bytes);
     }
+
+    /// <summary>Unmaps a mapped BTF (see <see cref="LoadKernel"/>); nothing for one parsed from bytes.</summary>
+    public void Dispose() => _mapping?.Dispose();
 
     private static int ExtraSize(BtfKind kind, int vlen, int id) => kind switch
     {
@@ -132,7 +165,7 @@ public sealed class BtfSpec
     public string String(uint offset)
     {
         if (offset >= (uint)_stringsLength) throw new BpfObjectException($"BTF string offset {offset} is outside the string section");
-        ReadOnlySpan<byte> rest = _data.AsSpan(_stringsStart + (int)offset, _stringsLength - (int)offset);
+        ReadOnlySpan<byte> rest = Data.Slice(_stringsStart + (int)offset, _stringsLength - (int)offset);
         int nul = rest.IndexOf((byte)0);
         return nul == 0 ? "" : Encoding.UTF8.GetString(rest[..nul]);
     }
@@ -159,29 +192,43 @@ public sealed class BtfSpec
 
     private bool NameEquals(int id, ReadOnlySpan<byte> utf8)
     {
-        uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(_offsets[id]));
-        ReadOnlySpan<byte> rest = _data.AsSpan(_stringsStart + (int)nameOff, _stringsLength - (int)nameOff);
+        ReadOnlySpan<byte> data = Data;
+        uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(data[_offsets[id]..]);
+        ReadOnlySpan<byte> rest = data.Slice(_stringsStart + (int)nameOff, _stringsLength - (int)nameOff);
         return rest.StartsWith(utf8) && rest.Length > utf8.Length && rest[utf8.Length] == 0;
     }
 
-    /// <summary>Hash of a name's bytes, up to its NUL when <paramref name="terminated"/>.</summary>
+    /// <summary>
+    /// Hash of a name's first eight bytes (up to its NUL when <paramref name="terminated"/>). One load and a
+    /// few operations per type, with no search for the NUL: names that share eight bytes share a chain,
+    /// which <see cref="NameEquals"/> walks only on lookup.
+    /// </summary>
     private static int NameHash(ReadOnlySpan<byte> bytes, bool terminated = true)
     {
+        ulong v;
+        if (bytes.Length >= 8)
+        {
+            v = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        }
+        else
+        {
+            Span<byte> padded = stackalloc byte[8];
+            padded.Clear();
+            bytes.CopyTo(padded);
+            v = BinaryPrimitives.ReadUInt64LittleEndian(padded);
+        }
         if (terminated)
         {
-            int nul = bytes.IndexOf((byte)0);
-            bytes = nul < 0 ? bytes : bytes[..nul];
+            // The lowest byte flagged here is the first NUL (a false flag only ever sits above a true one).
+            ulong zeros = (v - 0x0101010101010101UL) & ~v & 0x8080808080808080UL;
+            if (zeros != 0) v &= (1UL << (BitOperations.TrailingZeroCount(zeros) - 7)) - 1;
         }
-        // Eight bytes per step: identifiers are short, this runs once per kernel type.
-        ulong h = (ulong)bytes.Length * 0x9E3779B97F4A7C15;
-        while (bytes.Length >= 8)
+        else if (bytes.Length < 8)
         {
-            h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0x100000001B3;
-            h ^= h >> 29;
-            bytes = bytes[8..];
+            v &= (1UL << (bytes.Length * 8)) - 1;
         }
-        foreach (byte b in bytes) h = (h ^ b) * 0x100000001B3;
-        return (int)(h ^ (h >> 32));
+        ulong h = v * 0x9E3779B97F4A7C15UL;
+        return (int)(h >> 32) ^ (int)h;
     }
 
     public IEnumerable<BtfType> TypesByName(string name) => TypeIdsByName(name).Select(Type);
@@ -202,7 +249,7 @@ public sealed class BtfSpec
     public int FindTypeId(string name, BtfKind kind) =>
         TryFindTypeId(name, kind, out int id) ? id : throw new BpfException($"BTF has no {kind} named '{name}'");
 
-    private BtfKind KindAt(int id) => (BtfKind)((BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(_offsets[id] + 4)) >> 24) & 0x1f);
+    private BtfKind KindAt(int id) => (BtfKind)((BinaryPrimitives.ReadUInt32LittleEndian(Data[(_offsets[id] + 4)..]) >> 24) & 0x1f);
 
     /// <summary>Follows typedefs and qualifiers to the type they name.</summary>
     public BtfType SkipModifiersAndTypedefs(int id) => SkipModifiersAndTypedefs(ref id);
@@ -250,7 +297,7 @@ public sealed class BtfSpec
     private BtfType Decode(int id)
     {
         if (id == 0) return new BtfType(0, BtfKind.Void, "", false, 0, 0);
-        ReadOnlySpan<byte> s = _data.AsSpan(_offsets[id]);
+        ReadOnlySpan<byte> s = Data[_offsets[id]..];
         uint info = BinaryPrimitives.ReadUInt32LittleEndian(s[4..]);
         var kind = (BtfKind)((info >> 24) & 0x1f);
         int vlen = (int)(info & 0xffff);
@@ -258,7 +305,8 @@ public sealed class BtfSpec
         uint sizeOrType = BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
         string name = String(BinaryPrimitives.ReadUInt32LittleEndian(s));
         int extra = _offsets[id] + 12;
-        uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan(extra + at));
+        ReadOnlyMemory<byte> memory = _memory;
+        uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(memory.Span[(extra + at)..]);
         switch (kind)
         {
             case BtfKind.Int:
@@ -319,12 +367,13 @@ public sealed class BtfSpec
     /// </summary>
     internal void FixDataSections(Func<string, ulong?> sectionSize, Func<string, string, ulong?> symbolValue)
     {
+        if (_mapping is not null) throw new InvalidOperationException("a mapped BTF is read-only");
         for (int id = 1; id < _offsets.Length; id++)
         {
             if (KindAt(id) != BtfKind.DataSec) continue;
             BtfType sec = Type(id);
             if (sectionSize(sec.Name) is not ulong size) continue;
-            Span<byte> raw = _data.AsSpan(_offsets[id]);
+            Span<byte> raw = Data[_offsets[id]..];
             BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], checked((uint)size));
             for (int i = 0; i < sec.Variables.Count; i++)
             {
@@ -353,8 +402,8 @@ public sealed class BtfSpec
         BinaryPrimitives.WriteUInt32LittleEndian(span[12..], (uint)_typesLength);
         BinaryPrimitives.WriteUInt32LittleEndian(span[16..], (uint)_typesLength);
         BinaryPrimitives.WriteUInt32LittleEndian(span[20..], (uint)_stringsLength);
-        _data.AsSpan(_typesStart, _typesLength).CopyTo(span[HeaderSize..]);
-        _data.AsSpan(_stringsStart, _stringsLength).CopyTo(span[(HeaderSize + _typesLength)..]);
+        Data.Slice(_typesStart, _typesLength).CopyTo(span[HeaderSize..]);
+        Data.Slice(_stringsStart, _stringsLength).CopyTo(span[(HeaderSize + _typesLength)..]);
         if (supported != BtfFeatures.All)
             Sanitize(span, supported);
         return blob;

@@ -55,7 +55,7 @@ internal static unsafe partial class Libc
 
     internal const int ScPageSize = 30;   // _SC_PAGESIZE
     internal const int ProtRead = 1, ProtWrite = 2;
-    internal const int MapShared = 1;
+    internal const int MapShared = 1, MapPrivate = 2;
     internal static readonly void* MapFailed = (void*)-1;
     internal const int OCloexec = 0x80000;
     internal const int ONonblock = 0x800;

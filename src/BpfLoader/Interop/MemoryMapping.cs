@@ -1,7 +1,9 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace BpfLoader.Interop;
 
 /// <summary>
-/// One shared mmap of a kernel object (a perf event's ring, a ring buffer map's pages).
+/// One mmap: a kernel object's shared pages (a perf event's ring, a ring buffer map's pages) or a file read in place.
 /// The mapping outlives the fd it came from, so it has its own owner; Dispose unmaps once.
 /// </summary>
 internal sealed unsafe class MemoryMapping : IDisposable
@@ -36,6 +38,28 @@ internal sealed unsafe class MemoryMapping : IDisposable
         {
             if (added)
                 fd.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// mmap(NULL, length, PROT_READ, MAP_PRIVATE, file, 0): a file read in place, or null where the file
+    /// cannot be mapped (kernels before 6.16 do not map /sys/kernel/btf files) and must be read instead.
+    /// </summary>
+    public static MemoryMapping? MapReadOnly(SafeFileHandle file, nuint length)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (length == 0) return null;
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            void* p = Libc.Mmap(null, length, Libc.ProtRead, Libc.MapPrivate, (int)file.DangerousGetHandle(), 0);
+            return p == Libc.MapFailed ? null : new MemoryMapping((byte*)p, length);
+        }
+        finally
+        {
+            if (added)
+                file.DangerousRelease();
         }
     }
 
