@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * tcpstates: one event per TCP state change, from sock:inet_sock_set_state.
- * Two entry points share one handler: tp_btf (typed arguments, preferred) and the
- * classic tracepoint (for kernels where tp_btf does not load). The loader keeps the one it attaches.
+ * Two ways in: tp_btf (preferred: typed arguments read with plain loads, the time in state kept in the
+ * socket's own storage, and a second program that catches the changes the first one misses, see
+ * struct nesting), and the classic tracepoint (for kernels where tp_btf does not load). The tool loads
+ * the programs of the one it attaches.
  */
 #include "bpf_base.h"
 #include <linux/in6.h>
@@ -41,7 +43,8 @@ struct {
 	__type(value, __u8);
 } dports SEC(".maps");
 
-/* LRU: sockets whose CLOSE we never saw age out instead of filling the map. */
+/* Classic tracepoint: when each socket entered its state. LRU: sockets whose CLOSE we never saw age
+ * out instead of filling the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
@@ -49,10 +52,19 @@ struct {
 	__type(value, __u64);
 } timestamps SEC(".maps");
 
+/* tp_btf: the same, kept in the socket itself (freed with it): no hash, no lock, no LRU list on the
+ * way of every event. 0 means "not seen", as a missing entry does above. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} sk_timestamps SEC(".maps");
+
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here; RSS counts it twice (mapped twice) */
+	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here */
 } events SEC(".maps");
 
 /* Records that found no room in the ring buffer or perf buffer, per CPU: the tool reports them. */
@@ -62,6 +74,30 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+/*
+ * tp_btf only. The kernel runs a program at most once per CPU at a time: a TCP state change in a softirq
+ * that interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). A second
+ * program on the same tracepoint, attached after the first so that it runs right after it, catches
+ * those: tcpstates_btf_nested traces a change itself unless tcpstates_btf recorded here that it did.
+ */
+#define HANDLED_SLOTS 8
+struct nesting {
+	__u32 busy;        /* tcpstates_btf is running on this CPU (between its first and last store) */
+	__u32 top;         /* handled[] is a stack: tcpstates_btf pushes, tcpstates_btf_nested pops */
+	struct {
+		__u64 sk;
+		__u64 states;  /* oldstate << 32 | newstate */
+	} handled[HANDLED_SLOTS];
+	__u64 caught;      /* changes tcpstates_btf_nested traced: the tool subtracts them from the misses */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nesting);
+} nesting SEC(".maps");
 
 /* Kernel types, only the fields we use; CO-RE finds them wherever this kernel has them. */
 struct sock_common {
@@ -97,124 +133,243 @@ struct trace_event_raw_inet_sock_set_state {
 	__u8 daddr_v6[16];
 } __attribute__((preserve_access_index));
 
+static void *(*bpf_sk_storage_get)(void *map, const void *sk, void *value, __u64 flags) =
+	(void *)BPF_FUNC_sk_storage_get;
+
 static __always_inline __u16 bswap16(__u16 x)
 {
 	return (__u16)((x >> 8) | (x << 8));
 }
 
-static __always_inline bool port_wanted(void *ports, __u16 port)
+/* The -L/-D filters; a socket filtered out keeps no timestamp, as in the original. */
+static __always_inline bool ports_wanted(__u16 sport, __u16 dport)
 {
-	return bpf_map_lookup_elem(ports, &port) != NULL;
+	if (filter_by_sport && !bpf_map_lookup_elem(&sports, &sport))
+		return false;
+	if (filter_by_dport && !bpf_map_lookup_elem(&dports, &dport))
+		return false;
+	return true;
 }
 
-/* The event is built here; addresses are already copied into e by the caller. */
-static __always_inline int handle(void *ctx, struct event *e, __u64 sk, int oldstate, int newstate)
+/* Where an event is built: in the ring buffer itself, or on the stack for the perf buffer. */
+static __always_inline struct event *event_start(struct event *on_stack)
 {
-	__u64 *tsp, ts;
+	if (!use_ringbuf)
+		return on_stack;
+	return bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
+}
 
-	if (filter_by_sport && !port_wanted(&sports, e->sport))
-		goto forget;
-	if (filter_by_dport && !port_wanted(&dports, e->dport))
-		goto forget;
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
 
-	ts = bpf_ktime_get_ns();
-	tsp = bpf_map_lookup_elem(&timestamps, &sk);
-	e->skaddr = sk;
-	e->ts_us = ts / 1000;
-	e->delta_us = tsp ? (ts - *tsp) / 1000 : 0;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
-	bpf_get_current_comm(e->task, sizeof(e->task));
+	if (n)
+		*n += 1;
+}
 
-	long err;
+static __always_inline void event_send(void *ctx, struct event *e)
+{
 	if (use_ringbuf) {
 		__u64 flags = 0;
 		if (wakeup_bytes) {
 			/* Crossing, not "at least": once the reader lags, "at least" wakes on every record.
-			 * Two CPUs may both miss a crossing; the next multiple still wakes. 8: the record header. */
+			 * Two CPUs may both miss a crossing; the next multiple still wakes. Our record was
+			 * reserved already, so it is counted in what waits (with its 8-byte header). */
 			__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-			flags = (waiting + sizeof(*e) + 8) / wakeup_bytes != waiting / wakeup_bytes ?
-					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+			__u64 before = waiting - sizeof(*e) - 8;
+			flags = waiting / wakeup_bytes != before / wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 		}
-		err = bpf_ringbuf_output(&events, e, sizeof(*e), flags);
-	} else {
+		bpf_ringbuf_submit(e, flags);
+	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
-		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+		count_drop();
 	}
-	if (err) {
-		__u32 zero = 0;
-		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
-		if (n)
-			*n += 1;
+}
+
+static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, int newstate, __u64 ts, __u64 since)
+{
+	e->skaddr = sk;
+	e->ts_us = ts / 1000;
+	e->delta_us = since ? (ts - since) / 1000 : 0;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->__pad = 0;
+	e->__pad2 = 0;
+	bpf_get_current_comm(e->task, sizeof(e->task));
+}
+
+/* tp_btf: the socket is a typed kernel pointer, read with plain loads (relocated by CO-RE). */
+static __always_inline int trace_btf(__u64 *ctx)
+{
+	const struct sock *sk = (const struct sock *)ctx[0];
+	int oldstate = (int)ctx[1];
+	int newstate = (int)ctx[2];
+	struct event on_stack, *e;
+	__u16 family, sport, dport;
+	__u64 ts, since = 0, *tsp;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (target_family && target_family != family)
+		return 0;
+	/* inet_sock extends sock: past what the verifier knows of *sk, so this one is a probe read. */
+	core_read_into(&sport, ((const struct inet_sock *)sk)->inet_sport);
+	sport = bswap16(sport);
+	dport = bswap16(sk->__sk_common.skc_dport);
+	if (!ports_wanted(sport, dport)) {
+		tsp = bpf_sk_storage_get(&sk_timestamps, sk, NULL, 0);
+		if (tsp)
+			*tsp = 0;
+		return 0;
 	}
 
-	if (newstate == TCP_CLOSE)
-		bpf_map_delete_elem(&timestamps, &sk);
-	else
-		bpf_map_update_elem(&timestamps, &sk, &ts, BPF_ANY);
-	return 0;
+	ts = bpf_ktime_get_ns();
+	/* A socket that is closing needs no new storage: it will not change state again. */
+	tsp = bpf_sk_storage_get(&sk_timestamps, sk, NULL, newstate == TCP_CLOSE ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
+	if (tsp) {
+		since = *tsp;
+		*tsp = newstate == TCP_CLOSE ? 0 : ts;
+	}
 
-forget:
-	/* As the original: a socket filtered out by port keeps no timestamp. */
-	bpf_map_delete_elem(&timestamps, &sk);
+	e = event_start(&on_stack);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	barrier_var(e);
+	event_fill(e, (__u64)sk, oldstate, newstate, ts, since);
+	e->family = family;
+	e->sport = sport;
+	e->dport = dport;
+	if (family == AF_INET) {
+		*(__u32 *)e->saddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)e->daddr = sk->__sk_common.skc_daddr;
+		__builtin_memset(e->saddr + 4, 0, 12);
+		__builtin_memset(e->daddr + 4, 0, 12);
+	} else {
+		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
+	}
+	event_send(ctx, e);
 	return 0;
+}
+
+static __always_inline struct nesting *this_cpu_nesting(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&nesting, &zero);
+}
+
+static __always_inline __u64 states_of(__u64 *ctx)
+{
+	return ctx[1] << 32 | (__u32)ctx[2];
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
-	const struct sock *sk = (const struct sock *)ctx[0];
-	int oldstate = (int)ctx[1];
-	int newstate = (int)ctx[2];
-	struct event e = {};
-	__u16 protocol = 0, family = 0, port = 0;
+	struct nesting *n = this_cpu_nesting();
 
-	protocol = (__u16)core_read_bitfield(sk, sk_protocol);
-	if (protocol != IPPROTO_TCP)
-		return 0;
-	core_read_into(&family, sk->__sk_common.skc_family);
-	if (target_family && target_family != family)
-		return 0;
-
-	e.family = family;
-	core_read_into(&port, ((const struct inet_sock *)sk)->inet_sport);
-	e.sport = bswap16(port);
-	core_read_into(&port, sk->__sk_common.skc_dport);
-	e.dport = bswap16(port);
-	if (family == AF_INET) {
-		core_read_into((__be32 *)e.saddr, sk->__sk_common.skc_rcv_saddr);
-		core_read_into((__be32 *)e.daddr, sk->__sk_common.skc_daddr);
-	} else {
-		core_read_into((struct in6_addr *)e.saddr, sk->__sk_common.skc_v6_rcv_saddr);
-		core_read_into((struct in6_addr *)e.daddr, sk->__sk_common.skc_v6_daddr);
+	if (n)
+		*(volatile __u32 *)&n->busy = 1;
+	trace_btf(ctx);
+	if (n) {
+		__u32 slot = n->top++ % HANDLED_SLOTS;
+		n->handled[slot].sk = ctx[0];
+		n->handled[slot].states = states_of(ctx);
+		*(volatile __u32 *)&n->busy = 0;
 	}
-	return handle(ctx, &e, (__u64)sk, oldstate, newstate);
+	return 0;
+}
+
+/*
+ * Runs after tcpstates_btf for every change, and traces it when tcpstates_btf did not:
+ * - busy: this change interrupted tcpstates_btf, which the kernel therefore skipped;
+ * - not on the stack: it interrupted tcpstates_btf just before its first or after its last store.
+ * Changes nested between the two programs of an outer change push and pop in pairs, so the outer one
+ * is still on top when this program gets to it. Only when this program itself was interrupted (and
+ * skipped) is a change left on the stack: below the top it is found by the search and cleared, or
+ * overwritten once the stack wraps. Nesting on one CPU is at most a softirq over process context:
+ * TCP changes no state in hard interrupts.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int tcpstates_btf_nested(__u64 *ctx)
+{
+	struct nesting *n = this_cpu_nesting();
+
+	if (!n)
+		return 0;
+	if (!n->busy) {
+		__u64 sk = ctx[0], states = states_of(ctx);
+		__u32 top = n->top - 1;
+		__u32 slot = top % HANDLED_SLOTS;
+		if (n->handled[slot].sk == sk && n->handled[slot].states == states) {
+			n->handled[slot].sk = 0;
+			n->top = top;
+			return 0;
+		}
+		for (int i = 0; i < HANDLED_SLOTS; i++) {
+			if (n->handled[i].sk == sk && n->handled[i].states == states) {
+				n->handled[i].sk = 0;
+				return 0;
+			}
+		}
+	}
+	n->caught++;
+	return trace_btf(ctx);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	struct event e = {};
+	struct event on_stack, *e;
 	__u16 family = ctx->family;
+	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
+	int newstate = ctx->newstate;
 
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
 	if (target_family && target_family != family)
 		return 0;
-
-	e.family = family;
-	e.sport = ctx->sport;
-	e.dport = ctx->dport;
-	if (family == AF_INET) {
-		bpf_probe_read_kernel(e.saddr, 4, ctx->saddr);
-		bpf_probe_read_kernel(e.daddr, 4, ctx->daddr);
-	} else {
-		bpf_probe_read_kernel(e.saddr, 16, ctx->saddr_v6);
-		bpf_probe_read_kernel(e.daddr, 16, ctx->daddr_v6);
+	if (!ports_wanted(ctx->sport, ctx->dport)) {
+		bpf_map_delete_elem(&timestamps, &sk);
+		return 0;
 	}
-	return handle(ctx, &e, (__u64)ctx->skaddr, ctx->oldstate, ctx->newstate);
+
+	ts = bpf_ktime_get_ns();
+	tsp = bpf_map_lookup_elem(&timestamps, &sk);
+	since = tsp ? *tsp : 0;
+	if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&timestamps, &sk);
+	else
+		bpf_map_update_elem(&timestamps, &sk, &ts, BPF_ANY);
+
+	e = event_start(&on_stack);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	barrier_var(e);
+	event_fill(e, sk, ctx->oldstate, newstate, ts, since);
+	e->family = family;
+	e->sport = ctx->sport;
+	e->dport = ctx->dport;
+	/* Copied, not loaded: the verifier takes no loads from the middle of a tracepoint's arrays. */
+	if (family == AF_INET) {
+		bpf_probe_read_kernel(e->saddr, 4, ctx->saddr);
+		bpf_probe_read_kernel(e->daddr, 4, ctx->daddr);
+		__builtin_memset(e->saddr + 4, 0, 12);
+		__builtin_memset(e->daddr + 4, 0, 12);
+	} else {
+		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
+		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
+	}
+	event_send(ctx, e);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -19,6 +19,7 @@ struct event {
 	__u16 sport;      /* host order */
 	__u16 dport;      /* host order */
 	__u16 __pad;
+	__u32 __pad2;     /* explicit, so that every byte of a record is written (96 in all) */
 };
 
 #endif /* TCPSTATES_H */

@@ -24,6 +24,9 @@ typedef _Bool bool;
 #endif
 
 #define SEC(name) __attribute__((section(name), used))
+/* Makes clang forget what it knows of var: no address computed from it is hoisted above this point
+ * (above a NULL check, where the verifier refuses arithmetic on a pointer that may be NULL). */
+#define barrier_var(var) asm volatile("" : "+r"(var))
 #undef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 

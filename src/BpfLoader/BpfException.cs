@@ -37,7 +37,8 @@ public class BpfSyscallException : BpfException
     private static string Format(string operation, int errno, string? detail)
     {
         string text = $"{operation}: {Interop.Errno.Name(errno)} ({Interop.Errno.Describe(errno)})";
-        if (errno is Interop.Errno.EPERM or Interop.Errno.EACCES)
+        // Only where it is the reason: the verifier also refuses programs with EACCES, and says why.
+        if (errno is Interop.Errno.EPERM or Interop.Errno.EACCES && !Kernel.ThreadCapabilities.MayTrace)
             text += " (run as root, or grant CAP_BPF and CAP_PERFMON)";
         return detail is null ? text : $"{text}: {detail}";
     }

@@ -29,10 +29,10 @@ internal sealed unsafe class BpfRunStatistics : IDisposable
         return new BpfRunStatistics((int)fd);
     }
 
-    /// <summary>Sums the counters over the programs, read through fds we open by id.</summary>
+    /// <summary>The counters of the programs (see <see cref="BpfRunCounters"/>), read through fds we open by id.</summary>
     public static BpfRunCounters Read(IEnumerable<uint> programIds)
     {
-        long time = 0, count = 0, misses = 0;
+        long time = 0, events = 0, misses = 0;
         uint* attr = stackalloc uint[3];
         foreach (uint id in programIds)
         {
@@ -47,15 +47,16 @@ internal sealed unsafe class BpfRunStatistics : IDisposable
             {
                 string? info = ProcessProbe.TryRead($"/proc/self/fdinfo/{fd}");
                 time += LongField(info, "run_time_ns");
-                count += LongField(info, "run_cnt");
-                misses += LongField(info, "recursion_misses");
+                long programMisses = LongField(info, "recursion_misses");
+                events = Math.Max(events, LongField(info, "run_cnt") + programMisses);
+                misses += programMisses;
             }
             finally
             {
                 Native.Close((int)fd);
             }
         }
-        return new BpfRunCounters(time, count, misses);
+        return new BpfRunCounters(time, events, misses);
     }
 
     private static long LongField(string? fdinfo, string name)

@@ -15,18 +15,25 @@ internal static class ResultTable
     public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection)
     {
         var ok = runs.Where(r => r.Succeeded).ToList();
-        double? untraced = Median(ok.Where(r => r.Tracer == TracerSpec.NoneName).Select(r => r.Churn?.ConnectionsPerSecond));
+        // Speed is paired: a traced run against the untraced run of the same round and sink, right after
+        // it, so a machine that changes pace between rounds (a shared one does, by 2-3x here) cancels out.
+        var untracedRuns = ok.Where(r => r.Tracer == TracerSpec.NoneName && r.Churn is not null).ToList();
+        double? untracedAll = Median(untracedRuns.Select(r => r.Churn?.ConnectionsPerSecond));
+        double? Untraced(RunMeasurement r) =>
+            untracedRuns.FirstOrDefault(n => n.Round == r.Round && n.Sink == r.Sink)?.Churn?.ConnectionsPerSecond
+            ?? Median(untracedRuns.Where(n => n.Round == r.Round).Select(n => n.Churn?.ConnectionsPerSecond))
+            ?? untracedAll;
         OutputSink[] loadSinks = [.. sinks.Where(s => s != OutputSink.Terminal)];
 
-        // Per-event costs are divided by the events the program ran for (run_cnt: all TCP state
+        // Per-event costs are divided by the events the programs were called for (all TCP state
         // changes on the host in the window), or by the workload's when stats are missing.
-        double? Events(RunMeasurement r) => r.Bpf is { RunCount: > 0 } b ? b.RunCount : r.CausedEvents(eventsPerConnection);
+        double? Events(RunMeasurement r) => r.Bpf is { Events: > 0 } b ? b.Events : r.CausedEvents(eventsPerConnection);
 
         Row[] rows =
         [
             new("connections/s", r => r.Churn?.ConnectionsPerSecond, "0", TracedOnly: false),
-            new("speed traced/untraced", r => untraced is > 0 ? r.Churn?.ConnectionsPerSecond / untraced : null, "0.00"),
-            new("BPF ns/event", r => r.Bpf is { RunCount: > 0 } b ? b.RunTimeNs / (double)b.RunCount : null, "0"),
+            new("speed traced/untraced", r => Untraced(r) is > 0 and double u ? r.Churn?.ConnectionsPerSecond / u : null, "0.00"),
+            new("BPF ns/event", r => r.Bpf is { Events: > 0 } b ? b.RunTimeNs / (double)b.Events : null, "0"),
             new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00"),
             new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
             new("events printed", r => r.WorkloadLines, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
@@ -76,7 +83,7 @@ internal static class ResultTable
             }
         }
         Write(output, table);
-        output.WriteLine("cells: median [min–max] over the rounds; 'none' speed pools all its runs.");
+        output.WriteLine("cells: median [min–max] over the rounds; speed: each traced run ÷ the untraced run of its round and sink.");
     }
 
     private static string Cell(double median, string format, List<double?> values)

@@ -2,8 +2,10 @@ namespace BpfLoader.Rings;
 
 /// <summary>
 /// The consumer side of one BPF ring buffer (BPF_MAP_TYPE_RINGBUF), over plain memory: the consumer
-/// position, the producer position and the data area mapped twice in a row, so that a record that
-/// wraps is still contiguous. The kernel's mmap and a test's synthetic ring are read by this same code.
+/// position, the producer position and the data area. The kernel offers the data mapped twice in a row,
+/// so that a record that wraps stays contiguous, but every page it maps counts in the reader's RSS at
+/// once; we map it once and copy the rare record that wraps. The kernel's mmap and a test's synthetic
+/// ring are read by this same code.
 /// </summary>
 internal sealed unsafe class RingBufferCursor
 {
@@ -15,6 +17,7 @@ internal sealed unsafe class RingBufferCursor
     private readonly ulong* _producer;
     private readonly byte* _data;
     private readonly ulong _mask;
+    private byte[] _wrapped = [];   // a record that wraps, made contiguous; grows to the largest seen
 
     /// <summary>
     /// Publish the consumer position after every record rather than once per batch: the producer
@@ -23,13 +26,13 @@ internal sealed unsafe class RingBufferCursor
     /// </summary>
     public bool ReleaseEachRecord { get; init; }
 
-    public RingBufferCursor(ulong* consumerPosition, ulong* producerPosition, byte* doubleMappedData, ulong dataSize)
+    public RingBufferCursor(ulong* consumerPosition, ulong* producerPosition, byte* data, ulong dataSize)
     {
         if (dataSize < HeaderSize || (dataSize & (dataSize - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(dataSize), dataSize, "the ring buffer's data area is a power of two bytes");
         _consumer = consumerPosition;
         _producer = producerPosition;
-        _data = doubleMappedData;
+        _data = data;
         _mask = dataSize - 1;
     }
 
@@ -50,7 +53,8 @@ internal sealed unsafe class RingBufferCursor
         {
             while (consumer != producer)
             {
-                byte* header = _data + (consumer & _mask);
+                ulong offset = consumer & _mask;   // 8-byte aligned: a header never wraps
+                byte* header = _data + offset;
                 // Acquire: pairs with the producer's release of len when it commits.
                 uint len = Volatile.Read(ref *(uint*)header);
                 if ((len & BusyBit) != 0)
@@ -61,7 +65,12 @@ internal sealed unsafe class RingBufferCursor
                     throw new BpfException($"ring buffer is corrupt: record of {size} bytes at position {consumer}, {producer - consumer} bytes reserved");
                 if ((len & DiscardBit) == 0)
                 {
-                    onRecord(new ReadOnlySpan<byte>(header + HeaderSize, (int)size));
+                    ulong body = offset + HeaderSize;
+                    ulong first = _mask + 1 - body;   // bytes before the end of the data area (0: starts over)
+                    if (size <= first)
+                        onRecord(new ReadOnlySpan<byte>(_data + (body & _mask), (int)size));
+                    else
+                        onRecord(Unwrap((int)first, (int)size));
                     delivered++;
                 }
                 consumer += total;
@@ -75,5 +84,16 @@ internal sealed unsafe class RingBufferCursor
             Volatile.Write(ref *_consumer, consumer);
         }
         return delivered;
+    }
+
+    /// <summary>A record's body that runs past the end of the data area: its tail, then its head from the start.</summary>
+    private ReadOnlySpan<byte> Unwrap(int tailLength, int size)
+    {
+        if (_wrapped.Length < size)
+            _wrapped = new byte[Math.Max(size, 256)];
+        Span<byte> record = _wrapped.AsSpan(0, size);
+        new ReadOnlySpan<byte>(_data + (_mask + 1 - (ulong)tailLength), tailLength).CopyTo(record);
+        new ReadOnlySpan<byte>(_data, size - tailLength).CopyTo(record[tailLength..]);
+        return record;
     }
 }

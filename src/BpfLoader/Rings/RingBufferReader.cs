@@ -4,7 +4,8 @@ namespace BpfLoader.Rings;
 
 /// <summary>
 /// The reader of a BPF_MAP_TYPE_RINGBUF map: the consumer page mapped read-write, the producer page
-/// and the data area (mapped twice by the kernel, so records never wrap) read-only.
+/// and the data area read-only. The data is mapped once, not twice as the kernel allows (see
+/// <see cref="RingBufferCursor"/>): a 2 MiB ring costs 2 MiB of RSS, not 4.
 /// </summary>
 public sealed unsafe class RingBufferReader : RingReader
 {
@@ -37,7 +38,7 @@ public sealed unsafe class RingBufferReader : RingReader
         try
         {
             _consumerPage = MemoryMapping.Share(mapFd, (nuint)page, Libc.ProtRead | Libc.ProtWrite, 0, "ring buffer consumer page");
-            _producerAndData = MemoryMapping.Share(mapFd, (nuint)page + 2 * (nuint)maxEntries, Libc.ProtRead, page, "ring buffer producer page and data");
+            _producerAndData = MemoryMapping.Share(mapFd, (nuint)page + maxEntries, Libc.ProtRead, page, "ring buffer producer page and data");
         }
         catch
         {

@@ -5,7 +5,7 @@ namespace TcpStates.Output;
 
 /// <summary>
 /// One state change as the kernel program writes it: the exact layout of <c>struct event</c> in
-/// bpf/tcpstates.h (96 bytes, little-endian, natural alignment, 4 bytes of tail padding).
+/// bpf/tcpstates.h (96 bytes, little-endian, natural alignment, two padding fields).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct TcpStateEvent

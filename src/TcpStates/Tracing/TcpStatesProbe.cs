@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using BpfLoader;
+using BpfLoader.Btf;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
@@ -18,6 +20,8 @@ internal sealed class TcpStatesProbe : IDisposable
 {
     private const string ObjectName = "tcpstates.bpf.o";
     private const string BtfProgram = "tcpstates_btf";
+    /// <summary>Attached after <see cref="BtfProgram"/>: traces the changes that interrupt it (see struct nesting).</summary>
+    private const string NestedBtfProgram = "tcpstates_btf_nested";
     private const string TracepointProgram = "tcpstates_tp";
 
     /// <summary>
@@ -34,20 +38,21 @@ internal sealed class TcpStatesProbe : IDisposable
 
     private readonly Collection _collection;
     private readonly BpfProgram _program;
-    private BpfLink? _link;
-    private ulong _dropsReported;
-    private ulong _missesReported;
+    private readonly List<BpfLink> _links;
+    private readonly int? _caughtOffset;   // of struct nesting's caught counter, from the object's BTF
+    private ulong _lostReported;
 
     public RingReader Reader { get; }
 
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description { get; }
 
-    private TcpStatesProbe(Collection collection, BpfProgram program, BpfLink link, RingReader reader, string description)
+    private TcpStatesProbe(Collection collection, BpfProgram program, List<BpfLink> links, int? caughtOffset, RingReader reader, string description)
     {
+        _caughtOffset = caughtOffset;
         _collection = collection;
         _program = program;
-        _link = link;
+        _links = links;
         Reader = reader;
         Description = description;
     }
@@ -66,7 +71,7 @@ internal sealed class TcpStatesProbe : IDisposable
         {
             try
             {
-                return Attach(options, BtfProgram, ringBuffer, onRecord);
+                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord);
             }
             catch (BpfException e)
             {
@@ -77,10 +82,12 @@ internal sealed class TcpStatesProbe : IDisposable
         {
             debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
         }
-        return Attach(options, TracepointProgram, ringBuffer, onRecord);
+        // No second program here: a classic tracepoint skips every program on a CPU already running one.
+        return Attach(options, [TracepointProgram], ringBuffer, onRecord);
     }
 
-    private static TcpStatesProbe Attach(TcpStatesOptions options, string program, bool ringBuffer,
+    /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
+    private static TcpStatesProbe Attach(TcpStatesOptions options, string[] programs, bool ringBuffer,
         RecordHandler onRecord)
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
@@ -98,8 +105,9 @@ internal sealed class TcpStatesProbe : IDisposable
             events.MaxEntries = 0;   // one per possible CPU
         }
 
-        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = new[] { program } });
+        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = programs });
         RingReader? reader = null;
+        var links = new List<BpfLink>();
         try
         {
             FillPorts(collection.Maps["sports"], options.LocalPorts);
@@ -117,12 +125,14 @@ internal sealed class TcpStatesProbe : IDisposable
                         DataPages = PerfPagesPerCpu,
                         WakeupWatermarkBytes = (uint)(PerfPagesPerCpu * Environment.SystemPageSize / 4),
                     });
-            BpfLink link = collection.Attach(program);
-            string how = (program == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
-            return new TcpStatesProbe(collection, collection.Programs[program], link, reader, how);
+            // In order: the kernel runs a tracepoint's programs in the order they were attached.
+            foreach (string program in programs) links.Add(collection.Attach(program));
+            string how = (programs[0] == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
+            return new TcpStatesProbe(collection, collection.Programs[programs[0]], links, CaughtOffset(spec), reader, how);
         }
         catch
         {
+            foreach (BpfLink link in links) link.Dispose();
             reader?.Dispose();
             collection.Dispose();
             throw;
@@ -135,35 +145,56 @@ internal sealed class TcpStatesProbe : IDisposable
     }
 
     /// <summary>
-    /// Events lost since the last call: those the ring buffer had no room for (the program counts them per
-    /// CPU) and those the kernel did not run the program for, because it was already running on that CPU
-    /// (a state change in a softirq that interrupted it: the program's recursion misses).
+    /// Events lost since the last call: those the ring buffer had no room for (the programs count them per
+    /// CPU), and those the kernel did not run the main program for because it was already running on that
+    /// CPU (a state change in a softirq that interrupted it: its recursion misses), less the ones the nested
+    /// program caught. Totals, not deltas, are compared: the two counters are not read at one instant.
     /// </summary>
     public ulong TakeDrops()
     {
-        ulong fresh = 0;
-        if (_collection.Maps.TryGetValue("drops", out BpfMap? drops))
-        {
-            Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
-            if (drops.TryLookupPerCpu(0u, perCpu))
-            {
-                ulong total = 0;
-                foreach (ulong n in perCpu) total += n;
-                fresh += total - _dropsReported;
-                _dropsReported = total;
-            }
-        }
+        ulong drops = SumPerCpu("drops", 0);
+        // Caught before misses: a catch always follows its miss, so this order never counts a catch twice.
+        ulong caught = _caughtOffset is int offset ? SumPerCpu("nesting", offset) : 0;
         ulong misses = _program.GetInfo().RecursionMisses;
-        fresh += misses - _missesReported;
-        _missesReported = misses;
+        ulong lost = drops + (misses > caught ? misses - caught : 0);
+        if (lost <= _lostReported) return 0;
+        ulong fresh = lost - _lostReported;
+        _lostReported = lost;
         return fresh;
+    }
+
+    /// <summary>Where struct nesting keeps its caught counter, as the object's BTF describes it.</summary>
+    private static int? CaughtOffset(CollectionSpec spec)
+    {
+        if (spec.Btf is not { } btf || !spec.Maps.TryGetValue("nesting", out MapSpec? map) || map.BtfValueTypeId == 0) return null;
+        foreach (BtfMember member in btf.SkipModifiersAndTypedefs(map.BtfValueTypeId).Members)
+        {
+            if (member.Name == "caught") return (int)(member.BitOffset / 8);
+        }
+        return null;
+    }
+
+    /// <summary>The u64 at <paramref name="offset"/> of a one-entry per-CPU map's value, summed over CPUs; 0 if not loaded.</summary>
+    private ulong SumPerCpu(string mapName, int offset)
+    {
+        if (!_collection.Maps.TryGetValue(mapName, out BpfMap? map)) return 0;
+        int stride = BpfMap.PerCpuStride(map.ValueSize);
+        Span<byte> values = stackalloc byte[map.ValueBufferSize];
+        Span<byte> key = stackalloc byte[4];
+        key.Clear();
+        if (!map.TryLookup(key, values)) return 0;
+        ulong total = 0;
+        for (int cpu = 0; cpu < BpfMap.PossibleCpuCount; cpu++)
+            total += BinaryPrimitives.ReadUInt64LittleEndian(values[(cpu * stride + offset)..]);
+        return total;
     }
 
     /// <summary>Stops new events; what is already in the rings stays readable.</summary>
     public void Detach()
     {
-        _link?.Dispose();
-        _link = null;
+        // The nested program first: alone, the main one still traces every change.
+        for (int i = _links.Count - 1; i >= 0; i--) _links[i].Dispose();
+        _links.Clear();
     }
 
     public void Dispose()

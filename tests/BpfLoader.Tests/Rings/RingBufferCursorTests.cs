@@ -97,7 +97,7 @@ public class RingBufferCursorTests
     [InlineData(8)]
     [InlineData(16)]
     [InlineData(504)]
-    public void A_record_that_wraps_is_read_whole_through_the_second_mapping(int bytesBeforeEnd)
+    public void A_record_that_wraps_is_read_whole_from_its_two_parts(int bytesBeforeEnd)
     {
         using var ring = new SyntheticRingBuffer(1024, startPosition: 1024 - (ulong)bytesBeforeEnd);
         byte[] payload = NumberedPayload.Make(9, 300);

@@ -4,9 +4,9 @@ using BpfLoader.Rings;
 namespace BpfLoader.Tests.Rings;
 
 /// <summary>
-/// A BPF ring buffer in ordinary memory: consumer and producer positions, and a data area of twice
-/// the ring's size in which every write is mirrored, as the kernel's double mapping shows it.
-/// The test is the producer (reserve, then commit or discard).
+/// A BPF ring buffer in ordinary memory: consumer and producer positions, and the data area, followed
+/// by as many bytes of garbage where the kernel's second mapping would be: the reader maps the data
+/// once, so reading past the end must show. The test is the producer (reserve, then commit or discard).
 /// </summary>
 internal sealed unsafe class SyntheticRingBuffer : IDisposable
 {
@@ -47,7 +47,7 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
         ulong position = Producer;
         WriteU32(position, (uint)payload.Length | RingBufferCursor.BusyBit);
         WriteU32(position + 4, 0);   // pg_off: the kernel's, unused by readers
-        WriteMirrored(position + RingBufferCursor.HeaderSize, payload);
+        WriteWrapped(position + RingBufferCursor.HeaderSize, payload);
         Volatile.Write(ref *_producer, position + total);
         return position;
     }
@@ -73,24 +73,21 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
         return true;
     }
 
-    private void WriteMirrored(ulong position, ReadOnlySpan<byte> bytes)
+    private void WriteWrapped(ulong position, ReadOnlySpan<byte> bytes)
     {
-        // Written once contiguously from the offset (into the second half past the end), then each
-        // half's part copied to the other half, as if both mappings were the same pages.
+        // As the kernel's pages hold it: what does not fit before the end continues at the start.
         int size = (int)Size;
         int offset = (int)(position & (Size - 1));
-        var both = new Span<byte>(_data, 2 * size);
-        bytes.CopyTo(both[offset..]);
-        int inFirst = Math.Min(bytes.Length, size - offset);
-        bytes[..inFirst].CopyTo(both[(offset + size)..]);
-        bytes[inFirst..].CopyTo(both);
+        var data = new Span<byte>(_data, size);
+        int inTail = Math.Min(bytes.Length, size - offset);
+        bytes[..inTail].CopyTo(data[offset..]);
+        bytes[inTail..].CopyTo(data);
     }
 
     private void WriteU32(ulong position, uint value, bool release = false)
     {
-        // Headers are 8-byte aligned and never wrap; write the mirror first, publish the first copy last.
+        // Headers are 8-byte aligned and never wrap.
         ulong offset = position & (Size - 1);
-        *(uint*)(_data + offset + Size) = value;
         if (release)
             Volatile.Write(ref *(uint*)(_data + offset), value);
         else
