@@ -45,6 +45,41 @@ public static class Traffic
         return port;
     }
 
+    /// <summary>
+    /// <paramref name="connections"/> connections to one listener, as fast as <paramref name="clients"/>
+    /// threads can open and close them, each accepted and closed once the client's FIN arrives (10 state
+    /// changes per connection, and the listener's 2); returns the listener's port once all are closed.
+    /// </summary>
+    public static int Churn(IPAddress address, int connections, int clients)
+    {
+        using Socket listener = Listen(address);
+        listener.Listen(512);
+        int port = PortOf(listener);
+        var acceptor = new Thread(() =>
+        {
+            var buf = new byte[16];
+            for (int i = 0; i < connections; i++)
+            {
+                using Socket server = listener.Accept();
+                server.ReceiveTimeout = 5000;
+                while (server.Receive(buf) > 0) { }
+            }
+        });
+        acceptor.Start();
+        var workers = Enumerable.Range(0, clients).Select(w => new Thread(() =>
+        {
+            for (int i = w; i < connections; i += clients)
+            {
+                using var client = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                client.Connect(new IPEndPoint(address, port));
+            }
+        })).ToList();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)), "the acceptor did not see every connection close");
+        return port;
+    }
+
     /// <summary>A connection to a port nobody listens on: refused.</summary>
     public static void Refused(IPEndPoint to)
     {
