@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * tcpstates: one event per TCP state change, from sock:inet_sock_set_state.
- * Two ways in: tp_btf (preferred: typed arguments read with plain loads, the time in state kept in the
- * socket's own storage, and a second program that catches the changes the first one misses, see
- * struct nesting), and the classic tracepoint (for kernels where tp_btf does not load). The tool loads
- * the programs of the one it attaches.
+ * Two ways in: tp_btf (preferred: typed arguments read with plain loads, each socket's last change kept
+ * in its own storage, and a second program that catches the changes the first one misses, see
+ * tcpstates_btf_nested), and the classic tracepoint (for kernels where tp_btf does not load). The tool
+ * loads the programs of the one it attaches.
  */
 #include "bpf_base.h"
 #include <linux/in6.h>
@@ -53,13 +53,19 @@ struct {
 } timestamps SEC(".maps");
 
 /* tp_btf: the same, kept in the socket itself (freed with it): no hash, no lock, no LRU list on the
- * way of every event. 0 means "not seen", as a missing entry does above. */
+ * way of every event. Also the socket's last change as the first program saw it, which tells the
+ * second one whether the first one ran (see tcpstates_btf_nested). */
+struct sk_state {
+	__u64 ts;       /* when it entered its state; 0: not seen, as a missing entry above */
+	__u64 states;   /* its last change: oldstate << 32 | newstate */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u64);
-} sk_timestamps SEC(".maps");
+	__type(value, struct sk_state);
+} sk_states SEC(".maps");
 
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. */
 struct {
@@ -75,29 +81,23 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/*
- * tp_btf only. The kernel runs a program at most once per CPU at a time: a TCP state change in a softirq
- * that interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). A second
- * program on the same tracepoint, attached after the first so that it runs right after it, catches
- * those: tcpstates_btf_nested traces a change itself unless tcpstates_btf recorded here that it did.
- */
-#define HANDLED_SLOTS 8
-struct nesting {
-	__u32 busy;        /* tcpstates_btf is running on this CPU (between its first and last store) */
-	__u32 top;         /* handled[] is a stack: tcpstates_btf pushes, tcpstates_btf_nested pops */
-	struct {
-		__u64 sk;
-		__u64 states;  /* oldstate << 32 | newstate */
-	} handled[HANDLED_SLOTS];
-	__u64 caught;      /* changes tcpstates_btf_nested traced: the tool subtracts them from the misses */
-};
-
+/* Changes tcpstates_btf_nested traced because tcpstates_btf had been skipped, per CPU: the tool
+ * subtracts them from tcpstates_btf's recursion misses to count what neither program saw. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct nesting);
-} nesting SEC(".maps");
+	__type(value, __u64);
+} caught SEC(".maps");
+
+/* Changes tcpstates_btf was called for, per CPU: with its recursion misses, what reached it. The tool
+ * compares that with the kernel's count of the tracepoint's hits, to report what never did. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
 
 /* Kernel types, only the fields we use; CO-RE finds them wherever this kernel has them. */
 struct sock_common {
@@ -159,10 +159,11 @@ static __always_inline struct event *event_start(struct event *on_stack)
 	return bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
 }
 
-static __always_inline void count_drop(void)
+/* One more in a one-entry per-CPU counter map (drops, caught, seen). */
+static __always_inline void count(void *map)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	__u64 *n = bpf_map_lookup_elem(map, &zero);
 
 	if (n)
 		*n += 1;
@@ -184,7 +185,7 @@ static __always_inline void event_send(void *ctx, struct event *e)
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
-		count_drop();
+		count(&drops);
 	}
 }
 
@@ -201,6 +202,11 @@ static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, 
 	bpf_get_current_comm(e->task, sizeof(e->task));
 }
 
+static __always_inline __u64 states_of(__u64 *ctx)
+{
+	return ctx[1] << 32 | (__u32)ctx[2];
+}
+
 /* tp_btf: the socket is a typed kernel pointer, read with plain loads (relocated by CO-RE). */
 static __always_inline int trace_btf(__u64 *ctx)
 {
@@ -208,40 +214,32 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int oldstate = (int)ctx[1];
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
+	struct sk_state *st;
 	__u16 family, sport, dport;
-	__u64 ts, since = 0, *tsp;
+	__u64 ts = 0;
 
+	/* First, whatever comes next: every change seen is remembered (see tcpstates_btf_nested). */
+	st = bpf_sk_storage_get(&sk_states, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (sk->sk_protocol != IPPROTO_TCP)
-		return 0;
+		goto remember;
 	family = sk->__sk_common.skc_family;
 	if (target_family && target_family != family)
-		return 0;
+		goto remember;
 	/* inet_sock extends sock: past what the verifier knows of *sk, so this one is a probe read. */
 	core_read_into(&sport, ((const struct inet_sock *)sk)->inet_sport);
 	sport = bswap16(sport);
 	dport = bswap16(sk->__sk_common.skc_dport);
-	if (!ports_wanted(sport, dport)) {
-		tsp = bpf_sk_storage_get(&sk_timestamps, sk, NULL, 0);
-		if (tsp)
-			*tsp = 0;
-		return 0;
-	}
+	if (!ports_wanted(sport, dport))
+		goto remember;   /* with ts 0: as in the original, a socket filtered out keeps no timestamp */
 
 	ts = bpf_ktime_get_ns();
-	/* A socket that is closing needs no new storage: it will not change state again. */
-	tsp = bpf_sk_storage_get(&sk_timestamps, sk, NULL, newstate == TCP_CLOSE ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
-	if (tsp) {
-		since = *tsp;
-		*tsp = newstate == TCP_CLOSE ? 0 : ts;
-	}
-
 	e = event_start(&on_stack);
 	if (!e) {
-		count_drop();
-		return 0;
+		count(&drops);
+		goto remember;
 	}
 	barrier_var(e);
-	event_fill(e, (__u64)sk, oldstate, newstate, ts, since);
+	event_fill(e, (__u64)sk, oldstate, newstate, ts, st ? st->ts : 0);
 	e->family = family;
 	e->sport = sport;
 	e->dport = dport;
@@ -255,71 +253,40 @@ static __always_inline int trace_btf(__u64 *ctx)
 		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
 	event_send(ctx, e);
+remember:
+	if (st) {
+		st->ts = newstate == TCP_CLOSE ? 0 : ts;
+		st->states = states_of(ctx);
+	}
 	return 0;
-}
-
-static __always_inline struct nesting *this_cpu_nesting(void)
-{
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&nesting, &zero);
-}
-
-static __always_inline __u64 states_of(__u64 *ctx)
-{
-	return ctx[1] << 32 | (__u32)ctx[2];
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
-	struct nesting *n = this_cpu_nesting();
-
-	if (n)
-		*(volatile __u32 *)&n->busy = 1;
-	trace_btf(ctx);
-	if (n) {
-		__u32 slot = n->top++ % HANDLED_SLOTS;
-		n->handled[slot].sk = ctx[0];
-		n->handled[slot].states = states_of(ctx);
-		*(volatile __u32 *)&n->busy = 0;
-	}
-	return 0;
+	count(&seen);
+	return trace_btf(ctx);
 }
 
 /*
- * Runs after tcpstates_btf for every change, and traces it when tcpstates_btf did not:
- * - busy: this change interrupted tcpstates_btf, which the kernel therefore skipped;
- * - not on the stack: it interrupted tcpstates_btf just before its first or after its last store.
- * Changes nested between the two programs of an outer change push and pop in pairs, so the outer one
- * is still on top when this program gets to it. Only when this program itself was interrupted (and
- * skipped) is a change left on the stack: below the top it is found by the search and cleared, or
- * overwritten once the stack wraps. Nesting on one CPU is at most a softirq over process context:
- * TCP changes no state in hard interrupts.
+ * The kernel runs a program at most once per CPU at a time: a TCP state change in a softirq that
+ * interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). This second
+ * program on the same tracepoint, attached after the first so that it runs right after it, catches
+ * those. tcpstates_btf records every change it sees in the socket's storage; a change that is not
+ * recorded there when this program gets to it was skipped, and this program traces it. Two changes of
+ * one socket never nest (the socket is locked), so a change nested anywhere cannot disturb the record
+ * of the change it interrupted. Left uncaught: a change skipped by both (nesting two deep, which TCP
+ * does not do: it changes no state in hard interrupts) or a skipped change that repeats the socket's
+ * previous one exactly; the tool still reports those as lost (misses less catches).
  */
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
-	struct nesting *n = this_cpu_nesting();
+	struct sk_state *st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
 
-	if (!n)
+	if (st && st->states == states_of(ctx))
 		return 0;
-	if (!n->busy) {
-		__u64 sk = ctx[0], states = states_of(ctx);
-		__u32 top = n->top - 1;
-		__u32 slot = top % HANDLED_SLOTS;
-		if (n->handled[slot].sk == sk && n->handled[slot].states == states) {
-			n->handled[slot].sk = 0;
-			n->top = top;
-			return 0;
-		}
-		for (int i = 0; i < HANDLED_SLOTS; i++) {
-			if (n->handled[i].sk == sk && n->handled[i].states == states) {
-				n->handled[i].sk = 0;
-				return 0;
-			}
-		}
-	}
-	n->caught++;
+	count(&caught);
 	return trace_btf(ctx);
 }
 
@@ -350,7 +317,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 	e = event_start(&on_stack);
 	if (!e) {
-		count_drop();
+		count(&drops);
 		return 0;
 	}
 	barrier_var(e);

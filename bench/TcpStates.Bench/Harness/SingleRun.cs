@@ -105,7 +105,9 @@ internal sealed class SingleRun(string workDirectory)
             return result with { Failure = e.Message };
         }
 
-        // Let the tracer drain what the churn produced, then read the counters while it still lives.
+        // Let the last retransmitted segments land (their state changes belong to this run), then let the
+        // tracer drain what the churn produced, and read the counters while it still lives.
+        TcpSocketTable.WaitUntilSettled(churnResult.Port, TimeSpan.FromSeconds(5));
         WaitForIdle(process.Pid, TimeSpan.FromSeconds(20));
         BpfRunCounters bpf = BpfRunStatistics.Read(programIds) - bpfBefore;
         long peakRss = ProcessProbe.PeakRssKiB(process.Pid);

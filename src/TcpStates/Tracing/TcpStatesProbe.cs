@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using BpfLoader;
-using BpfLoader.Btf;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
@@ -20,9 +19,10 @@ internal sealed class TcpStatesProbe : IDisposable
 {
     private const string ObjectName = "tcpstates.bpf.o";
     private const string BtfProgram = "tcpstates_btf";
-    /// <summary>Attached after <see cref="BtfProgram"/>: traces the changes that interrupt it (see struct nesting).</summary>
+    /// <summary>Attached after <see cref="BtfProgram"/>: traces the changes the kernel skipped it for (see the program).</summary>
     private const string NestedBtfProgram = "tcpstates_btf_nested";
     private const string TracepointProgram = "tcpstates_tp";
+    private const string TracepointCategory = "sock", TracepointName = "inet_sock_set_state";
 
     /// <summary>
     /// Ring buffer: the program wakes the reader only when what waits crosses a multiple of this (a quarter
@@ -39,20 +39,25 @@ internal sealed class TcpStatesProbe : IDisposable
     private readonly Collection _collection;
     private readonly BpfProgram _program;
     private readonly List<BpfLink> _links;
-    private readonly int? _caughtOffset;   // of struct nesting's caught counter, from the object's BTF
+    private TracepointCounter? _hits;   // tp_btf: the kernel's count of the tracepoint's hits
+    private ulong _hitsAtAttach;
+    private ulong? _hitsAtDetach;
     private ulong _lostReported;
+    private ulong _lostLastRead;
 
     public RingReader Reader { get; }
 
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description { get; }
 
-    private TcpStatesProbe(Collection collection, BpfProgram program, List<BpfLink> links, int? caughtOffset, RingReader reader, string description)
+    private TcpStatesProbe(Collection collection, BpfProgram program, List<BpfLink> links, TracepointCounter? hits,
+        RingReader reader, string description)
     {
-        _caughtOffset = caughtOffset;
         _collection = collection;
         _program = program;
         _links = links;
+        _hits = hits;
+        _hitsAtAttach = hits?.Read() ?? 0;
         Reader = reader;
         Description = description;
     }
@@ -71,7 +76,7 @@ internal sealed class TcpStatesProbe : IDisposable
         {
             try
             {
-                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord);
+                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, debug);
             }
             catch (BpfException e)
             {
@@ -83,12 +88,12 @@ internal sealed class TcpStatesProbe : IDisposable
             debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
         }
         // No second program here: a classic tracepoint skips every program on a CPU already running one.
-        return Attach(options, [TracepointProgram], ringBuffer, onRecord);
+        return Attach(options, [TracepointProgram], ringBuffer, onRecord, debug);
     }
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
     private static TcpStatesProbe Attach(TcpStatesOptions options, string[] programs, bool ringBuffer,
-        RecordHandler onRecord)
+        RecordHandler onRecord, Action<string> debug)
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
@@ -128,7 +133,8 @@ internal sealed class TcpStatesProbe : IDisposable
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));
             string how = (programs[0] == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
-            return new TcpStatesProbe(collection, collection.Programs[programs[0]], links, CaughtOffset(spec), reader, how);
+            TracepointCounter? hits = programs[0] == BtfProgram ? OpenHitCounter(debug) : null;
+            return new TcpStatesProbe(collection, collection.Programs[programs[0]], links, hits, reader, how);
         }
         catch
         {
@@ -139,6 +145,25 @@ internal sealed class TcpStatesProbe : IDisposable
         }
     }
 
+    /// <summary>
+    /// tp_btf only: the kernel does not always call tp_btf programs, nor count a miss, for a hit of the
+    /// tracepoint (seen here for changes in softirqs over one particular task, where a classic tracepoint
+    /// program gets a recursion miss). Its perf count of the hits shows those. Not with the classic
+    /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for.
+    /// </summary>
+    private static TracepointCounter? OpenHitCounter(Action<string> debug)
+    {
+        try
+        {
+            return TracepointCounter.Open(TracepointCategory, TracepointName);
+        }
+        catch (BpfException e)
+        {
+            debug($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {e.Message}");
+            return null;
+        }
+    }
+
     private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)
     {
         foreach (ushort port in ports) map.Update(port, (byte)1);
@@ -146,36 +171,34 @@ internal sealed class TcpStatesProbe : IDisposable
 
     /// <summary>
     /// Events lost since the last call: those the ring buffer had no room for (the programs count them per
-    /// CPU), and those the kernel did not run the main program for because it was already running on that
-    /// CPU (a state change in a softirq that interrupted it: its recursion misses), less the ones the nested
-    /// program caught. Totals, not deltas, are compared: the two counters are not read at one instant.
+    /// CPU); those the kernel did not run the main program for because it was already running on that CPU
+    /// (a state change in a softirq that interrupted it: its recursion misses), less the ones the nested
+    /// program caught; and, with tp_btf, hits of the tracepoint that reached neither (the kernel's count of
+    /// hits, less what the main program was called for or missed). Totals, not deltas, are compared, the
+    /// kernel's count read first: counters read an instant apart can only make a loss look smaller, except
+    /// a miss counted an instant before its catch, so a total is reported once a second reading confirms
+    /// it, and in full when <paramref name="final"/> (after Detach).
     /// </summary>
-    public ulong TakeDrops()
+    public ulong TakeDrops(bool final = false)
     {
-        ulong drops = SumPerCpu("drops", 0);
-        // Caught before misses: a catch always follows its miss, so this order never counts a catch twice.
-        ulong caught = _caughtOffset is int offset ? SumPerCpu("nesting", offset) : 0;
+        ulong? hits = _hitsAtDetach ?? _hits?.Read();
         ulong misses = _program.GetInfo().RecursionMisses;
+        ulong seen = SumPerCpu("seen");
+        ulong caught = SumPerCpu("caught");
+        ulong drops = SumPerCpu("drops");
         ulong lost = drops + (misses > caught ? misses - caught : 0);
-        if (lost <= _lostReported) return 0;
-        ulong fresh = lost - _lostReported;
-        _lostReported = lost;
+        if (hits is ulong h && h - _hitsAtAttach > seen + misses)
+            lost += h - _hitsAtAttach - (seen + misses);
+        ulong confirmed = final ? lost : Math.Min(lost, _lostLastRead);
+        _lostLastRead = lost;
+        if (confirmed <= _lostReported) return 0;
+        ulong fresh = confirmed - _lostReported;
+        _lostReported = confirmed;
         return fresh;
     }
 
-    /// <summary>Where struct nesting keeps its caught counter, as the object's BTF describes it.</summary>
-    private static int? CaughtOffset(CollectionSpec spec)
-    {
-        if (spec.Btf is not { } btf || !spec.Maps.TryGetValue("nesting", out MapSpec? map) || map.BtfValueTypeId == 0) return null;
-        foreach (BtfMember member in btf.SkipModifiersAndTypedefs(map.BtfValueTypeId).Members)
-        {
-            if (member.Name == "caught") return (int)(member.BitOffset / 8);
-        }
-        return null;
-    }
-
-    /// <summary>The u64 at <paramref name="offset"/> of a one-entry per-CPU map's value, summed over CPUs; 0 if not loaded.</summary>
-    private ulong SumPerCpu(string mapName, int offset)
+    /// <summary>A one-entry per-CPU u64 map, summed over CPUs; 0 if not loaded.</summary>
+    private ulong SumPerCpu(string mapName)
     {
         if (!_collection.Maps.TryGetValue(mapName, out BpfMap? map)) return 0;
         int stride = BpfMap.PerCpuStride(map.ValueSize);
@@ -185,13 +208,20 @@ internal sealed class TcpStatesProbe : IDisposable
         if (!map.TryLookup(key, values)) return 0;
         ulong total = 0;
         for (int cpu = 0; cpu < BpfMap.PossibleCpuCount; cpu++)
-            total += BinaryPrimitives.ReadUInt64LittleEndian(values[(cpu * stride + offset)..]);
+            total += BinaryPrimitives.ReadUInt64LittleEndian(values[(cpu * stride)..]);
         return total;
     }
 
     /// <summary>Stops new events; what is already in the rings stays readable.</summary>
     public void Detach()
     {
+        // The count of hits stops here too: later hits are not events we owe anyone.
+        if (_hits is not null)
+        {
+            _hitsAtDetach ??= _hits.Read();
+            _hits.Dispose();
+            _hits = null;
+        }
         // The nested program first: alone, the main one still traces every change.
         for (int i = _links.Count - 1; i >= 0; i--) _links[i].Dispose();
         _links.Clear();

@@ -36,13 +36,13 @@ public static class TraceSession
 
         probe.Detach();
         probe.Reader.DrainAll();
-        ReportDrops(probe, sink);
+        ReportDrops(probe, sink, final: true);
         sink.Flush();
     }
 
-    private static void ReportDrops(TcpStatesProbe probe, IEventSink sink)
+    private static void ReportDrops(TcpStatesProbe probe, IEventSink sink, bool final = false)
     {
-        ulong drops = probe.TakeDrops();
+        ulong drops = probe.TakeDrops(final);
         if (drops > 0) sink.OnLost(-1, drops);
     }
 

@@ -7,11 +7,19 @@ namespace BpfLoader.Tests.Kernel;
 internal static class Syscalls
 {
     private static readonly long s_getpid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 172 : 39;
+    private static readonly long s_getsid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 156 : 124;
 
     public static void GetPid(int times)
     {
         for (int i = 0; i < times; i++)
             Libc.Syscall(s_getpid, 0, 0, 0, 0, 0);
+    }
+
+    /// <summary>getsid(0): a syscall hardly anything else on the host makes (syscalls:sys_enter_getsid).</summary>
+    public static void GetSid(int times)
+    {
+        for (int i = 0; i < times; i++)
+            Libc.Syscall(s_getsid, 0, 0, 0, 0, 0);
     }
 
     /// <summary>

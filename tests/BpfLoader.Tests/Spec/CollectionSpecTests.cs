@@ -225,11 +225,11 @@ public class CollectionSpecTests
     }
 
     [Fact]
-    public void The_tool_object_parses_into_its_three_programs_and_seven_maps_plus_rodata()
+    public void The_tool_object_parses_into_its_three_programs_and_eight_maps_plus_rodata()
     {
         CollectionSpec spec = CollectionSpec.Parse(TestObjects.Bytes(TestObjects.TcpStates));
         Assert.Equal(["tcpstates_btf", "tcpstates_btf_nested", "tcpstates_tp"], spec.Programs.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["dports", "drops", "events", "nesting", "sk_timestamps", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(["caught", "dports", "drops", "events", "seen", "sk_states", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
         Assert.Equal("Dual BSD/GPL", spec.License);
         Assert.Equal(BpfAttachType.TraceRawTp, spec.Programs["tcpstates_btf"].AttachType);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_btf"].AttachTo);
