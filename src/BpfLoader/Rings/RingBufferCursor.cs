@@ -3,9 +3,9 @@ namespace BpfLoader.Rings;
 /// <summary>
 /// The consumer side of one BPF ring buffer (BPF_MAP_TYPE_RINGBUF), over plain memory: the consumer
 /// position, the producer position and the data area. The kernel offers the data mapped twice in a row,
-/// so that a record that wraps stays contiguous, but every page it maps counts in the reader's RSS at
-/// once; we map it once and copy the rare record that wraps. The kernel's mmap and a test's synthetic
-/// ring are read by this same code.
+/// so that a record that wraps stays contiguous and is read in place; but every page it maps counts in
+/// the reader's RSS at once, so a reader may map it once instead, and then the rare record that wraps is
+/// copied. The kernel's mmap and a test's synthetic ring are read by this same code.
 /// </summary>
 internal sealed unsafe class RingBufferCursor
 {
@@ -17,6 +17,7 @@ internal sealed unsafe class RingBufferCursor
     private readonly ulong* _producer;
     private readonly byte* _data;
     private readonly ulong _mask;
+    private readonly bool _doubleMapped;
     private byte[] _wrapped = [];   // a record that wraps, made contiguous; grows to the largest seen
 
     /// <summary>
@@ -26,7 +27,9 @@ internal sealed unsafe class RingBufferCursor
     /// </summary>
     public bool ReleaseEachRecord { get; init; }
 
-    public RingBufferCursor(ulong* consumerPosition, ulong* producerPosition, byte* data, ulong dataSize)
+    /// <summary>Reads the ring whose data area of <paramref name="dataSize"/> bytes starts at <paramref name="data"/>;
+    /// <paramref name="doubleMapped"/>: a second mapping of the data area follows it.</summary>
+    public RingBufferCursor(ulong* consumerPosition, ulong* producerPosition, byte* data, ulong dataSize, bool doubleMapped)
     {
         if (dataSize < HeaderSize || (dataSize & (dataSize - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(dataSize), dataSize, "the ring buffer's data area is a power of two bytes");
@@ -34,6 +37,7 @@ internal sealed unsafe class RingBufferCursor
         _producer = producerPosition;
         _data = data;
         _mask = dataSize - 1;
+        _doubleMapped = doubleMapped;
     }
 
     /// <summary>Bytes reserved by producers and not yet consumed (committed or not).</summary>
@@ -66,11 +70,12 @@ internal sealed unsafe class RingBufferCursor
                 if ((len & DiscardBit) == 0)
                 {
                     ulong body = offset + HeaderSize;
-                    ulong first = _mask + 1 - body;   // bytes before the end of the data area (0: starts over)
-                    if (size <= first)
-                        onRecord(new ReadOnlySpan<byte>(_data + (body & _mask), (int)size));
+                    ulong start = _doubleMapped ? body : body & _mask;
+                    ulong room = _doubleMapped ? 2 * (_mask + 1) - start : _mask + 1 - start;   // before the mapping ends
+                    if (size <= room)
+                        onRecord(new ReadOnlySpan<byte>(_data + start, (int)size));
                     else
-                        onRecord(Unwrap((int)first, (int)size));
+                        onRecord(Unwrap((int)room, (int)size));
                     delivered++;
                 }
                 consumer += total;

@@ -4,8 +4,7 @@ namespace BpfLoader.Rings;
 
 /// <summary>
 /// The reader of a BPF_MAP_TYPE_RINGBUF map: the consumer page mapped read-write, the producer page
-/// and the data area read-only. The data is mapped once, not twice as the kernel allows (see
-/// <see cref="RingBufferCursor"/>): a 2 MiB ring costs 2 MiB of RSS, not 4.
+/// and the data area (twice in a row, as the kernel lays it out, or once: see the constructor) read-only.
 /// </summary>
 public sealed unsafe class RingBufferReader : RingReader
 {
@@ -18,12 +17,16 @@ public sealed unsafe class RingBufferReader : RingReader
 
     /// <summary>
     /// Maps the ring buffer of <paramref name="mapFd"/>, whose data size is the map's
-    /// <paramref name="maxEntries"/> (a power of two, a multiple of the page size).
+    /// <paramref name="maxEntries"/> (a power of two, a multiple of the page size), and hands each record
+    /// to <paramref name="onRecord"/>. <paramref name="mapDataTwice"/> true (libbpf's way): the data area
+    /// mapped twice in a row, so that every record is read in place. False: mapped once, and a record that
+    /// wraps past the end is copied; the kernel maps every page of a mapping at once, so this halves what
+    /// the ring costs in RSS (a 2 MiB ring: 2 MiB instead of 4).
     /// </summary>
-    public RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord)
-        : this(mapFd, maxEntries, onRecord, releaseEachRecord: true) { }
+    public RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
+        : this(mapFd, maxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
 
-    internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord)
+    internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord, bool mapDataTwice = true)
     {
         ArgumentNullException.ThrowIfNull(mapFd);
         ArgumentNullException.ThrowIfNull(onRecord);
@@ -38,7 +41,8 @@ public sealed unsafe class RingBufferReader : RingReader
         try
         {
             _consumerPage = MemoryMapping.Share(mapFd, (nuint)page, Libc.ProtRead | Libc.ProtWrite, 0, "ring buffer consumer page");
-            _producerAndData = MemoryMapping.Share(mapFd, (nuint)page + maxEntries, Libc.ProtRead, page, "ring buffer producer page and data");
+            _producerAndData = MemoryMapping.Share(mapFd, (nuint)page + (mapDataTwice ? 2u : 1u) * (nuint)maxEntries, Libc.ProtRead, page,
+                "ring buffer producer page and data");
         }
         catch
         {
@@ -50,7 +54,8 @@ public sealed unsafe class RingBufferReader : RingReader
             (ulong*)_consumerPage.Address,
             (ulong*)_producerAndData.Address,
             _producerAndData.Address + page,
-            maxEntries)
+            maxEntries,
+            mapDataTwice)
         {
             ReleaseEachRecord = releaseEachRecord,
         };

@@ -45,13 +45,18 @@ public class KernelRingReaderTests
     }
 
     [KernelFact]
-    public void Records_from_bpf_ringbuf_output_arrive_through_the_mmap_and_epoll()
+    public void Records_from_bpf_ringbuf_output_arrive_through_the_mmap_and_epoll() => RingbufOutputArrives(mapDataTwice: true);
+
+    [KernelFact]
+    public void Records_arrive_as_well_with_the_data_mapped_once() => RingbufOutputArrives(mapDataTwice: false);
+
+    private static void RingbufOutputArrives(bool mapDataTwice)
     {
         const int runs = 3000;   // 16-byte records through a 16 KiB ring: several rounds of wrapping
         using var map = RawBpf.CreateMap(RawBpf.MapTypeRingbuf, 0, 0, 4096 * 4);
         using var program = RawBpf.LoadProgram(RawBpf.ProgTypeSocketFilter, RawBpf.EmitEightBytes(map, ringbuf: true, Low, High));
         var values = new List<ulong>();
-        using var reader = new RingBufferReader(map, 4096 * 4, r => values.Add(r.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(r) : 0));
+        using var reader = new RingBufferReader(map, 4096 * 4, r => values.Add(r.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(r) : 0), mapDataTwice);
         using var poller = new RingPoller();
         poller.Add(reader);
 

@@ -59,10 +59,12 @@ public class RingBufferCursorTests
         Assert.Equal([1UL, 2UL, 3UL], Seqs);
     }
 
-    [Fact]
-    public void Many_records_arrive_in_order_across_many_wraps()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Many_records_arrive_in_order_across_many_wraps(bool doubleMapped)
     {
-        using var ring = new SyntheticRingBuffer(1024);
+        using var ring = new SyntheticRingBuffer(1024, doubleMapped: doubleMapped);
         ulong written = 0, expected = 0;
         var rng = new Random(99);
         while (written < 20_000)
@@ -94,12 +96,15 @@ public class RingBufferCursorTests
     }
 
     [Theory]
-    [InlineData(8)]
-    [InlineData(16)]
-    [InlineData(504)]
-    public void A_record_that_wraps_is_read_whole_from_its_two_parts(int bytesBeforeEnd)
+    [InlineData(8, false)]
+    [InlineData(16, false)]
+    [InlineData(504, false)]
+    [InlineData(8, true)]
+    [InlineData(16, true)]
+    [InlineData(504, true)]
+    public void A_record_that_wraps_is_read_whole_mapped_once_or_twice(int bytesBeforeEnd, bool doubleMapped)
     {
-        using var ring = new SyntheticRingBuffer(1024, startPosition: 1024 - (ulong)bytesBeforeEnd);
+        using var ring = new SyntheticRingBuffer(1024, startPosition: 1024 - (ulong)bytesBeforeEnd, doubleMapped: doubleMapped);
         byte[] payload = NumberedPayload.Make(9, 300);
         ring.Write(payload);
         ring.Write(NumberedPayload.Make(10, 20));

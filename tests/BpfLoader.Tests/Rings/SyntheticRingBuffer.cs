@@ -4,29 +4,32 @@ using BpfLoader.Rings;
 namespace BpfLoader.Tests.Rings;
 
 /// <summary>
-/// A BPF ring buffer in ordinary memory: consumer and producer positions, and the data area, followed
-/// by as many bytes of garbage where the kernel's second mapping would be: the reader maps the data
-/// once, so reading past the end must show. The test is the producer (reserve, then commit or discard).
+/// A BPF ring buffer in ordinary memory: consumer and producer positions, and the data area followed by
+/// as many bytes again: a mirror of it, as the kernel's second mapping shows it (<c>doubleMapped</c>),
+/// or garbage, so that a reader of a ring mapped once that read past the end would show it.
+/// The test is the producer (reserve, then commit or discard).
 /// </summary>
 internal sealed unsafe class SyntheticRingBuffer : IDisposable
 {
     private readonly ulong* _consumer;
     private readonly ulong* _producer;
     private readonly byte* _data;
+    private readonly bool _doubleMapped;
 
     public ulong Size { get; }
     public RingBufferCursor Cursor { get; }
 
-    public SyntheticRingBuffer(ulong size, ulong startPosition = 0, bool releaseEachRecord = false)
+    public SyntheticRingBuffer(ulong size, ulong startPosition = 0, bool releaseEachRecord = false, bool doubleMapped = false)
     {
         Size = size;
+        _doubleMapped = doubleMapped;
         _consumer = (ulong*)NativeMemory.AlignedAlloc(64, 64);
         _producer = (ulong*)NativeMemory.AlignedAlloc(64, 64);
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * size), 64);
         NativeMemory.Fill(_data, (nuint)(2 * size), 0xcd);
         *_consumer = startPosition;
         *_producer = startPosition;
-        Cursor = new RingBufferCursor(_consumer, _producer, _data, size) { ReleaseEachRecord = releaseEachRecord };
+        Cursor = new RingBufferCursor(_consumer, _producer, _data, size, doubleMapped) { ReleaseEachRecord = releaseEachRecord };
     }
 
     public ulong Consumer => Volatile.Read(ref *_consumer);
@@ -82,12 +85,16 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
         int inTail = Math.Min(bytes.Length, size - offset);
         bytes[..inTail].CopyTo(data[offset..]);
         bytes[inTail..].CopyTo(data);
+        if (_doubleMapped)
+            data.CopyTo(new Span<byte>(_data + size, size));   // the second mapping: the same pages
     }
 
     private void WriteU32(ulong position, uint value, bool release = false)
     {
-        // Headers are 8-byte aligned and never wrap.
+        // Headers are 8-byte aligned and never wrap; the mirror first, the first copy published last.
         ulong offset = position & (Size - 1);
+        if (_doubleMapped)
+            *(uint*)(_data + offset + Size) = value;
         if (release)
             Volatile.Write(ref *(uint*)(_data + offset), value);
         else
