@@ -139,8 +139,12 @@ public sealed class App
         _out.Flush();
     }
 
-    /// <summary>stdout as an unbuffered stream that reports EPIPE (Console's own stream hides it).</summary>
-    public static Stream OpenStandardOutput() => OpenOutput(1) ?? Console.OpenStandardOutput();
+    /// <summary>stdout as an unbuffered stream that reports EPIPE (Console's own stream hides it); a pipe is grown.</summary>
+    public static Stream OpenStandardOutput()
+    {
+        PipeCapacity.Grow(1);
+        return OpenOutput(1) ?? Console.OpenStandardOutput();
+    }
 
     /// <summary>An unbuffered write stream over an inherited descriptor, or null when it is not usable.</summary>
     internal static FileStream? OpenOutput(nint fd)

@@ -51,6 +51,9 @@ internal sealed class TcpStatesProbe : IDisposable
 
     public RingReader Reader { get; }
 
+    /// <summary>What the last <see cref="TakeDrops"/> counted as lost, by cause (for TCPSTATES_DEBUG).</summary>
+    public string LossBreakdown { get; private set; } = "";
+
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description { get; }
 
@@ -198,6 +201,8 @@ internal sealed class TcpStatesProbe : IDisposable
         if (hits is ulong h && h - _hitsAtAttach > seen + misses)
             _unseen = Math.Max(_unseen, h - _hitsAtAttach - (seen + misses));
         ulong lost = drops + (misses > caught ? misses - caught : 0) + _unseen;
+        LossBreakdown = $"{drops} found the ring full; {misses} skipped by the kernel (a recursion), {caught} of them caught; "
+            + (_hitsAtDetach is null && _hits is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
         ulong confirmed = final ? lost : Math.Min(lost, _lostLastRead);
         _lostLastRead = lost;
         if (confirmed <= _lostReported) return 0;

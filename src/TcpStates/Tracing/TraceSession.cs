@@ -38,6 +38,7 @@ public static class TraceSession
         probe.Reader.DrainAll();
         ReportDrops(probe, sink, final: true);
         sink.Flush();
+        Debug("events lost: " + probe.LossBreakdown);
     }
 
     private static void ReportDrops(TcpStatesProbe probe, IEventSink sink, bool final = false)
