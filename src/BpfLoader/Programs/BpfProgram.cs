@@ -117,6 +117,14 @@ public sealed unsafe class BpfProgram : IDisposable
             info.AttachBtfId);
     }
 
+    /// <summary>The run counters alone: unlike <see cref="GetInfo"/>, allocates nothing.</summary>
+    public ProgramRunStatistics GetRunStatistics()
+    {
+        ProgInfo info = default;
+        ObjectInfo.Get(Fd, ref info, Name);
+        return new ProgramRunStatistics(info.RunTimeNs, info.RunCnt, info.RecursionMisses);
+    }
+
     public void Dispose() => Fd.Dispose();
 
     public override string ToString() => $"program '{Name}' ({Type}, {Fd})";

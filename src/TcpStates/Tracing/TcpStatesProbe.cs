@@ -51,8 +51,13 @@ internal sealed class TcpStatesProbe : IDisposable
 
     public RingReader Reader { get; }
 
-    /// <summary>What the last <see cref="TakeDrops"/> counted as lost, by cause (for TCPSTATES_DEBUG).</summary>
-    public string LossBreakdown { get; private set; } = "";
+    /// <summary>What the last <see cref="TakeDrops"/> counted as lost, by cause (for TCPSTATES_DEBUG; formatted on demand,
+    /// as the read loop must not allocate).</summary>
+    public string LossBreakdown =>
+        $"{_lastCounts.Drops} found the ring full; {_lastCounts.Misses} skipped by the kernel (a recursion), {_lastCounts.Caught} of them caught; "
+        + (_hitsAtDetach is null && _hits is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
+
+    private (ulong Drops, ulong Misses, ulong Caught) _lastCounts;
 
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description { get; }
@@ -194,15 +199,14 @@ internal sealed class TcpStatesProbe : IDisposable
         ulong? hits = _hitsAtDetach
             ?? (_hits is not null && (final || _sinceHitsRead.Elapsed >= HitsReadInterval) ? _hits.Read() : null);
         if (hits is not null) _sinceHitsRead.Restart();
-        ulong misses = _program.GetInfo().RecursionMisses;
+        ulong misses = _program.GetRunStatistics().RecursionMisses;
         ulong seen = SumPerCpu("seen");
         ulong caught = SumPerCpu("caught");
         ulong drops = SumPerCpu("drops");
         if (hits is ulong h && h - _hitsAtAttach > seen + misses)
             _unseen = Math.Max(_unseen, h - _hitsAtAttach - (seen + misses));
         ulong lost = drops + (misses > caught ? misses - caught : 0) + _unseen;
-        LossBreakdown = $"{drops} found the ring full; {misses} skipped by the kernel (a recursion), {caught} of them caught; "
-            + (_hitsAtDetach is null && _hits is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
+        _lastCounts = (drops, misses, caught);
         ulong confirmed = final ? lost : Math.Min(lost, _lostLastRead);
         _lostLastRead = lost;
         if (confirmed <= _lostReported) return 0;

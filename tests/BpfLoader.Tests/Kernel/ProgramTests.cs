@@ -98,6 +98,12 @@ public class ProgramTests
         Assert.True(after.RunTimeNs > 0);
         Assert.True(counting.Count >= 1000);
         Assert.Equal(before.Id, after.Id);
+
+        ProgramRunStatistics run = counting.Program.GetRunStatistics();
+        Assert.Equal((after.RunTimeNs, after.RunCount, after.RecursionMisses), (run.RunTimeNs, run.RunCount, run.RecursionMisses));
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) run = counting.Program.GetRunStatistics();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
     }
 
     [Fact]
