@@ -43,7 +43,7 @@ internal sealed unsafe class MemoryMapping : IDisposable
 
     /// <summary>
     /// mmap(NULL, length, PROT_READ, MAP_PRIVATE, file, 0): a file read in place, or null where the file
-    /// cannot be mapped (kernels before 6.16 do not map /sys/kernel/btf files) and must be read instead.
+    /// cannot be mapped (older kernels, before about 6.15, do not map /sys/kernel/btf files) and must be read instead.
     /// </summary>
     public static MemoryMapping? MapReadOnly(SafeFileHandle file, nuint length)
     {

@@ -279,28 +279,34 @@ public sealed class TracerEndToEndTests
     public void Churn_from_two_threads_prints_every_change_exactly_once()
     {
         // As fast as loopback goes: changes in softirqs now and then interrupt the program in process
-        // context on the same CPU, which the kernel would skip (the nested tp_btf program catches them).
-        // The ring holds all of it (10,002 events of 104 bytes < 2 MiB) even if the reader stalled.
+        // context on the same CPU, which the kernel then skips; the nested tp_btf program must catch
+        // every one. The ring holds all of it (10,002 events of 104 bytes < 2 MiB) even if the reader
+        // stalled. What the kernel never passes to the programs (see TcpStatesProbe.TakeDrops) is allowed,
+        // but must be reported.
         const int connections = 1000;
         Mode m = Mode.Of(new[] { "-s" });
-        using TracerRun run = TracerRun.Start("-s");
+        using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" }, "-s");
         int port = Traffic.Churn(IPAddress.Loopback, connections, clients: 2);
         Thread.Sleep(300);
         Assert.Equal(0, run.Stop());
 
-        // Every change printed once, or reported lost: the kernel may withhold one now and then (see
-        // TcpStatesProbe.TakeDrops), and then the tool must say so. Each socket's rows must chain from
-        // CLOSE or LISTEN to CLOSE, each change starting where the one before ended: a change missing or
-        // printed twice breaks its chain. (Not 10 rows per connection: now and then a connection closes
-        // by reset instead, a path with fewer changes.)
-        List<TraceLine> rows = RowsFor(run, m, port);
+        Match causes = Regex.Match(run.Stderr,
+            @"events lost: (\d+) found the ring full; (\d+) skipped by the kernel \(a recursion\), (\d+) of them caught; (\d+) hits never reached");
+        Assert.True(causes.Success, run.Stderr);
+        long Cause(int i) => long.Parse(causes.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, Cause(1));
+        Assert.Equal(Cause(2), Cause(3));
         long lost = Regex.Matches(run.Stderr, @"lost (\d+) events").Sum(x => long.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        var sockets = SocketHistory.Group(rows);
+        Assert.Equal(Cause(4), lost);
+
+        // Each socket's rows must chain from CLOSE or LISTEN to CLOSE, each change starting where the one
+        // before ended: a change missing or printed twice breaks its chain; a reported loss may break one.
+        // (Not 10 rows per connection: now and then a connection closes by reset, with fewer changes.)
+        var sockets = SocketHistory.Group(RowsFor(run, m, port));
         var broken = sockets.Where(h => !Chains(h)).Select(h => string.Join(",", h.Transitions)).ToList();
-        Assert.True(lost <= 10, $"{lost} events lost of about {connections * 10 + 2}:\n{run.Stderr}");
+        Assert.True(broken.Count <= lost, $"{broken.Count} sockets with rows missing or repeated, {lost} reported lost: " + string.Join(" | ", broken.Take(5)));
         if (lost == 0)
         {
-            Assert.True(broken.Count == 0, "rows missing or repeated: " + string.Join(" | ", broken.Take(5)));
             Assert.Equal(connections, sockets.Count(h => h.Lines[0].Transition == "CLOSE->SYN_SENT"));
             Assert.Equal(connections, sockets.Count(h => h.Lines[0].Transition == "LISTEN->SYN_RECV"));
         }
