@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Interop;
@@ -25,20 +26,8 @@ internal sealed unsafe class MemoryMapping : IDisposable
     public static MemoryMapping Share(FileDescriptor fd, nuint length, int prot, long offset, string what)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        bool added = false;
-        try
-        {
-            fd.DangerousAddRef(ref added);
-            void* p = Libc.Mmap(null, length, prot, Libc.MapShared, fd.Value, offset);
-            if (p == Libc.MapFailed)
-                throw new BpfSyscallException($"mmap {what}", Libc.Errno, $"{length} bytes at offset {offset}");
-            return new MemoryMapping((byte*)p, length);
-        }
-        finally
-        {
-            if (added)
-                fd.DangerousRelease();
-        }
+        return TryMap(fd, length, prot, Libc.MapShared, offset)
+            ?? throw new BpfSyscallException($"mmap {what}", Libc.Errno, $"{length} bytes at offset {offset}");
     }
 
     /// <summary>
@@ -48,18 +37,23 @@ internal sealed unsafe class MemoryMapping : IDisposable
     public static MemoryMapping? MapReadOnly(SafeFileHandle file, nuint length)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (length == 0) return null;
+        return length == 0 ? null : TryMap(file, length, Libc.ProtRead, Libc.MapPrivate, 0);
+    }
+
+    /// <summary>mmap of the descriptor <paramref name="handle"/> holds (kept open meanwhile), or null with errno set.</summary>
+    private static MemoryMapping? TryMap(SafeHandle handle, nuint length, int prot, int flags, long offset)
+    {
         bool added = false;
         try
         {
-            file.DangerousAddRef(ref added);
-            void* p = Libc.Mmap(null, length, Libc.ProtRead, Libc.MapPrivate, (int)file.DangerousGetHandle(), 0);
+            handle.DangerousAddRef(ref added);
+            void* p = Libc.Mmap(null, length, prot, flags, (int)handle.DangerousGetHandle(), offset);
             return p == Libc.MapFailed ? null : new MemoryMapping((byte*)p, length);
         }
         finally
         {
             if (added)
-                file.DangerousRelease();
+                handle.DangerousRelease();
         }
     }
 

@@ -30,6 +30,9 @@ internal struct PerfEventAttr
 
     public const uint SizeVer8 = 136;
 
+    /// <summary>A tracepoint's perf event (tracefs events/CAT/NAME/id): counting, unless fields are set for more.</summary>
+    public static PerfEventAttr Tracepoint(ulong id) => new() { Type = TypeTracepoint, Size = SizeVer8, Config = id };
+
     // perf_type_id
     public const uint TypeHardware = 0, TypeSoftware = 1, TypeTracepoint = 2;
     // perf_sw_ids

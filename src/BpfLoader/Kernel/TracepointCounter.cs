@@ -24,7 +24,7 @@ public sealed unsafe class TracepointCounter : IDisposable
         {
             foreach (int cpu in CpuList.OnlinePossible().Cpus)
             {
-                var attr = new PerfEventAttr { Type = PerfEventAttr.TypeTracepoint, Size = PerfEventAttr.SizeVer8, Config = id };
+                PerfEventAttr attr = PerfEventAttr.Tracepoint(id);
                 int fd = Libc.PerfEventOpen(ref attr, -1, cpu, -1, PerfEventAttr.PerfFlagFdCloexec);
                 if (fd < 0)
                 {

@@ -68,12 +68,7 @@ public sealed class TracepointLink : BpfLink
 
     private static FileDescriptor OpenPerfEvent(ulong tracepointId, string target)
     {
-        var attr = new PerfEventAttr
-        {
-            Type = PerfEventAttr.TypeTracepoint,
-            Size = PerfEventAttr.SizeVer8,
-            Config = tracepointId,
-        };
+        PerfEventAttr attr = PerfEventAttr.Tracepoint(tracepointId);
         // pid -1, cpu 0: a tracepoint's programs run for every hit on every CPU; one event is enough to hold them.
         int fd = Libc.PerfEventOpen(ref attr, -1, 0, -1, PerfEventAttr.PerfFlagFdCloexec);
         if (fd < 0)
