@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using BpfLoader;
 using BpfLoader.Interop;
@@ -219,14 +218,10 @@ internal sealed class TcpStatesProbe : IDisposable
     private ulong SumPerCpu(string mapName)
     {
         if (!_collection.Maps.TryGetValue(mapName, out BpfMap? map)) return 0;
-        int stride = BpfMap.PerCpuStride(map.ValueSize);
-        Span<byte> values = stackalloc byte[map.ValueBufferSize];
-        Span<byte> key = stackalloc byte[4];
-        key.Clear();
-        if (!map.TryLookup(key, values)) return 0;
+        Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
+        if (!map.TryLookupPerCpu(0u, perCpu)) return 0;
         ulong total = 0;
-        for (int cpu = 0; cpu < BpfMap.PossibleCpuCount; cpu++)
-            total += BinaryPrimitives.ReadUInt64LittleEndian(values[(cpu * stride)..]);
+        foreach (ulong n in perCpu) total += n;
         return total;
     }
 
