@@ -18,7 +18,8 @@ internal sealed unsafe class PerfRingCursor
     internal const int MaxRecordSize = ushort.MaxValue;
 
     private readonly ulong* _head;
-    private readonly ulong* _tail;
+    private readonly ulong* _tail;   // data_tail, written for the kernel; never read back (the page is writable by any holder)
+    private ulong _consumed;         // the tail: the reader's own
     private readonly byte* _data;
     private readonly ulong _size;
     private readonly ulong _mask;
@@ -36,31 +37,47 @@ internal sealed unsafe class PerfRingCursor
         _size = dataSize;
         _mask = dataSize - 1;
         Cpu = cpu;
+        _consumed = Volatile.Read(ref *_tail);   // the kernel's start, once
+    }
+
+    /// <summary>Sets the tail (benchmarks and tests that read the same records again).</summary>
+    internal void Rewind(ulong tail)
+    {
+        _consumed = tail;
+        Volatile.Write(ref *_tail, tail);
     }
 
     /// <summary>Bytes written by the kernel and not yet consumed.</summary>
-    public ulong Pending => Volatile.Read(ref *_head) - *_tail;
+    public ulong Pending => Volatile.Read(ref *_head) - _consumed;
 
     /// <summary>
     /// Hands every record present now to the handlers and frees their space; returns the number of
-    /// samples delivered. Bounded: records the kernel adds meanwhile wait for the next call.
+    /// samples delivered. Bounded: records the kernel adds meanwhile wait for the next call. A head or a
+    /// record size that cannot be right (more than the ring, not 8-byte aligned, a sample too small for
+    /// its raw size) is a <see cref="BpfException"/>, thrown before anything outside the data area is
+    /// read; the reader then stays at that record.
     /// </summary>
     public int Drain(RecordHandler onRecord, LostRecordsHandler? onLost)
     {
         // Acquire: the record bytes below head are visible once head is.
         ulong head = Volatile.Read(ref *_head);
-        ulong tail = *_tail;   // only the consumer writes it
+        ulong tail = _consumed;
         int delivered = 0;
         try
         {
+            if (head - tail > _size)
+                throw new BpfException($"perf ring of CPU {Cpu} is corrupt: head {head} is more than the {_size}-byte ring ahead of the tail at {tail}");
             while (tail != head)
             {
                 ulong offset = tail & _mask;
-                // Records are 8-byte aligned and the ring is a multiple of 8, so the header never wraps.
+                // The kernel writes records 8-byte aligned and the ring is a multiple of 8 (checked below
+                // for every size), so a header never wraps.
                 uint type = *(uint*)(_data + offset);
                 int size = *(ushort*)(_data + offset + 6);
-                if (size < HeaderSize || (ulong)size > head - tail)
+                if (size < HeaderSize || size % 8 != 0 || (ulong)size > head - tail)
                     throw new BpfException($"perf ring of CPU {Cpu} is corrupt: record of {size} bytes at position {tail}, {head - tail} bytes written");
+                if (type == RecordSample && size < HeaderSize + sizeof(uint))
+                    throw new BpfException($"perf ring of CPU {Cpu} is corrupt: sample of {size} bytes has no room for its raw size");
 
                 ReadOnlySpan<byte> record = offset + (ulong)size <= _size
                     ? new ReadOnlySpan<byte>(_data + offset, size)
@@ -81,11 +98,14 @@ internal sealed unsafe class PerfRingCursor
                     onLost(Cpu, BinaryPrimitives.ReadUInt64LittleEndian(record[(HeaderSize + 8)..]));
                 }
                 tail += (ulong)size;
+                _consumed = tail;
             }
         }
         finally
         {
-            // Release: the kernel may reuse the space only after we are done reading it.
+            // Release: the kernel may reuse the space only after we are done reading it. Also puts back
+            // our tail over whatever someone else wrote there.
+            _consumed = tail;
             Volatile.Write(ref *_tail, tail);
         }
         return delivered;

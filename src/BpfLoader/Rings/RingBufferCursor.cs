@@ -13,8 +13,9 @@ internal sealed unsafe class RingBufferCursor
     internal const int HeaderSize = 8;
     internal const uint BusyBit = 1u << 31, DiscardBit = 1u << 30;
 
-    private readonly ulong* _consumer;
+    private readonly ulong* _consumer;   // the page, written for the kernel; never read back (any fd holder may write it)
     private readonly ulong* _producer;
+    private ulong _consumed;             // the consumer position: the reader's own
     private readonly byte* _data;
     private readonly ulong _mask;
     private readonly bool _doubleMapped;
@@ -38,23 +39,36 @@ internal sealed unsafe class RingBufferCursor
         _data = data;
         _mask = dataSize - 1;
         _doubleMapped = doubleMapped;
+        _consumed = Volatile.Read(ref *consumerPosition);   // the kernel's start, once
+    }
+
+    /// <summary>Sets the consumer position (benchmarks and tests that read the same records again).</summary>
+    internal void Rewind(ulong position)
+    {
+        _consumed = position;
+        Volatile.Write(ref *_consumer, position);
     }
 
     /// <summary>Bytes reserved by producers and not yet consumed (committed or not).</summary>
-    public ulong Pending => Volatile.Read(ref *_producer) - *_consumer;
+    public ulong Pending => Volatile.Read(ref *_producer) - _consumed;
 
     /// <summary>
     /// Hands every committed record present now to the handler and frees their space; returns the
     /// number delivered. Stops at a record still being written (busy): epoll wakes us again once the
-    /// producer commits it.
+    /// producer commits it. A producer position or a record length that cannot be right (more than the
+    /// ring holds) is a <see cref="BpfException"/>, thrown before anything outside the data area is read;
+    /// the reader then stays at that record.
     /// </summary>
     public int Drain(RecordHandler onRecord)
     {
-        ulong consumer = *_consumer;   // only the consumer writes it
+        ulong consumer = _consumed;
         ulong producer = Volatile.Read(ref *_producer);
+        ulong ringSize = _mask + 1;
         int delivered = 0;
         try
         {
+            if (producer - consumer > ringSize)
+                throw new BpfException($"ring buffer is corrupt: producer position {producer} is more than the {ringSize}-byte ring ahead of the consumer at {consumer}");
             while (consumer != producer)
             {
                 ulong offset = consumer & _mask;   // 8-byte aligned: a header never wraps
@@ -65,6 +79,7 @@ internal sealed unsafe class RingBufferCursor
                     break;
                 uint size = len & ~(BusyBit | DiscardBit);
                 ulong total = (size + HeaderSize + 7UL) & ~7UL;
+                // producer - consumer is at most the ring, so a record within it is within the data area.
                 if (total > producer - consumer)
                     throw new BpfException($"ring buffer is corrupt: record of {size} bytes at position {consumer}, {producer - consumer} bytes reserved");
                 if ((len & DiscardBit) == 0)
@@ -79,13 +94,16 @@ internal sealed unsafe class RingBufferCursor
                     delivered++;
                 }
                 consumer += total;
+                _consumed = consumer;
                 if (ReleaseEachRecord)
                     Volatile.Write(ref *_consumer, consumer);
             }
         }
         finally
         {
-            // Release: the producer may reuse the space only after we are done reading it.
+            // Release: the producer may reuse the space only after we are done reading it. Also puts
+            // back our position over whatever someone else wrote there.
+            _consumed = consumer;
             Volatile.Write(ref *_consumer, consumer);
         }
         return delivered;

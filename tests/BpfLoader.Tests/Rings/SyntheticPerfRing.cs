@@ -47,7 +47,10 @@ internal sealed unsafe class SyntheticPerfRing : IDisposable
     public ulong Free => Size - (_head - Tail);
 
     /// <summary>Moves the consumer back to <paramref name="tail"/>, so the same records are read again (benchmarks, allocation tests).</summary>
-    public void Rewind(ulong tail) => Tail = tail;
+    public void Rewind(ulong tail) => Cursor.Rewind(tail);
+
+    /// <summary>Writes data_tail as any holder of the mapping can: the reader must not trust it.</summary>
+    public void CorruptTail(ulong tail) => Tail = tail;
 
     /// <summary>The record size the kernel uses for a raw sample of this many bytes.</summary>
     public static int SampleRecordSize(int rawBytes) => (PerfRingCursor.HeaderSize + sizeof(uint) + rawBytes + 7) & ~7;

@@ -37,7 +37,13 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
     public ulong Free => Size - (Producer - Consumer);
 
     /// <summary>Moves the consumer back to <paramref name="consumer"/>, so the same records are read again (benchmarks, allocation tests).</summary>
-    public void Rewind(ulong consumer) => Volatile.Write(ref *_consumer, consumer);
+    public void Rewind(ulong consumer) => Cursor.Rewind(consumer);
+
+    /// <summary>Writes the consumer page as any holder of the map fd can: the reader must not trust it.</summary>
+    public void CorruptConsumer(ulong consumer) => Volatile.Write(ref *_consumer, consumer);
+
+    /// <summary>Moves the producer position where no producer put it (the kernel's page; only a broken kernel would).</summary>
+    public void CorruptProducer(ulong producer) => Volatile.Write(ref *_producer, producer);
 
     public static ulong RecordSize(int payload) => (ulong)(RingBufferCursor.HeaderSize + payload + 7) & ~7UL;
 
