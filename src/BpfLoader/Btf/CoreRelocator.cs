@@ -15,6 +15,12 @@ public sealed class CoreRelocator
     /// <summary>The invalid helper id libbpf calls in place of an instruction it cannot relocate.</summary>
     public const int PoisonHelperId = 0xbad2310;
 
+    /// <summary>How deep anonymous members may nest in a target type before the search refuses it.</summary>
+    internal const int MaxAnonymousNesting = 128;
+
+    /// <summary>Members examined by the search through anonymous members, for tests that its cost stays linear.</summary>
+    internal long MembersVisited { get; private set; }
+
     private readonly BtfSpec _local;
     private readonly BtfSpec _target;
     private readonly Dictionary<int, List<int>> _candidates = [];
@@ -166,33 +172,47 @@ public sealed class CoreRelocator
         return target;
     }
 
-    /// <summary>bpf_core_match_member: finds the local member's name in the target, through anonymous members.</summary>
-    private bool MatchMember(CoreAccessSpec local, Step localStep, int targetId, CoreAccessSpec target, out int next, int depth = 0)
+    /// <summary>
+    /// bpf_core_match_member: finds the local member's name in the target, through anonymous members,
+    /// depth first in member order as libbpf does. The outcome for a type depends only on the type and
+    /// the name sought, so each anonymous type is searched once (<paramref name="searched"/>): a type
+    /// reached again by another path was already found to lack the name. Without that, n levels of
+    /// anonymous members holding the next level twice cost 2^n.
+    /// </summary>
+    private bool MatchMember(CoreAccessSpec local, Step localStep, int targetId, CoreAccessSpec target, out int next,
+        HashSet<int>? searched = null, int depth = 0)
     {
         next = 0;
-        if (depth > 32) throw new CoreRelocationException($"target type [{targetId}] nests anonymous members too deeply");
+        // Bounds the recursion (the stack), not the work: no C type nests anonymous members this deep.
+        if (depth > MaxAnonymousNesting) throw new CoreRelocationException($"target type [{targetId}] nests anonymous members more than {MaxAnonymousNesting} deep");
         BtfType localType = _local.Type(localStep.TypeId);
         BtfMember localMember = localType.Members[localStep.Index];
         BtfType t = CoreAccessSpec.Skip(_target, ref targetId);
         if (!t.IsComposite) return false;
+        searched ??= [];
+        if (!searched.Add(targetId)) return false;
         for (int i = 0; i < t.Members.Count; i++)
         {
             BtfMember m = t.Members[i];
-            target.BitOffset += m.BitOffset;
-            target.Raw.Add(i);
+            MembersVisited++;
             if (m.Name.Length == 0)
             {
-                if (MatchMember(local, localStep, m.TypeId, target, out next, depth + 1)) return true;
+                target.BitOffset += m.BitOffset;
+                target.Raw.Add(i);
+                if (MatchMember(local, localStep, m.TypeId, target, out next, searched, depth + 1)) return true;
+                target.BitOffset -= m.BitOffset;
+                target.Raw.RemoveAt(target.Raw.Count - 1);
             }
             else if (m.Name == localMember.Name)
             {
-                next = m.TypeId;
+                // The name is taken: an incompatible field of that name is no match, and nothing else is.
                 if (!FieldsCompatible(localMember.TypeId, m.TypeId)) return false;
+                target.BitOffset += m.BitOffset;
+                target.Raw.Add(i);
+                next = m.TypeId;
                 target.Steps.Add(new Step(targetId, i, m.Name));
                 return true;
             }
-            target.BitOffset -= m.BitOffset;
-            target.Raw.RemoveAt(target.Raw.Count - 1);
         }
         return false;
     }
