@@ -54,14 +54,14 @@ public sealed class BtfExt
             return b.Slice((int)off, (int)len);
         }
 
-        var funcs = new Dictionary<string, FuncInfo[]>(StringComparer.Ordinal);
+        var funcs = new Dictionary<string, List<FuncInfo>>(StringComparer.Ordinal);
         int funcSize = ReadInfo(Part(ext, 8, body), FuncInfoMinSize, btf, "func_info", funcs,
             r => new FuncInfo(InstructionIndex(r), (int)BinaryPrimitives.ReadUInt32LittleEndian(r[4..])));
-        var lines = new Dictionary<string, LineInfo[]>(StringComparer.Ordinal);
+        var lines = new Dictionary<string, List<LineInfo>>(StringComparer.Ordinal);
         int lineSize = ReadInfo(Part(ext, 16, body), LineInfoMinSize, btf, "line_info", lines,
             r => new LineInfo(InstructionIndex(r), BinaryPrimitives.ReadUInt32LittleEndian(r[4..]),
                 BinaryPrimitives.ReadUInt32LittleEndian(r[8..]), BinaryPrimitives.ReadUInt32LittleEndian(r[12..])));
-        var core = new Dictionary<string, CoreRelocation[]>(StringComparer.Ordinal);
+        var core = new Dictionary<string, List<CoreRelocation>>(StringComparer.Ordinal);
         int coreSize = CoreReloMinSize;
         if (hdrLen >= 32)
         {
@@ -74,8 +74,11 @@ public sealed class BtfExt
                         btf.String(BinaryPrimitives.ReadUInt32LittleEndian(r[8..])), (CoreRelocationKind)kind);
                 });
         }
-        return new BtfExt(funcSize, lineSize, coreSize, funcs, lines, core);
+        return new BtfExt(funcSize, lineSize, coreSize, ToArrays(funcs), ToArrays(lines), ToArrays(core));
     }
+
+    private static Dictionary<string, T[]> ToArrays<T>(Dictionary<string, List<T>> lists) =>
+        lists.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
 
     private static int InstructionIndex(ReadOnlySpan<byte> record)
     {
@@ -88,7 +91,7 @@ public sealed class BtfExt
 
     /// <summary>Reads one info block: u32 record size, then per section {sec_name_off, num_info, records}.</summary>
     private static int ReadInfo<T>(ReadOnlySpan<byte> info, int minSize, BtfSpec btf, string what,
-        Dictionary<string, T[]> into, RecordReader<T> read)
+        Dictionary<string, List<T>> into, RecordReader<T> read)
     {
         if (info.IsEmpty) return minSize;
         if (info.Length < 4) throw new BpfObjectException($".BTF.ext {what} is truncated");
@@ -104,10 +107,11 @@ public sealed class BtfExt
             at += 8;
             if ((ulong)count * recordSize > (ulong)(info.Length - at))
                 throw new BpfObjectException($".BTF.ext {what} for {section} runs past its block");
-            var records = new T[count];
+            // Blocks for the same section add to one list: joining arrays block by block costs the square.
+            if (!into.TryGetValue(section, out List<T>? records))
+                into[section] = records = new List<T>((int)count);
             for (int i = 0; i < count; i++, at += (int)recordSize)
-                records[i] = read(info.Slice(at, (int)recordSize));
-            into[section] = into.TryGetValue(section, out T[]? earlier) ? [.. earlier, .. records] : records;
+                records.Add(read(info.Slice(at, (int)recordSize)));
         }
         return (int)recordSize;
     }

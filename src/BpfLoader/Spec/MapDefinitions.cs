@@ -8,6 +8,13 @@ internal static class MapDefinitions
 {
     public const string MapsSection = ".maps";
 
+    /// <summary>
+    /// The largest global-data section we take. The kernel refuses array values over KMALLOC_MAX_SIZE
+    /// (4 MiB with 4 KiB pages); a .bss has no bytes in the file, so its declared size alone would
+    /// otherwise decide what parsing allocates.
+    /// </summary>
+    internal const ulong MaxDataSectionSize = 16 << 20;
+
     public static bool IsGlobalDataSection(ElfSection s) =>
         (s.Type is ElfSection.TypeProgBits or ElfSection.TypeNoBits) && (s.Flags & ElfSection.FlagAlloc) != 0 && !s.IsExecutable
         && (s.Name.StartsWith(".rodata", StringComparison.Ordinal) || s.Name.StartsWith(".data", StringComparison.Ordinal)
@@ -94,7 +101,9 @@ internal static class MapDefinitions
     public static MapSpec FromDataSection(ElfSection s, BtfSpec? btf)
     {
         bool readOnly = s.Name.StartsWith(".rodata", StringComparison.Ordinal);
-        byte[] contents = s.Type == ElfSection.TypeNoBits ? new byte[checked((int)s.Size)] : s.Data.ToArray();
+        if (s.Size > MaxDataSectionSize)
+            throw new BpfObjectException($"section {s.Name} declares {s.Size} bytes, more than the {MaxDataSectionSize} a map value may hold");
+        byte[] contents = s.Type == ElfSection.TypeNoBits ? new byte[(int)s.Size] : s.Data.ToArray();
         int valueType = btf is not null && btf.TryFindTypeId(s.Name, BtfKind.DataSec, out int id) ? id : 0;
         return new MapSpec(s.Name, BpfMapType.Array, 4, checked((uint)contents.Length), 1)
         {

@@ -34,13 +34,23 @@ internal sealed class ProgramLinker
     private List<CodeFunction> SplitSection(ElfSection s)
     {
         Instruction[] code = Instruction.DecodeAll(s.Data.Span);
-        var functions = new List<CodeFunction>();
+        var symbols = new List<ElfSymbol>();
         foreach (ElfSymbol sym in _elf.Symbols)
         {
             if (sym.SectionIndex != s.Index || sym.Type != ElfSymbolType.Func) continue;
             if (sym.Value % Instruction.Size != 0 || sym.Size % Instruction.Size != 0 || sym.Size == 0
                 || sym.Value > (ulong)s.Data.Length || sym.Size > (ulong)s.Data.Length - sym.Value)
                 throw new BpfObjectException($"function {sym.Name} (offset {sym.Value}, size {sym.Size}) does not fit section {s.Name}");
+            symbols.Add(sym);
+        }
+        // Overlaps are refused before any code is copied: copies of overlapping functions could cost the square of the section.
+        symbols.Sort((a, b) => a.Value.CompareTo(b.Value));
+        for (int i = 1; i < symbols.Count; i++)
+            if (symbols[i].Value < symbols[i - 1].Value + symbols[i - 1].Size)
+                throw new BpfObjectException($"functions {symbols[i - 1].Name} and {symbols[i].Name} overlap in {s.Name}");
+        var functions = new List<CodeFunction>(symbols.Count);
+        foreach (ElfSymbol sym in symbols)
+        {
             int start = (int)(sym.Value / Instruction.Size);
             functions.Add(new CodeFunction
             {
@@ -51,10 +61,6 @@ internal sealed class ProgramLinker
                 IsGlobal = sym.Binding != ElfSymbolBinding.Local,
             });
         }
-        functions.Sort((a, b) => a.Start.CompareTo(b.Start));
-        for (int i = 1; i < functions.Count; i++)
-            if (functions[i].Start < functions[i - 1].Start + functions[i - 1].Code.Length)
-                throw new BpfObjectException($"functions {functions[i - 1].Name} and {functions[i].Name} overlap in {s.Name}");
 
         foreach (ElfRelocation r in _elf.RelocationsFor(s.Index))
         {
