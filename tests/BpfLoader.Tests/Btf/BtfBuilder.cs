@@ -67,6 +67,48 @@ internal sealed class BtfBuilder
         return _nextId++;
     }
 
+    public int FuncProto(int returnType, params (string Name, int Type)[] parameters)
+    {
+        Header(0, BtfKind.FuncProto, (uint)parameters.Length, (uint)returnType);
+        foreach (var (paramName, type) in parameters)
+        {
+            U32(Name(paramName));
+            U32((uint)type);
+        }
+        return _nextId++;
+    }
+
+    public int Func(string name, int proto)
+    {
+        Header(Name(name), BtfKind.Func, 1, (uint)proto);   // vlen: linkage global
+        return _nextId++;
+    }
+
+    public int Var(string name, int type)
+    {
+        Header(Name(name), BtfKind.Var, 0, (uint)type);
+        U32(1);   // global
+        return _nextId++;
+    }
+
+    public int DataSec(string name, uint size, params (int Var, uint Offset, uint Size)[] entries)
+    {
+        Header(Name(name), BtfKind.DataSec, (uint)entries.Length, size);
+        foreach (var (var, offset, entrySize) in entries)
+        {
+            U32((uint)var);
+            U32(offset);
+            U32(entrySize);
+        }
+        return _nextId++;
+    }
+
+    public int Qualifier(BtfKind kind, int target)
+    {
+        Header(0, kind, 0, (uint)target);
+        return _nextId++;
+    }
+
     public byte[] Blob()
     {
         var blob = new byte[24 + _types.Count + _strings.Count];
