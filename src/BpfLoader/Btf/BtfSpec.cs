@@ -374,13 +374,15 @@ public sealed class BtfSpec : IDisposable
             BtfType sec = Type(id);
             if (sectionSize(sec.Name) is not ulong size) continue;
             Span<byte> raw = Data[_offsets[id]..];
-            BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], checked((uint)size));
+            if (size > uint.MaxValue) throw new BpfObjectException($"section {sec.Name} of {size} bytes is too large for its BTF DATASEC");
+            BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], (uint)size);
             for (int i = 0; i < sec.Variables.Count; i++)
             {
                 BtfType v = Type(sec.Variables[i].TypeId);
                 if (v.Kind != BtfKind.Var) continue;
-                if (symbolValue(sec.Name, v.Name) is ulong offset)
-                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 4)..], checked((uint)offset));
+                if (symbolValue(sec.Name, v.Name) is not ulong offset) continue;
+                if (offset > uint.MaxValue) throw new BpfObjectException($"variable {v.Name} at offset {offset} of {sec.Name} is too far for its BTF DATASEC");
+                BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 4)..], (uint)offset);
             }
             _decoded[id] = null;
         }
