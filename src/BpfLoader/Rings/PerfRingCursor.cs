@@ -65,8 +65,8 @@ internal sealed unsafe class PerfRingCursor
         int delivered = 0;
         try
         {
-            if (head - tail > _size)
-                throw new BpfException($"perf ring of CPU {Cpu} is corrupt: head {head} is more than the {_size}-byte ring ahead of the tail at {tail}");
+            if (head - tail > _size || (tail & 7) != 0)
+                throw new BpfException($"perf ring of CPU {Cpu} is corrupt: head {head}, tail {tail} (a {_size}-byte ring, 8-byte records)");
             while (tail != head)
             {
                 ulong offset = tail & _mask;

@@ -67,8 +67,8 @@ internal sealed unsafe class RingBufferCursor
         int delivered = 0;
         try
         {
-            if (producer - consumer > ringSize)
-                throw new BpfException($"ring buffer is corrupt: producer position {producer} is more than the {ringSize}-byte ring ahead of the consumer at {consumer}");
+            if (producer - consumer > ringSize || (consumer & 7) != 0)
+                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
             while (consumer != producer)
             {
                 ulong offset = consumer & _mask;   // 8-byte aligned: a header never wraps

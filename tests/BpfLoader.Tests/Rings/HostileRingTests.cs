@@ -146,4 +146,16 @@ public class HostileRingTests
         Assert.Equal(1, ring.Cursor.Drain(OnRecord, OnLost));
         Assert.Equal(ring.Head, ring.Tail);
     }
+
+    [Fact]
+    public void A_ring_buffer_whose_page_held_an_unaligned_position_before_the_reader_opened_is_an_error()
+    {
+        // The position the cursor starts from is the page's at that moment: 2 bytes short of the end.
+        using var ring = new SyntheticRingBuffer(4096, startPosition: 4096 - 2);
+        ring.CorruptProducer(4096 + 8);
+
+        var e = Assert.Throws<BpfException>(() => ring.Cursor.Drain(OnRecord));
+        Assert.Contains("ring buffer is corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_records);
+    }
 }
