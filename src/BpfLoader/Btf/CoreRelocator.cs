@@ -15,8 +15,8 @@ public sealed class CoreRelocator
     /// <summary>The invalid helper id libbpf calls in place of an instruction it cannot relocate.</summary>
     public const int PoisonHelperId = 0xbad2310;
 
-    /// <summary>How deep anonymous members may nest in a target type before the search refuses it.</summary>
-    internal const int MaxAnonymousNesting = 128;
+    /// <summary>The most accessors a spec may have, as libbpf's BPF_CORE_SPEC_MAX_LEN: bounds the nesting of anonymous members.</summary>
+    internal const int MaxSpecLength = 64;
 
     /// <summary>Members examined by the search through anonymous members, for tests that its cost stays linear.</summary>
     internal long MembersVisited { get; private set; }
@@ -180,11 +180,12 @@ public sealed class CoreRelocator
     /// anonymous members holding the next level twice cost 2^n.
     /// </summary>
     private bool MatchMember(CoreAccessSpec local, Step localStep, int targetId, CoreAccessSpec target, out int next,
-        HashSet<int>? searched = null, int depth = 0)
+        HashSet<int>? searched = null)
     {
         next = 0;
-        // Bounds the recursion (the stack), not the work: no C type nests anonymous members this deep.
-        if (depth > MaxAnonymousNesting) throw new CoreRelocationException($"target type [{targetId}] nests anonymous members more than {MaxAnonymousNesting} deep");
+        // Bounds the recursion (the stack), not the work; libbpf gives up at the same length (E2BIG).
+        if (target.Raw.Count >= MaxSpecLength)
+            throw new CoreRelocationException($"target type [{targetId}] nests anonymous members more than {MaxSpecLength} accessors deep");
         BtfType localType = _local.Type(localStep.TypeId);
         BtfMember localMember = localType.Members[localStep.Index];
         BtfType t = CoreAccessSpec.Skip(_target, ref targetId);
@@ -199,7 +200,7 @@ public sealed class CoreRelocator
             {
                 target.BitOffset += m.BitOffset;
                 target.Raw.Add(i);
-                if (MatchMember(local, localStep, m.TypeId, target, out next, searched, depth + 1)) return true;
+                if (MatchMember(local, localStep, m.TypeId, target, out next, searched)) return true;
                 target.BitOffset -= m.BitOffset;
                 target.Raw.RemoveAt(target.Raw.Count - 1);
             }
