@@ -31,6 +31,12 @@ public sealed partial class ClangCompile : ToolTask
     /// <summary>Any further clang arguments, passed as they are.</summary>
     public string[] ExtraArguments { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// The architecture the program will run on, as libbpf's __TARGET_ARCH_* names it ("x86", "arm64"):
+    /// it picks the PT_REGS layout and the asm/ headers. The host's when empty.
+    /// </summary>
+    public string TargetArch { get; set; } = "";
+
     /// <summary>A clang the user chose (a path or a name on PATH); found on our own when empty.</summary>
     public string Clang { get; set; } = "";
 
@@ -94,10 +100,11 @@ public sealed partial class ClangCompile : ToolTask
         // Plain file:line:col diagnostics, no colours or carets, so we can map them to MSBuild errors.
         cmd.AppendSwitch("-fno-color-diagnostics");
         cmd.AppendSwitch("-fno-caret-diagnostics");
-        cmd.AppendSwitch("-D__TARGET_ARCH_x86");
+        string arch = EffectiveTargetArch();
+        cmd.AppendSwitch("-D__TARGET_ARCH_" + arch);
         foreach (string dir in IncludeDirectories) cmd.AppendSwitchIfNotNull("-I", dir);
-        // <linux/types.h> needs <asm/types.h>, which Debian keeps under the host's multiarch folder.
-        foreach (string dir in MultiarchIncludeDirs()) cmd.AppendSwitchIfNotNull("-idirafter ", dir);
+        // <linux/types.h> needs <asm/types.h>, which Debian keeps under a multiarch folder.
+        foreach (string dir in MultiarchIncludeDirs(arch)) cmd.AppendSwitchIfNotNull("-idirafter ", dir);
         foreach (string def in Defines) cmd.AppendSwitchIfNotNull("-D", def);
         foreach (string arg in ExtraArguments) cmd.AppendSwitch(arg);
         cmd.AppendSwitch("-MD");
@@ -108,15 +115,20 @@ public sealed partial class ClangCompile : ToolTask
         return cmd.ToString();
     }
 
-    private static IEnumerable<string> MultiarchIncludeDirs()
+    private string EffectiveTargetArch() => TargetArch.Length > 0
+        ? TargetArch
+        : System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+            ? "arm64"
+            : "x86";
+
+    /// <summary>The target's multiarch include folder, else the host's (asm/types.h is the same on both).</summary>
+    private static IEnumerable<string> MultiarchIncludeDirs(string arch)
     {
-        string triple = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-        {
-            System.Runtime.InteropServices.Architecture.Arm64 => "aarch64-linux-gnu",
-            _ => "x86_64-linux-gnu",
-        };
-        string dir = "/usr/include/" + triple;
-        if (Directory.Exists(dir)) yield return dir;
+        string target = "/usr/include/" + (arch == "arm64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu");
+        string host = "/usr/include/" + (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture
+            == System.Runtime.InteropServices.Architecture.Arm64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu");
+        if (Directory.Exists(target)) yield return target;
+        else if (Directory.Exists(host)) yield return host;
     }
 
     // clang: "path/file.c:12:5: error: message [-Wflag]"

@@ -10,9 +10,8 @@ internal static unsafe partial class Libc
 {
     private const string LibName = "libc";
 
-    // x86_64 and aarch64 syscall numbers (asm-generic for arm64).
-    internal static readonly long SysBpf = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 280 : 321;
-    internal static readonly long SysPerfEventOpen = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 241 : 298;
+    internal static readonly long SysBpf = SyscallNumbers.Current.Bpf;
+    internal static readonly long SysPerfEventOpen = SyscallNumbers.Current.PerfEventOpen;
 
     [LibraryImport(LibName, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5);
@@ -45,10 +44,10 @@ internal static unsafe partial class Libc
     internal static partial int EpollCreate1(int flags);
 
     [LibraryImport(LibName, EntryPoint = "epoll_ctl", SetLastError = true)]
-    internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+    internal static partial int EpollCtl(int epfd, int op, int fd, void* ev);   // one event, EpollEvents.Layout
 
     [LibraryImport(LibName, EntryPoint = "epoll_wait", SetLastError = true)]
-    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+    internal static partial int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs);
 
     [LibraryImport(LibName, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initval, int flags);
@@ -66,12 +65,4 @@ internal static unsafe partial class Libc
     internal static int Errno => Marshal.GetLastPInvokeError();
 
     internal static int PageSize { get; } = (int)Sysconf(ScPageSize);
-}
-
-/// <summary>struct epoll_event: packed on x86_64, naturally aligned elsewhere.</summary>
-[StructLayout(LayoutKind.Sequential, Pack = 4)]
-internal struct EpollEvent
-{
-    public uint Events;
-    public ulong Data;
 }

@@ -49,7 +49,7 @@ public sealed unsafe class RingPoller : IDisposable
     /// </summary>
     public int Poll(int timeoutMs)
     {
-        EpollEvent* events = stackalloc EpollEvent[MaxEventsPerWait];
+        byte* events = stackalloc byte[MaxEventsPerWait * EpollEvents.Layout.Size];
         int ready;
         bool added = false;
         try
@@ -72,7 +72,7 @@ public sealed unsafe class RingPoller : IDisposable
         int delivered = 0;
         for (int i = 0; i < ready; i++)
         {
-            ulong token = events[i].Data;
+            ulong token = EpollEvents.Data(events, i);
             if (token == WakeToken)
                 ConsumeWake();
             else
@@ -98,12 +98,13 @@ public sealed unsafe class RingPoller : IDisposable
     private void Register(FileDescriptor fd, ulong token)
     {
         // Level-triggered: a ring we leave non-empty (a busy record) is reported again.
-        var ev = new EpollEvent { Events = Libc.EpollIn, Data = token };
+        byte* ev = stackalloc byte[EpollEvents.Layout.Size];
+        EpollEvents.Write(ev, 0, Libc.EpollIn, token);
         bool added = false;
         try
         {
             fd.DangerousAddRef(ref added);
-            if (Libc.EpollCtl(_epoll.Value, Libc.EpollCtlAdd, fd.Value, &ev) != 0)
+            if (Libc.EpollCtl(_epoll.Value, Libc.EpollCtlAdd, fd.Value, ev) != 0)
                 throw new BpfSyscallException("epoll_ctl ADD", Libc.Errno, fd.ToString());
         }
         finally
