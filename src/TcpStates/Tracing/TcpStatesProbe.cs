@@ -22,6 +22,8 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Attached after <see cref="BtfProgram"/>: traces the changes the kernel skipped it for (see the program).</summary>
     private const string NestedBtfProgram = "tcpstates_btf_nested";
     private const string TracepointProgram = "tcpstates_tp";
+    /// <summary>Attached after <see cref="TracepointProgram"/>: counts the tracepoint's hits on a path of their own (see the program).</summary>
+    private const string HitsProgram = "tcpstates_hits";
     private const string TracepointCategory = "sock", TracepointName = "inet_sock_set_state";
 
     /// <summary>
@@ -41,6 +43,7 @@ internal sealed class TcpStatesProbe : IDisposable
     private readonly BpfProgram _program;
     private readonly List<BpfLink> _links;
     private TracepointCounter? _hits;   // tp_btf: the kernel's count of the tracepoint's hits
+    private readonly BpfProgram? _hitsProgram;   // classic tracepoint: the raw tracepoint that counts them
     private ulong _hitsAtAttach;
     private ulong? _hitsAtDetach;
     private readonly Stopwatch _sinceHitsRead = Stopwatch.StartNew();
@@ -54,7 +57,7 @@ internal sealed class TcpStatesProbe : IDisposable
     /// as the read loop must not allocate).</summary>
     public string LossBreakdown =>
         $"{_lastCounts.Drops} found the ring full; {_lastCounts.Misses} skipped by the kernel (a recursion), {_lastCounts.Caught} of them caught; "
-        + (_hitsAtDetach is null && _hits is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
+        + (_hitsAtDetach is null && _hits is null && _hitsProgram is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
 
     private (ulong Drops, ulong Misses, ulong Caught) _lastCounts;
 
@@ -68,7 +71,8 @@ internal sealed class TcpStatesProbe : IDisposable
         _program = program;
         _links = links;
         _hits = hits;
-        _hitsAtAttach = hits?.Read() ?? 0;
+        _hitsProgram = collection.Programs.GetValueOrDefault(HitsProgram);
+        _hitsAtAttach = ReadHits() ?? 0;
         Reader = reader;
         Description = description;
     }
@@ -98,7 +102,16 @@ internal sealed class TcpStatesProbe : IDisposable
         {
             debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
         }
-        // No second program here: a classic tracepoint skips every program on a CPU already running one.
+        // No nested program here: a classic tracepoint skips every program on a CPU already running one.
+        // A raw tracepoint counts the hits instead, on a path of its own (older kernels may refuse it).
+        try
+        {
+            return Attach(options, [TracepointProgram, HitsProgram], ringBuffer, onRecord, debug);
+        }
+        catch (BpfException e)
+        {
+            debug($"no count of the tracepoint's hits, so changes the tracepoint program never got cannot be reported: {e.Message}");
+        }
         return Attach(options, [TracepointProgram], ringBuffer, onRecord, debug);
     }
 
@@ -161,7 +174,8 @@ internal sealed class TcpStatesProbe : IDisposable
     /// tp_btf only: the kernel does not always call tp_btf programs, nor count a miss, for a hit of the
     /// tracepoint (seen here for changes in softirqs over one particular task, where a classic tracepoint
     /// program gets a recursion miss). Its perf count of the hits shows those. Not with the classic
-    /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for.
+    /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for, and the counter sits
+    /// behind the same perf path as the program (tcpstates_hits counts there).
     /// </summary>
     private static TracepointCounter? OpenHitCounter(Action<string> debug)
     {
@@ -196,7 +210,7 @@ internal sealed class TcpStatesProbe : IDisposable
         // Reading the kernel's count interrupts every other CPU (an IPI each): once a second, not per poll,
         // which doubled the tool's CPU time under churn.
         ulong? hits = _hitsAtDetach
-            ?? (_hits is not null && (final || _sinceHitsRead.Elapsed >= HitsReadInterval) ? _hits.Read() : null);
+            ?? (final || _sinceHitsRead.Elapsed >= HitsReadInterval ? ReadHits() : null);
         if (hits is not null) _sinceHitsRead.Restart();
         ulong misses = _program.GetRunStatistics().RecursionMisses;
         ulong seen = SumPerCpu("seen");
@@ -214,6 +228,18 @@ internal sealed class TcpStatesProbe : IDisposable
         return fresh;
     }
 
+    /// <summary>
+    /// The kernel's count of the tracepoint's hits, null where there is none: tp_btf's perf counter, or the
+    /// classic path's raw tracepoint (what it counted plus the hits it was skipped for, a recursion).
+    /// </summary>
+    private ulong? ReadHits()
+    {
+        if (_hits is not null) return _hits.Read();
+        if (_hitsProgram is null) return null;
+        ulong misses = _hitsProgram.GetRunStatistics().RecursionMisses;
+        return SumPerCpu("hits") + misses;
+    }
+
     /// <summary>A one-entry per-CPU u64 map, summed over CPUs; 0 if not loaded.</summary>
     private ulong SumPerCpu(string mapName)
     {
@@ -229,12 +255,9 @@ internal sealed class TcpStatesProbe : IDisposable
     public void Detach()
     {
         // The count of hits stops here too: later hits are not events we owe anyone.
-        if (_hits is not null)
-        {
-            _hitsAtDetach ??= _hits.Read();
-            _hits.Dispose();
-            _hits = null;
-        }
+        _hitsAtDetach ??= ReadHits();
+        _hits?.Dispose();
+        _hits = null;
         // The nested program first: alone, the main one still traces every change.
         for (int i = _links.Count - 1; i >= 0; i--) _links[i].Dispose();
         _links.Clear();
