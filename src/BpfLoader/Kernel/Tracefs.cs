@@ -43,8 +43,8 @@ public static class Tracefs
         {
             // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
             string[] fields = line.Split(' ');
-            int separator = Array.IndexOf(fields, "-", 6);
-            if (fields.Length >= 5 && separator > 0 && separator + 1 < fields.Length && fields[separator + 1] == "tracefs")
+            int separator = fields.Length > 6 ? Array.IndexOf(fields, "-", 6) : -1;
+            if (separator > 0 && separator + 1 < fields.Length && fields[separator + 1] == "tracefs")
                 yield return Unescape(fields[4]);
         }
     }
@@ -96,7 +96,7 @@ public static class Tracefs
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BpfException($"tracepoint {category}:{name} not found: this kernel has no such tracepoint ({path} does not exist)", e);
+            throw new BpfException($"tracepoint {category}:{name} not found in tracefs: this kernel has no such tracepoint ({path} does not exist)", e);
         }
         catch (UnauthorizedAccessException e)
         {
