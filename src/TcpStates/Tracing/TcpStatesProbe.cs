@@ -81,26 +81,36 @@ internal sealed class TcpStatesProbe : IDisposable
     /// Loads and attaches: tp_btf where the kernel has BTF and takes it, else the classic tracepoint;
     /// the ring buffer where the kernel has one, else a perf buffer. TCPSTATES_ATTACH=tracepoint and
     /// TCPSTATES_TRANSPORT=perf force the fallbacks (for tests, and for a kernel that misbehaves).
+    /// A fallback the host forces is told in one line through <paramref name="notice"/> (a forced one only
+    /// through <paramref name="debug"/>): what is missing, and what the tool does instead.
     /// </summary>
-    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, Action<string> debug)
+    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, Action<string> debug, Action<string>? notice = null)
     {
+        notice ??= debug;
         KernelFeatures.EnsureBpfPermitted();
-        bool ringBuffer = KernelFeatures.HasRingBuffer && Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") != "perf";
+        bool perfForced = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "perf";
+        bool ringBuffer = KernelFeatures.HasRingBuffer && !perfForced;
+        if (!KernelFeatures.HasRingBuffer && !perfForced)
+            notice("this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer");
         bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
         if (KernelFeatures.HasBtf && !tracepointOnly)
         {
             try
             {
-                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, debug);
+                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, notice);
             }
             catch (BpfException e)
             {
-                debug($"tp_btf did not load or attach, using the tracepoint: {e.Message}");
+                notice($"tp_btf did not load or attach, using the classic tracepoint: {FirstLine(e.Message)}");
             }
+        }
+        else if (tracepointOnly)
+        {
+            debug("TCPSTATES_ATTACH=tracepoint");
         }
         else
         {
-            debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
+            notice("this kernel has no BTF (/sys/kernel/btf/vmlinux): using the classic tracepoint");
         }
         // No nested program here: a classic tracepoint skips every program on a CPU already running one.
         // A raw tracepoint counts the hits instead, on a path of its own (older kernels may refuse it).
@@ -110,14 +120,14 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         catch (BpfException e)
         {
-            debug($"no count of the tracepoint's hits, so changes the tracepoint program never got cannot be reported: {e.Message}");
+            notice($"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}");
         }
-        return Attach(options, [TracepointProgram], ringBuffer, onRecord, debug);
+        return Attach(options, [TracepointProgram], ringBuffer, onRecord, notice);
     }
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
     private static TcpStatesProbe Attach(TcpStatesOptions options, string[] programs, bool ringBuffer,
-        RecordHandler onRecord, Action<string> debug)
+        RecordHandler onRecord, Action<string> notice)
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
@@ -158,7 +168,7 @@ internal sealed class TcpStatesProbe : IDisposable
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));
             string how = (programs[0] == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
-            TracepointCounter? hits = programs[0] == BtfProgram ? OpenHitCounter(debug) : null;
+            TracepointCounter? hits = programs[0] == BtfProgram ? OpenHitCounter(notice) : null;
             return new TcpStatesProbe(collection, collection.Programs[programs[0]], links, hits, reader, how);
         }
         catch
@@ -177,7 +187,7 @@ internal sealed class TcpStatesProbe : IDisposable
     /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for, and the counter sits
     /// behind the same perf path as the program (tcpstates_hits counts there).
     /// </summary>
-    private static TracepointCounter? OpenHitCounter(Action<string> debug)
+    private static TracepointCounter? OpenHitCounter(Action<string> notice)
     {
         try
         {
@@ -185,9 +195,16 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         catch (BpfException e)
         {
-            debug($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {e.Message}");
+            notice($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {FirstLine(e.Message)}");
             return null;
         }
+    }
+
+    /// <summary>A verifier log follows the first line of some messages: a notice is one line.</summary>
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOf('\n', StringComparison.Ordinal);
+        return end < 0 ? message : message[..end];
     }
 
     private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)
