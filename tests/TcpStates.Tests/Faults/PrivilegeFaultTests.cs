@@ -1,3 +1,5 @@
+using TcpStates.Tests.EndToEnd;
+
 namespace TcpStates.Tests.Faults;
 
 /// <summary>
