@@ -88,11 +88,17 @@ internal sealed class TcpStatesProbe : IDisposable
     {
         notice ??= debug;
         KernelFeatures.EnsureBpfPermitted();
+        // Maps may be allowed where tracing programs are not (CAP_BPF without CAP_PERFMON): say so before
+        // every fallback fails on it in turn.
+        if (ThreadCapabilities.MissingForTracing() is string missing)
+            throw new BpfException($"tracing with BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and this process lacks {missing}: run as root, or grant them");
         bool perfForced = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "perf";
         bool ringBuffer = KernelFeatures.HasRingBuffer && !perfForced;
         if (!KernelFeatures.HasRingBuffer && !perfForced)
             notice("this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer");
         bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
+        // A fallback's notice is told once the fallback works: when it fails too, its error alone is the line.
+        string? btfFailure = null;
         if (KernelFeatures.HasBtf && !tracepointOnly)
         {
             try
@@ -101,7 +107,7 @@ internal sealed class TcpStatesProbe : IDisposable
             }
             catch (BpfException e)
             {
-                notice($"tp_btf did not load or attach, using the classic tracepoint: {FirstLine(e.Message)}");
+                btfFailure = $"tp_btf did not load or attach, using the classic tracepoint: {FirstLine(e.Message)}";
             }
         }
         else if (tracepointOnly)
@@ -114,15 +120,20 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         // No nested program here: a classic tracepoint skips every program on a CPU already running one.
         // A raw tracepoint counts the hits instead, on a path of its own (older kernels may refuse it).
+        TcpStatesProbe probe;
+        string? hitsFailure = null;
         try
         {
-            return Attach(options, [TracepointProgram, HitsProgram], ringBuffer, onRecord, debug);
+            probe = Attach(options, [TracepointProgram, HitsProgram], ringBuffer, onRecord, debug);
         }
         catch (BpfException e)
         {
-            notice($"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}");
+            probe = Attach(options, [TracepointProgram], ringBuffer, onRecord, notice);
+            hitsFailure = $"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}";
         }
-        return Attach(options, [TracepointProgram], ringBuffer, onRecord, notice);
+        if (btfFailure is not null) notice(btfFailure);
+        if (hitsFailure is not null) notice(hitsFailure);
+        return probe;
     }
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
