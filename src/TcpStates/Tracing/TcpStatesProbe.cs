@@ -47,6 +47,7 @@ internal sealed class TcpStatesProbe : IDisposable
     private ulong _hitsAtAttach;
     private ulong? _hitsAtDetach;
     private readonly Stopwatch _sinceHitsRead = Stopwatch.StartNew();
+    private ulong _hitsCounted;         // the tracepoint's hits since attach, as of the last reading
     private ulong _unseen;              // hits that reached neither program, as of the last reading of _hits
     private ulong _lostReported;
     private ulong _lostLastRead;
@@ -57,7 +58,7 @@ internal sealed class TcpStatesProbe : IDisposable
     /// as the read loop must not allocate).</summary>
     public string LossBreakdown =>
         $"{_lastCounts.Drops} found the ring full; {_lastCounts.Misses} skipped by the kernel (a recursion), {_lastCounts.Caught} of them caught; "
-        + (_hitsAtDetach is null && _hits is null && _hitsProgram is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
+        + (_hitsAtDetach is null && _hits is null && _hitsProgram is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs, of {_hitsCounted} counted");
 
     private (ulong Drops, ulong Misses, ulong Caught) _lastCounts;
 
@@ -244,6 +245,7 @@ internal sealed class TcpStatesProbe : IDisposable
         ulong seen = SumPerCpu("seen");
         ulong caught = SumPerCpu("caught");
         ulong drops = SumPerCpu("drops");
+        if (hits is ulong counted) _hitsCounted = counted - _hitsAtAttach;
         if (hits is ulong h && h - _hitsAtAttach > seen + misses)
             _unseen = Math.Max(_unseen, h - _hitsAtAttach - (seen + misses));
         ulong lost = drops + (misses > caught ? misses - caught : 0) + _unseen;
