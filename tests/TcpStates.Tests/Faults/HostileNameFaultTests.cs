@@ -68,7 +68,7 @@ public sealed partial class HostileNameFaultTests
     public void Text_rows_stay_one_line_each()
     {
         (string output, string stderr, int port) = TraceHostileConnections("");
-        Assert.Equal("", stderr);
+        ToolScript.AssertOnlyLossReports(stderr);
         string[] lines = output.TrimEnd('\n').Split('\n');
         Assert.StartsWith("SKADDR", lines[0], StringComparison.Ordinal);
         foreach (string line in lines.Skip(1))
@@ -84,7 +84,7 @@ public sealed partial class HostileNameFaultTests
     public void Csv_rows_parse_to_their_fields()
     {
         (string output, string stderr, int port) = TraceHostileConnections("-s");
-        Assert.Equal("", stderr);
+        ToolScript.AssertOnlyLossReports(stderr);
         string[] lines = output.TrimEnd('\n').Split('\n');
         Assert.Equal("SKADDR,C-PID,C-COMM,IP,LADDR,LPORT,RADDR,RPORT,OLDSTATE,NEWSTATE,MS", lines[0]);
         int hostile = 0;

@@ -49,6 +49,10 @@ internal static class ToolScript
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Nothing on stderr but "lost N events" (the tracepoint is global: a loss may be anyone's traffic).</summary>
+    public static void AssertOnlyLossReports(string stderr) =>
+        Assert.All(Lines(stderr), l => Assert.Matches(@"^lost \d+ events$", l));
+
     /// <summary>The non-empty lines of <paramref name="text"/>.</summary>
     public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
