@@ -62,7 +62,7 @@ public sealed class PrivilegeFaultTests
             """);
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}");
         Assert.StartsWith("SKADDR", stdout, StringComparison.Ordinal);
-        string line = Assert.Single(ToolScript.Lines(stderr));
+        string line = Assert.Single(ToolScript.Lines(stderr), l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^lost \d+ events$"));
         Assert.StartsWith("tcpstates: no count of the tracepoint's hits", line, StringComparison.Ordinal);
         Assert.Contains("CAP_SYS_ADMIN", line, StringComparison.Ordinal);
     }
