@@ -37,6 +37,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibName, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Mount(string source, string target, string fsType, ulong flags, nint data);
 
+    [LibraryImport(LibName, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Umount2(string target, int flags);
+
     [LibraryImport(LibName, EntryPoint = "sysconf", SetLastError = true)]
     internal static partial long Sysconf(int name);
 

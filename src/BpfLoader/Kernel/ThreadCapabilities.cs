@@ -15,6 +15,19 @@ public static class ThreadCapabilities
     public static bool MayTrace => ReadEffective() is not ulong caps
         || Has(caps, CapSysAdmin) || (Has(caps, CapBpf) && Has(caps, CapPerfmon));
 
+    /// <summary>
+    /// What this thread lacks of CAP_BPF and CAP_PERFMON ("CAP_BPF and CAP_PERFMON", "CAP_PERFMON", ...),
+    /// or null when it may trace (or that cannot be told): for a message naming the missing one.
+    /// </summary>
+    public static string? MissingForTracing()
+    {
+        if (MayTrace || ReadEffective() is not ulong caps) return null;
+        var missing = new List<string>(2);
+        if (!Has(caps, CapBpf)) missing.Add("CAP_BPF");
+        if (!Has(caps, CapPerfmon)) missing.Add("CAP_PERFMON");
+        return string.Join(" and ", missing);
+    }
+
     private static bool Has(ulong caps, int cap) => (caps & (1UL << cap)) != 0;
 
     private static ulong? ReadEffective()

@@ -22,6 +22,8 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Attached after <see cref="BtfProgram"/>: traces the changes the kernel skipped it for (see the program).</summary>
     private const string NestedBtfProgram = "tcpstates_btf_nested";
     private const string TracepointProgram = "tcpstates_tp";
+    /// <summary>Attached after <see cref="TracepointProgram"/>: counts the tracepoint's hits on a path of their own (see the program).</summary>
+    private const string HitsProgram = "tcpstates_hits";
     private const string TracepointCategory = "sock", TracepointName = "inet_sock_set_state";
 
     /// <summary>
@@ -41,9 +43,11 @@ internal sealed class TcpStatesProbe : IDisposable
     private readonly BpfProgram _program;
     private readonly List<BpfLink> _links;
     private TracepointCounter? _hits;   // tp_btf: the kernel's count of the tracepoint's hits
+    private readonly BpfProgram? _hitsProgram;   // classic tracepoint: the raw tracepoint that counts them
     private ulong _hitsAtAttach;
     private ulong? _hitsAtDetach;
     private readonly Stopwatch _sinceHitsRead = Stopwatch.StartNew();
+    private ulong _hitsCounted;         // the tracepoint's hits since attach, as of the last reading
     private ulong _unseen;              // hits that reached neither program, as of the last reading of _hits
     private ulong _lostReported;
     private ulong _lostLastRead;
@@ -54,7 +58,7 @@ internal sealed class TcpStatesProbe : IDisposable
     /// as the read loop must not allocate).</summary>
     public string LossBreakdown =>
         $"{_lastCounts.Drops} found the ring full; {_lastCounts.Misses} skipped by the kernel (a recursion), {_lastCounts.Caught} of them caught; "
-        + (_hitsAtDetach is null && _hits is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs");
+        + (_hitsAtDetach is null && _hits is null && _hitsProgram is null ? "hits that never reached the programs not counted" : $"{_unseen} hits never reached the programs, of {_hitsCounted} counted");
 
     private (ulong Drops, ulong Misses, ulong Caught) _lastCounts;
 
@@ -68,7 +72,8 @@ internal sealed class TcpStatesProbe : IDisposable
         _program = program;
         _links = links;
         _hits = hits;
-        _hitsAtAttach = hits?.Read() ?? 0;
+        _hitsProgram = collection.Programs.GetValueOrDefault(HitsProgram);
+        _hitsAtAttach = ReadHits() ?? 0;
         Reader = reader;
         Description = description;
     }
@@ -77,34 +82,64 @@ internal sealed class TcpStatesProbe : IDisposable
     /// Loads and attaches: tp_btf where the kernel has BTF and takes it, else the classic tracepoint;
     /// the ring buffer where the kernel has one, else a perf buffer. TCPSTATES_ATTACH=tracepoint and
     /// TCPSTATES_TRANSPORT=perf force the fallbacks (for tests, and for a kernel that misbehaves).
+    /// A fallback the host forces is told in one line through <paramref name="notice"/> (a forced one only
+    /// through <paramref name="debug"/>): what is missing, and what the tool does instead.
     /// </summary>
-    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, Action<string> debug)
+    public static TcpStatesProbe Attach(TcpStatesOptions options, RecordHandler onRecord, Action<string> debug, Action<string>? notice = null)
     {
+        notice ??= debug;
         KernelFeatures.EnsureBpfPermitted();
-        bool ringBuffer = KernelFeatures.HasRingBuffer && Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") != "perf";
+        // Maps may be allowed where tracing programs are not (CAP_BPF without CAP_PERFMON): say so before
+        // every fallback fails on it in turn.
+        if (ThreadCapabilities.MissingForTracing() is string missing)
+            throw new BpfException($"tracing with BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and this process lacks {missing}: run as root, or grant them");
+        bool perfForced = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "perf";
+        bool ringBuffer = KernelFeatures.HasRingBuffer && !perfForced;
+        if (!KernelFeatures.HasRingBuffer && !perfForced)
+            notice("this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer");
         bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
+        // A fallback's notice is told once the fallback works: when it fails too, its error alone is the line.
+        string? btfFailure = null;
         if (KernelFeatures.HasBtf && !tracepointOnly)
         {
             try
             {
-                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, debug);
+                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, notice);
             }
             catch (BpfException e)
             {
-                debug($"tp_btf did not load or attach, using the tracepoint: {e.Message}");
+                btfFailure = $"tp_btf did not load or attach, using the classic tracepoint: {FirstLine(e.Message)}";
             }
+        }
+        else if (tracepointOnly)
+        {
+            debug("TCPSTATES_ATTACH=tracepoint");
         }
         else
         {
-            debug(tracepointOnly ? "TCPSTATES_ATTACH=tracepoint" : "no kernel BTF: using the tracepoint");
+            notice("this kernel has no BTF (/sys/kernel/btf/vmlinux): using the classic tracepoint");
         }
-        // No second program here: a classic tracepoint skips every program on a CPU already running one.
-        return Attach(options, [TracepointProgram], ringBuffer, onRecord, debug);
+        // No nested program here: a classic tracepoint skips every program on a CPU already running one.
+        // A raw tracepoint counts the hits instead, on a path of its own (older kernels may refuse it).
+        TcpStatesProbe probe;
+        string? hitsFailure = null;
+        try
+        {
+            probe = Attach(options, [TracepointProgram, HitsProgram], ringBuffer, onRecord, debug);
+        }
+        catch (BpfException e)
+        {
+            probe = Attach(options, [TracepointProgram], ringBuffer, onRecord, notice);
+            hitsFailure = $"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}";
+        }
+        if (btfFailure is not null) notice(btfFailure);
+        if (hitsFailure is not null) notice(hitsFailure);
+        return probe;
     }
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
     private static TcpStatesProbe Attach(TcpStatesOptions options, string[] programs, bool ringBuffer,
-        RecordHandler onRecord, Action<string> debug)
+        RecordHandler onRecord, Action<string> notice)
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
@@ -145,7 +180,7 @@ internal sealed class TcpStatesProbe : IDisposable
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));
             string how = (programs[0] == BtfProgram ? "tp_btf" : "tracepoint") + " with " + (ringBuffer ? "ring buffer" : "perf buffer");
-            TracepointCounter? hits = programs[0] == BtfProgram ? OpenHitCounter(debug) : null;
+            TracepointCounter? hits = programs[0] == BtfProgram ? OpenHitCounter(notice) : null;
             return new TcpStatesProbe(collection, collection.Programs[programs[0]], links, hits, reader, how);
         }
         catch
@@ -161,9 +196,10 @@ internal sealed class TcpStatesProbe : IDisposable
     /// tp_btf only: the kernel does not always call tp_btf programs, nor count a miss, for a hit of the
     /// tracepoint (seen here for changes in softirqs over one particular task, where a classic tracepoint
     /// program gets a recursion miss). Its perf count of the hits shows those. Not with the classic
-    /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for.
+    /// tracepoint: there the kernel skips counting a hit its BPF program returned 0 for, and the counter sits
+    /// behind the same perf path as the program (tcpstates_hits counts there).
     /// </summary>
-    private static TracepointCounter? OpenHitCounter(Action<string> debug)
+    private static TracepointCounter? OpenHitCounter(Action<string> notice)
     {
         try
         {
@@ -171,9 +207,16 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         catch (BpfException e)
         {
-            debug($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {e.Message}");
+            notice($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {FirstLine(e.Message)}");
             return null;
         }
+    }
+
+    /// <summary>A verifier log follows the first line of some messages: a notice is one line.</summary>
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOf('\n', StringComparison.Ordinal);
+        return end < 0 ? message : message[..end];
     }
 
     private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)
@@ -196,12 +239,13 @@ internal sealed class TcpStatesProbe : IDisposable
         // Reading the kernel's count interrupts every other CPU (an IPI each): once a second, not per poll,
         // which doubled the tool's CPU time under churn.
         ulong? hits = _hitsAtDetach
-            ?? (_hits is not null && (final || _sinceHitsRead.Elapsed >= HitsReadInterval) ? _hits.Read() : null);
+            ?? (final || _sinceHitsRead.Elapsed >= HitsReadInterval ? ReadHits() : null);
         if (hits is not null) _sinceHitsRead.Restart();
         ulong misses = _program.GetRunStatistics().RecursionMisses;
         ulong seen = SumPerCpu("seen");
         ulong caught = SumPerCpu("caught");
         ulong drops = SumPerCpu("drops");
+        if (hits is ulong counted) _hitsCounted = counted - _hitsAtAttach;
         if (hits is ulong h && h - _hitsAtAttach > seen + misses)
             _unseen = Math.Max(_unseen, h - _hitsAtAttach - (seen + misses));
         ulong lost = drops + (misses > caught ? misses - caught : 0) + _unseen;
@@ -212,6 +256,18 @@ internal sealed class TcpStatesProbe : IDisposable
         ulong fresh = confirmed - _lostReported;
         _lostReported = confirmed;
         return fresh;
+    }
+
+    /// <summary>
+    /// The kernel's count of the tracepoint's hits, null where there is none: tp_btf's perf counter, or the
+    /// classic path's raw tracepoint (what it counted plus the hits it was skipped for, a recursion).
+    /// </summary>
+    private ulong? ReadHits()
+    {
+        if (_hits is not null) return _hits.Read();
+        if (_hitsProgram is null) return null;
+        ulong misses = _hitsProgram.GetRunStatistics().RecursionMisses;
+        return SumPerCpu("hits") + misses;
     }
 
     /// <summary>A one-entry per-CPU u64 map, summed over CPUs; 0 if not loaded.</summary>
@@ -229,12 +285,9 @@ internal sealed class TcpStatesProbe : IDisposable
     public void Detach()
     {
         // The count of hits stops here too: later hits are not events we owe anyone.
-        if (_hits is not null)
-        {
-            _hitsAtDetach ??= _hits.Read();
-            _hits.Dispose();
-            _hits = null;
-        }
+        _hitsAtDetach ??= ReadHits();
+        _hits?.Dispose();
+        _hits = null;
         // The nested program first: alone, the main one still traces every change.
         for (int i = _links.Count - 1; i >= 0; i--) _links[i].Dispose();
         _links.Clear();

@@ -14,7 +14,7 @@ public static class TraceSession
     /// </summary>
     public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken)
     {
-        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, Debug);
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, Debug, Notice);
         Debug("attached: " + probe.Description);
         using var poller = new RingPoller();
         poller.Add(probe.Reader);
@@ -46,6 +46,9 @@ public static class TraceSession
         ulong drops = probe.TakeDrops(final);
         if (drops > 0) sink.OnLost(-1, drops);
     }
+
+    /// <summary>What this host lacks and how the tool does without it: one line, always.</summary>
+    private static void Notice(string message) => Console.Error.WriteLine("tcpstates: " + message);
 
     /// <summary>TCPSTATES_DEBUG=1 shows how the tool attached; the output itself stays as the original's.</summary>
     private static void Debug(string message)

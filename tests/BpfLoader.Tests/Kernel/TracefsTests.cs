@@ -18,12 +18,17 @@ public partial class TracefsTests
         Assert.Empty(Tracefs.FromProcMounts("sysfs /sys sysfs rw 0 0\n"));
     }
 
-    [KernelFact]
-    public void Tracepoint_id_is_read_from_tracefs()
+    [Fact]
+    public void Finds_tracefs_mount_points_in_mountinfo()
     {
-        ulong id = Tracefs.GetTracepointId("sock", "inet_sock_set_state");
-        string text = File.ReadAllText(Path.Combine(Tracefs.Root, "events/sock/inet_sock_set_state/id"));
-        Assert.Equal(ulong.Parse(text, System.Globalization.CultureInfo.InvariantCulture), id);
+        const string mountInfo =
+            "22 28 0:21 / /sys rw,nosuid shared:7 - sysfs sysfs rw\n" +
+            "30 22 0:12 / /sys/kernel/tracing rw,relatime shared:13 - tracefs tracefs rw\n" +
+            "31 22 0:7 / /sys/kernel/debug rw master:1 - debugfs debugfs rw\n" +
+            "40 28 0:44 / /mnt/my\\040traces rw - tracefs nodev rw\n" +
+            "41 28 0:45 / /mnt/tracefs rw - tmpfs tracefs rw\n";
+        Assert.Equal(["/sys/kernel/tracing", "/mnt/my traces"], Tracefs.FromMountInfo(mountInfo));
+        Assert.Empty(Tracefs.FromMountInfo("22 28 0:21 / /sys rw - sysfs sysfs rw\n"));
     }
 
     [Fact]
@@ -35,13 +40,57 @@ public partial class TracefsTests
 
     /// <summary>
     /// The mount path, for real but out of everyone's way: a thread of our own gets a private mount
-    /// namespace, unmounts every tracefs there, and must find tracefs mounted again afterwards.
+    /// namespace without any tracefs; the id must be read, and tracefs gone again afterwards.
     /// </summary>
     [KernelFact]
-    public void Mounts_tracefs_when_none_is_mounted()
+    public void Mounts_tracefs_only_for_the_read_and_unmounts_it()
     {
-        string? found = null, mounted = null;
-        ulong idInNamespace = 0;
+        (ulong id, ulong expected, string mountsAfter) = InMountNamespaceWithoutTracefs(() =>
+        {
+            ulong id = Tracefs.GetTracepointId("sock", "inet_sock_set_state");
+            return (id, ReadIdFromOwnMount(), File.ReadAllText("/proc/thread-self/mountinfo"));
+        });
+        Assert.Equal(expected, id);
+        Assert.Empty(Tracefs.FromMountInfo(mountsAfter));
+    }
+
+    /// <summary>Something else mounted at /sys/kernel/tracing, with an events/ tree, is not tracefs.</summary>
+    [KernelFact]
+    public void A_file_system_that_is_not_tracefs_is_not_taken_for_it()
+    {
+        (ulong id, ulong expected, string? found) = InMountNamespaceWithoutTracefs(() =>
+        {
+            Check(Mount("none", Tracefs.MountPoint, "tmpfs", 0, 0), "mount tmpfs");
+            string dir = Path.Combine(Tracefs.MountPoint, "events/sock/inet_sock_set_state");
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "id"), "999999\n");
+            string? found = Tracefs.Find();
+            return (Tracefs.GetTracepointId("sock", "inet_sock_set_state"), ReadIdFromOwnMount(), found);
+        });
+        Assert.Null(found);
+        Assert.Equal(expected, id);
+    }
+
+    /// <summary>The tracepoint's id as a tracefs mounted by the test itself, at a directory of its own, shows it.</summary>
+    private static ulong ReadIdFromOwnMount()
+    {
+        string dir = Directory.CreateTempSubdirectory("tracefs-test").FullName;
+        Check(Mount("nodev", dir, "tracefs", 0, 0), "mount tracefs");
+        try
+        {
+            return ulong.Parse(File.ReadAllText(Path.Combine(dir, "events/sock/inet_sock_set_state/id")), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            Check(Umount2(dir, MntDetach), "umount own tracefs");
+            Directory.Delete(dir);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a thread of its own in a private mount namespace with every tracefs and debugfs unmounted.</summary>
+    private static T InMountNamespaceWithoutTracefs<T>(Func<T> action)
+    {
+        T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
@@ -57,9 +106,8 @@ public partial class TracefsTests
                              .Where(f => f.Length > 2 && f[2] == "debugfs")
                              .Select(f => f[1]).Reverse())
                     Check(Umount2(point, MntDetach), $"umount {point}");
-                found = Tracefs.Find();
-                mounted = Tracefs.FindOrMount();
-                idInNamespace = ulong.Parse(File.ReadAllText(Path.Combine(mounted, "events/sock/inet_sock_set_state/id")), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Empty(Tracefs.FromMountInfo(File.ReadAllText("/proc/thread-self/mountinfo")));
+                result = action();
             }
             catch (Exception e)
             {
@@ -68,11 +116,8 @@ public partial class TracefsTests
         });
         thread.Start();
         thread.Join();
-
-        Assert.Null(failure);
-        Assert.Null(found);
-        Assert.Equal(Tracefs.MountPoint, mounted);
-        Assert.Equal(Tracefs.GetTracepointId("sock", "inet_sock_set_state"), idInNamespace);
+        if (failure is not null) throw new Xunit.Sdk.XunitException("in the mount namespace: " + failure);
+        return result;
     }
 
     private const int CloneNewNs = 0x00020000;
