@@ -1,0 +1,42 @@
+using System.Globalization;
+using BpfLoader.Interop;
+
+namespace TcpStates.Containers;
+
+/// <summary>--netns: a network namespace named by its inode, or by a file of it (/proc/PID/ns/net, /run/netns/NAME).</summary>
+public static class NetworkNamespaceArgument
+{
+    /// <summary>The namespace's inode (as ls -l /proc/PID/ns/net shows it), or false with a one-line reason.</summary>
+    public static bool TryResolve(string value, out uint inode, out string? error)
+    {
+        inode = 0;
+        error = null;
+        if (value.Length > 0 && value.All(char.IsAsciiDigit))
+        {
+            if (uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out inode) && inode != 0)
+                return true;
+            error = $"invalid network namespace inode '{value}' (expected 1-4294967295 or a path such as /proc/PID/ns/net)";
+            return false;
+        }
+        int type = FileSystemCalls.GetNamespaceType(value, out int errno);
+        if (type < 0)
+        {
+            error = errno == Errno.ENOENT
+                ? $"'{value}': no such file (expected an inode or a path such as /proc/PID/ns/net or /run/netns/NAME)"
+                : $"'{value}' is not a namespace file ({Errno.Name(errno)}: {Errno.Describe(errno)})";
+            return false;
+        }
+        if (type != FileSystemCalls.CloneNewNet)
+        {
+            error = $"'{value}' is a namespace, but not a network namespace";
+            return false;
+        }
+        if (!FileSystemCalls.TryGetInode(value, out ulong found, out errno) || found == 0 || found > uint.MaxValue)
+        {
+            error = $"'{value}': cannot read its inode ({Errno.Name(errno)})";
+            return false;
+        }
+        inode = (uint)found;
+        return true;
+    }
+}
