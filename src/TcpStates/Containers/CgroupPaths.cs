@@ -76,6 +76,9 @@ public sealed class CgroupPaths
         return null;
     }
 
+    /// <summary>Caches a path without looking it up (tests, which have no cgroup to show).</summary>
+    internal void Remember(ulong id, string path) => _paths[id] = new CgroupPath(path);
+
     private void Forget(ulong id)
     {
         if (_gone.Count >= MaxGone)

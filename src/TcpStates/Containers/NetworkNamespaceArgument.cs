@@ -6,6 +6,9 @@ namespace TcpStates.Containers;
 /// <summary>--netns: a network namespace named by its inode, or by a file of it (/proc/PID/ns/net, /run/netns/NAME).</summary>
 public static class NetworkNamespaceArgument
 {
+    /// <summary>What ioctl(NS_GET_NSTYPE) says of a file that is not a namespace.</summary>
+    private const int ENOTTY = 25;
+
     /// <summary>The namespace's inode (as ls -l /proc/PID/ns/net shows it), or false with a one-line reason.</summary>
     public static bool TryResolve(string value, out uint inode, out string? error)
     {
@@ -21,9 +24,12 @@ public static class NetworkNamespaceArgument
         int type = FileSystemCalls.GetNamespaceType(value, out int errno);
         if (type < 0)
         {
-            error = errno == Errno.ENOENT
-                ? $"'{value}': no such file (expected an inode or a path such as /proc/PID/ns/net or /run/netns/NAME)"
-                : $"'{value}' is not a namespace file ({Errno.Name(errno)}: {Errno.Describe(errno)})";
+            error = errno switch
+            {
+                Errno.ENOENT => $"'{value}': no such file (expected an inode or a path such as /proc/PID/ns/net or /run/netns/NAME)",
+                ENOTTY or Errno.EINVAL => $"'{value}' is not a namespace file (expected /proc/PID/ns/net or /run/netns/NAME)",
+                _ => $"'{value}': cannot open it ({Errno.Name(errno)}: {Errno.Describe(errno)})",
+            };
             return false;
         }
         if (type != FileSystemCalls.CloneNewNet)

@@ -1,0 +1,48 @@
+using TcpStates.Containers;
+using TcpStates.Tests.Cli;
+
+namespace TcpStates.Tests.Output;
+
+public class CgroupPathsTests
+{
+    [Fact]
+    public void Mountinfo_gives_the_cgroup2_mount_at_its_root()
+    {
+        string[] lines =
+        [
+            "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755",
+            "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd",
+            "50 23 0:38 /sub /mnt/elsewhere rw,relatime shared:9 - cgroup2 cgroup2 rw",
+            "41 31 0:38 / /sys/fs/cgroup/uni\\040fied rw,relatime shared:10 - cgroup2 cgroup2 rw",
+        ];
+        Assert.Equal("/sys/fs/cgroup/uni fied", Cgroup2Mount.Parse(lines));
+        Assert.Null(Cgroup2Mount.Parse(lines[..2]));
+    }
+
+    [Fact]
+    public void The_own_cgroup_resolves_to_its_path_from_proc_self_cgroup()
+    {
+        string root = Cgroup2Mount.Find() ?? throw new InvalidOperationException("no cgroup v2 mount");
+        string own = File.ReadAllLines("/proc/self/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
+        ulong id = ContainerOptionsTests.Inode(root + (own == "/" ? "" : own));
+        var paths = new CgroupPaths(root);
+
+        CgroupPath? path = paths.Find(id);
+
+        Assert.NotNull(path);
+        Assert.Equal(own, path.Path);
+        Assert.Same(path, paths.Find(id));
+        Assert.Equal("/", paths.Find(ContainerOptionsTests.Inode(root))!.Path);
+    }
+
+    [Fact]
+    public void An_unknown_id_is_null_and_no_cgroup2_means_null()
+    {
+        string root = Cgroup2Mount.Find() ?? throw new InvalidOperationException("no cgroup v2 mount");
+        var paths = new CgroupPaths(root);
+        Assert.Null(paths.Find(ulong.MaxValue - 1));
+        Assert.Null(paths.Find(ulong.MaxValue - 1));
+        Assert.Null(paths.Find(0));
+        Assert.Null(new CgroupPaths(null).Find(1));
+    }
+}
