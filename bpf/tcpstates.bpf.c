@@ -136,7 +136,8 @@ struct cgroup {
 	struct kernfs_node *kn;
 } __attribute__((preserve_access_index));
 
-/* The cgroup of the task that created the socket, kept by the socket (5.15 and later: a pointer). */
+/* The cgroup of the task that created the socket, kept by the socket (5.15 and later: a pointer;
+ * before, a union of it with v1 data, which this program does not read). */
 struct sock_cgroup_data {
 	struct cgroup *cgroup;
 } __attribute__((preserve_access_index));
@@ -206,8 +207,13 @@ struct sock_owner {
 static __always_inline void owner_btf(const struct sock *sk, struct sock_owner *o)
 {
 	const struct net *net = sk->__sk_common.skc_net.net;
-	const struct cgroup *cg = sk->sk_cgrp_data.cgroup;
-	const struct kernfs_node *kn = cg ? cg->kn : NULL;
+	const struct cgroup *cg = NULL;
+	const struct kernfs_node *kn;
+
+	/* Before 5.15 the socket kept its cgroup in another form: no cgroup there (this is pruned at load). */
+	if (core_field_exists(sk->sk_cgrp_data.cgroup))
+		cg = sk->sk_cgrp_data.cgroup;
+	kn = cg ? cg->kn : NULL;
 
 	o->netns = net ? net->ns.inum : 0;
 	o->cgroup = cg;
@@ -225,7 +231,8 @@ static __always_inline void owner_probed(const struct sock *sk, struct sock_owne
 	core_read_into(&net, sk->__sk_common.skc_net.net);
 	if (net)
 		core_read_into(&o->netns, net->ns.inum);
-	core_read_into(&cg, sk->sk_cgrp_data.cgroup);
+	if (core_field_exists(sk->sk_cgrp_data.cgroup))
+		core_read_into(&cg, sk->sk_cgrp_data.cgroup);
 	if (cg)
 		core_read_into(&kn, cg->kn);
 	if (kn)
