@@ -37,6 +37,9 @@ public sealed class CgroupPaths
     /// <summary>The paths of the host's cgroup2 mount, found in /proc/self/mountinfo.</summary>
     public static CgroupPaths ForHost() => new(Cgroup2Mount.Find());
 
+    /// <summary>False: never open cgroups by file handle, only walk (as without CAP_DAC_READ_SEARCH; for tests).</summary>
+    internal bool UseFileHandles { init => _handlesRefused = !value; }
+
     /// <summary>Walks of the mount so far (for tests).</summary>
     public int Walks { get; private set; }
 

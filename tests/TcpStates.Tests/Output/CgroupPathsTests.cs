@@ -46,3 +46,63 @@ public class CgroupPathsTests
         Assert.Null(new CgroupPaths(null).Find(1));
     }
 }
+
+public class CgroupPathsWalkTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public long Ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => Ticks;
+    }
+
+    [Fact]
+    public void Without_file_handles_a_walk_of_the_mount_finds_the_path_and_unknown_ids_walk_at_most_once_per_interval()
+    {
+        string root = Cgroup2Mount.Find() ?? throw new InvalidOperationException("no cgroup v2 mount");
+        string own = File.ReadAllLines("/proc/self/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
+        ulong id = ContainerOptionsTests.Inode(root + (own == "/" ? "" : own));
+        var clock = new ManualClock { Ticks = 1 };
+        var paths = new CgroupPaths(root, clock) { UseFileHandles = false };
+
+        Assert.Equal(own, paths.Find(id)!.Path);
+        Assert.Equal(1, paths.Walks);
+        Assert.Equal(own, paths.Find(id)!.Path);   // cached: no walk
+        Assert.Equal(1, paths.Walks);
+
+        // Unknown ids inside the interval do not walk again; after it, one walk, then the id is known to be gone.
+        Assert.Null(paths.Find(ulong.MaxValue - 3));
+        Assert.Null(paths.Find(ulong.MaxValue - 4));
+        Assert.Equal(1, paths.Walks);
+        clock.Ticks += CgroupPaths.MinRescanInterval.Ticks;
+        Assert.Null(paths.Find(ulong.MaxValue - 3));
+        Assert.Equal(2, paths.Walks);
+        clock.Ticks += CgroupPaths.MinRescanInterval.Ticks;
+        Assert.Null(paths.Find(ulong.MaxValue - 3));
+        Assert.Equal(2, paths.Walks);
+    }
+
+    [TcpStates.Tests.EndToEnd.KernelFact]   // makes a cgroup: root
+    public void A_cgroup_made_after_the_first_lookup_is_found_by_handle_and_by_a_later_walk()
+    {
+        string root = Cgroup2Mount.Find() ?? throw new InvalidOperationException("no cgroup v2 mount");
+        string name = $"tcpst-paths-{Environment.ProcessId}";
+        var byHandle = new CgroupPaths(root);
+        var clock = new ManualClock { Ticks = 1 };
+        var byWalk = new CgroupPaths(root, clock) { UseFileHandles = false };
+        Assert.Equal("/", byWalk.Find(ContainerOptionsTests.Inode(root))!.Path);
+        Directory.CreateDirectory(Path.Combine(root, name, "x y\u00e9"));
+        try
+        {
+            ulong id = ContainerOptionsTests.Inode(Path.Combine(root, name, "x y\u00e9"));
+            Assert.Equal($"/{name}/x y\u00e9", byHandle.Find(id)!.Path);
+            clock.Ticks += CgroupPaths.MinRescanInterval.Ticks;
+            Assert.Equal($"/{name}/x y\u00e9", byWalk.Find(id)!.Path);
+        }
+        finally
+        {
+            Directory.Delete(Path.Combine(root, name, "x y\u00e9"));
+            Directory.Delete(Path.Combine(root, name));
+        }
+    }
+}
