@@ -199,6 +199,37 @@ public sealed class ContainerEndToEndTests
         }
     }
 
+    [KernelFact]
+    public void With_journal_each_entry_message_is_the_json_line()
+    {
+        JournalEndToEndTests.EnsureJournald();
+        using TracerRun run = TracerRun.StartHeaderless(new Dictionary<string, string>(), "-j", "-Y");
+        int port = Traffic.OneConnection(IPAddress.Loopback, Hold);
+        WaitFor(run, port, 12, "tp_btf");
+        Assert.Equal(0, run.Stop());
+        string portText = port.ToString(CultureInfo.InvariantCulture);
+
+        List<JsonElement> entries = [];
+        for (int attempt = 0; attempt < 50 && entries.Count < 12; attempt++)   // journald writes asynchronously
+        {
+            if (attempt > 0) Thread.Sleep(100);
+            entries = JournalEndToEndTests.Journal().Where(e =>
+                e.TryGetProperty("OBJECT_TCP_SOURCE_PORT", out JsonElement s) && s.GetString() == portText ||
+                e.TryGetProperty("OBJECT_TCP_DESTINATION_PORT", out JsonElement d) && d.GetString() == portText).ToList();
+        }
+        Assert.Equal(12, entries.Count);
+        HashSet<string> printed = run.Lines.ToHashSet();
+        foreach (JsonElement e in entries)
+        {
+            string message = e.GetProperty("MESSAGE").GetString()!;
+            using JsonDocument line = JsonDocument.Parse(message);
+            Assert.Equal(e.GetProperty("OBJECT_TCP_OLD_STATE").GetString(), line.RootElement.GetProperty("oldstate").GetString());
+            Assert.Equal(e.GetProperty("OBJECT_TCP_NEW_STATE").GetString(), line.RootElement.GetProperty("newstate").GetString());
+            Assert.Equal(e.GetProperty("OBJECT_PID").GetString(), line.RootElement.GetProperty("pid").GetInt32().ToString(CultureInfo.InvariantCulture));
+            Assert.Contains(message, printed);   // the same line as on stdout
+        }
+    }
+
     /// <summary>
     /// A process that moves itself into <paramref name="cgroup"/> and then connects to a listener of ours on loopback
     /// and closes first (a socket's cgroup is that of the task that creates it). Returns the listener's port once
