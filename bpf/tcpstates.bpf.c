@@ -15,11 +15,17 @@
 #define IPPROTO_TCP 6
 #define TCP_CLOSE 7
 #define MAX_PORTS 1024
+/* How far up the cgroup tree --cgroup looks for its cgroup: deeper than any systemd or Kubernetes layout. */
+#define MAX_CGROUP_DEPTH 32
 
 /* Set by the tool before load; .rodata is frozen, so the verifier prunes what they switch off. */
 const volatile bool filter_by_sport = false;
 const volatile bool filter_by_dport = false;
 const volatile __u16 target_family = 0;
+/* --netns: only sockets in the network namespace with this inode (0: any). */
+const volatile __u32 target_netns = 0;
+/* --cgroup: only sockets in the cgroup with this id or in one below it (0: any). */
+const volatile __u64 target_cgroup = 0;
 const volatile bool use_ringbuf = true;
 /* Ring buffer only: wake the reader each time what waits crosses a multiple of this many bytes
  * (0: the kernel's default, a wakeup for every record written into an empty ring). Otherwise the
@@ -108,6 +114,42 @@ struct {
 } hits SEC(".maps");
 
 /* Kernel types, only the fields we use; CO-RE finds them wherever this kernel has them. */
+/* The network namespace: its inode is what ls -l /proc/PID/ns/net shows. */
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct net {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+/* The cgroup v2 id is its kernfs node's id, which is also the inode of its directory on cgroup2. */
+struct kernfs_node {
+	__u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup;
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	struct cgroup_subsys_state *parent;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct cgroup_subsys_state self;
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+/* The cgroup of the task that created the socket, kept by the socket (5.15 and later: a pointer;
+ * before, a union of it with v1 data, which this program does not read). */
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
 struct sock_common {
 	__be32 skc_daddr;
 	__be32 skc_rcv_saddr;
@@ -116,11 +158,13 @@ struct sock_common {
 	unsigned short skc_family;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
+	possible_net_t skc_net;
 } __attribute__((preserve_access_index));
 
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
+	struct sock_cgroup_data sk_cgrp_data;
 } __attribute__((preserve_access_index));
 
 struct inet_sock {
@@ -157,6 +201,93 @@ static __always_inline bool ports_wanted(__u16 sport, __u16 dport)
 	if (filter_by_dport && !bpf_map_lookup_elem(&dports, &dport))
 		return false;
 	return true;
+}
+
+/* The socket's network namespace and cgroup. Not the current task's: a state change often runs in a
+ * softirq, on whatever task was on the CPU. tp_btf reads them with plain (BTF) loads, the classic
+ * tracepoint, which only has the socket's address, with probe reads. */
+struct sock_owner {
+	__u32 netns;
+	__u64 cgroup_id;
+	const struct cgroup *cgroup;
+};
+
+static __always_inline void owner_btf(const struct sock *sk, struct sock_owner *o)
+{
+	const struct net *net = sk->__sk_common.skc_net.net;
+	const struct cgroup *cg = NULL;
+	const struct kernfs_node *kn;
+
+	/* Before 5.15 the socket kept its cgroup in another form: no cgroup there (this is pruned at load). */
+	if (core_field_exists(sk->sk_cgrp_data.cgroup))
+		cg = sk->sk_cgrp_data.cgroup;
+	kn = cg ? cg->kn : NULL;
+
+	o->netns = net ? net->ns.inum : 0;
+	o->cgroup = cg;
+	o->cgroup_id = kn ? kn->id : 0;
+}
+
+static __always_inline void owner_probed(const struct sock *sk, struct sock_owner *o)
+{
+	const struct net *net = NULL;
+	const struct cgroup *cg = NULL;
+	const struct kernfs_node *kn = NULL;
+
+	o->netns = 0;
+	o->cgroup_id = 0;
+	core_read_into(&net, sk->__sk_common.skc_net.net);
+	if (net)
+		core_read_into(&o->netns, net->ns.inum);
+	if (core_field_exists(sk->sk_cgrp_data.cgroup))
+		core_read_into(&cg, sk->sk_cgrp_data.cgroup);
+	if (cg)
+		core_read_into(&kn, cg->kn);
+	if (kn)
+		core_read_into(&o->cgroup_id, kn->id);
+	o->cgroup = cg;
+}
+
+/* --cgroup: the socket's cgroup is the target or below it. Walked up through each cgroup's own css
+ * (css.parent, then its cgroup): kernfs_node's parent changed name across kernels, and
+ * cgroup->ancestors[] is younger than tp_btf. Plain loads with tp_btf (btf), probe reads otherwise. */
+static __always_inline bool cgroup_wanted(const struct sock_owner *o, bool btf)
+{
+	const struct cgroup *cg = o->cgroup;
+
+	if (!target_cgroup || o->cgroup_id == target_cgroup)
+		return true;
+	for (int i = 0; i < MAX_CGROUP_DEPTH && cg; i++) {
+		const struct cgroup_subsys_state *parent = NULL;
+		const struct kernfs_node *kn = NULL;
+		__u64 id = 0;
+
+		if (btf) {
+			parent = cg->self.parent;
+			cg = parent ? parent->cgroup : NULL;
+			kn = cg ? cg->kn : NULL;
+			id = kn ? kn->id : 0;
+		} else {
+			core_read_into(&parent, cg->self.parent);
+			cg = NULL;
+			if (parent)
+				core_read_into(&cg, parent->cgroup);
+			if (cg)
+				core_read_into(&kn, cg->kn);
+			if (kn)
+				core_read_into(&id, kn->id);
+		}
+		if (id == target_cgroup)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool owner_wanted(const struct sock_owner *o, bool btf)
+{
+	if (target_netns && o->netns != target_netns)
+		return false;
+	return cgroup_wanted(o, btf);
 }
 
 /* Where an event is built: in the ring buffer itself, or on the stack for the perf buffer. */
@@ -200,13 +331,12 @@ static __always_inline void event_send(void *ctx, struct event *e)
 static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, int newstate, __u64 ts, __u64 since)
 {
 	e->skaddr = sk;
-	e->ts_us = ts / 1000;
+	e->ts_ns = ts;
 	e->delta_us = since ? (ts - since) / 1000 : 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	e->__pad = 0;
-	e->__pad2 = 0;
 	bpf_get_current_comm(e->task, sizeof(e->task));
 }
 
@@ -223,6 +353,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
 	struct sk_state *st;
+	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
 
@@ -239,6 +370,9 @@ static __always_inline int trace_btf(__u64 *ctx)
 	dport = bswap16(sk->__sk_common.skc_dport);
 	if (!ports_wanted(sport, dport))
 		goto remember;   /* with ts 0: as in the original, a socket filtered out keeps no timestamp */
+	owner_btf(sk, &owner);
+	if (!owner_wanted(&owner, true))
+		goto remember;
 
 	ts = bpf_ktime_get_ns();
 	e = event_start(&on_stack);
@@ -251,6 +385,8 @@ static __always_inline int trace_btf(__u64 *ctx)
 	e->family = family;
 	e->sport = sport;
 	e->dport = dport;
+	e->netns = owner.netns;
+	e->cgroup_id = owner.cgroup_id;
 	if (family == AF_INET) {
 		*(__u32 *)e->saddr = sk->__sk_common.skc_rcv_saddr;
 		*(__u32 *)e->daddr = sk->__sk_common.skc_daddr;
@@ -302,6 +438,7 @@ SEC("tracepoint/sock/inet_sock_set_state")
 int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct event on_stack, *e;
+	struct sock_owner owner;
 	__u16 family = ctx->family;
 	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
 	int newstate = ctx->newstate;
@@ -312,6 +449,11 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (target_family && target_family != family)
 		return 0;
 	if (!ports_wanted(ctx->sport, ctx->dport)) {
+		bpf_map_delete_elem(&timestamps, &sk);
+		return 0;
+	}
+	owner_probed((const struct sock *)sk, &owner);
+	if (!owner_wanted(&owner, false)) {
 		bpf_map_delete_elem(&timestamps, &sk);
 		return 0;
 	}
@@ -334,6 +476,8 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	e->family = family;
 	e->sport = ctx->sport;
 	e->dport = ctx->dport;
+	e->netns = owner.netns;
+	e->cgroup_id = owner.cgroup_id;
 	/* Copied, not loaded: the verifier takes no loads from the middle of a tracepoint's arrays. */
 	if (family == AF_INET) {
 		bpf_probe_read_kernel(e->saddr, 4, ctx->saddr);

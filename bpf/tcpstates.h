@@ -7,7 +7,7 @@
 
 struct event {
 	__u64 skaddr;     /* socket address, printed as SKADDR */
-	__u64 ts_us;      /* bpf_ktime_get_ns() / 1000 at the change */
+	__u64 ts_ns;      /* bpf_ktime_get_ns() at the change */
 	__u64 delta_us;   /* time in the old state; 0 for the first change we saw */
 	__u8 saddr[16];   /* IPv4 in the first 4 bytes, or IPv6, network order */
 	__u8 daddr[16];
@@ -18,8 +18,9 @@ struct event {
 	__u16 family;     /* AF_INET or AF_INET6 */
 	__u16 sport;      /* host order */
 	__u16 dport;      /* host order */
-	__u16 __pad;
-	__u32 __pad2;     /* explicit, so that every byte of a record is written (96 in all) */
+	__u16 __pad;      /* explicit, so that every byte of a record is written (104 in all) */
+	__u32 netns;      /* the socket's network namespace: its inode, as ls -l /proc/PID/ns/net shows */
+	__u64 cgroup_id;  /* the socket's cgroup v2 id (the inode of its directory on the cgroup2 mount) */
 };
 
 #endif /* TCPSTATES_H */

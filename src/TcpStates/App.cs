@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using BpfLoader;
 using BpfLoader.Spec;
 using TcpStates.Cli;
+using TcpStates.Containers;
 using TcpStates.Output;
 using TcpStates.Tracing;
 
@@ -106,8 +107,18 @@ public sealed class App
         using (journal)
         using (Stream events = _openEvents())
         {
-            var printer = new EventPrinter(events, options.Format, options.Time, options.Timestamp, Clock);
-            var output = new EventOutput(printer, journal, _err);
+            // -j and -C name each event's cgroup by its path, resolved here from the id the kernel gives.
+            CgroupPaths? cgroups = options.Json || options.Containers ? CgroupPaths.ForHost() : null;
+            var printer = new EventPrinter(events, options.Format, options.Time, options.Timestamp, Clock)
+            {
+                Json = options.Json ? new JsonEventFormatter(options.Time, options.Timestamp, Clock, cgroups!) : null,
+                Containers = options.Containers && !options.Json ? cgroups : null,
+            };
+            var output = new EventOutput(printer, journal, _err)
+            {
+                JournalJson = options.Json && journal is not null
+                    ? new JsonEventFormatter(options.Time, options.Timestamp, Clock, cgroups!) : null,
+            };
             _trace(options, output, Stop.Token);
             output.Flush();
         }

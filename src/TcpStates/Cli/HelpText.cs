@@ -8,7 +8,7 @@ public static class HelpText
 {
     public const string Usage =
         "usage: tcpstates [-h] [-T] [-t] [-w] [-s] [-L LOCALPORT] [-D REMOTEPORT] [-Y]\n" +
-        "                 [-4 | -6]\n";
+        "                 [-4 | -6] [-j] [-C] [--netns NETNS] [--cgroup PATH]\n";
 
     public const string Description = "Trace TCP session state changes and durations";
 
@@ -24,7 +24,12 @@ public static class HelpText
         "    ./tcpstates -L 80,81  # only trace local ports 80 and 81\n" +
         "    ./tcpstates -D 80     # only trace remote port 80\n" +
         "    ./tcpstates -4        # trace IPv4 family only\n" +
-        "    ./tcpstates -6        # trace IPv6 family only\n";
+        "    ./tcpstates -6        # trace IPv6 family only\n" +
+        "    ./tcpstates -j        # JSON lines, with each socket's netns and cgroup\n" +
+        "    ./tcpstates -C        # add network namespace and cgroup columns\n" +
+        "    ./tcpstates --netns /run/netns/blue    # only sockets in netns blue\n" +
+        "    ./tcpstates --cgroup /sys/fs/cgroup/system.slice\n" +
+        "                          # only sockets of system.slice and below it\n";
 
     public const string Full =
         Usage +
@@ -44,6 +49,13 @@ public static class HelpText
         "  -Y, --journal         log session state changes to the systemd journal\n" +
         "  -4, --ipv4            trace IPv4 family only\n" +
         "  -6, --ipv6            trace IPv6 family only\n" +
+        "  -j, --json            JSON lines output: one object per state change\n" +
+        "  -C, --containers      include network namespace and cgroup columns\n" +
+        "  --netns NETNS         only trace sockets in this network namespace (an\n" +
+        "                        inode, or a path such as /proc/PID/ns/net or\n" +
+        "                        /run/netns/NAME)\n" +
+        "  --cgroup PATH         only trace sockets in this cgroup v2 directory or\n" +
+        "                        below it\n" +
         "\n" +
         Examples;
 }

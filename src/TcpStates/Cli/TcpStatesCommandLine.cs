@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using TcpStates.Containers;
 using TcpStates.Output;
 
 namespace TcpStates.Cli;
@@ -24,6 +25,10 @@ public sealed class TcpStatesCommandLine
     private readonly Option<bool> _journal = Flag("--journal", "-Y");
     private readonly Option<bool> _ipv4 = Flag("--ipv4", "-4");
     private readonly Option<bool> _ipv6 = Flag("--ipv6", "-6");
+    private readonly Option<bool> _json = Flag("--json", "-j");
+    private readonly Option<bool> _containers = Flag("--containers", "-C");
+    private readonly Option<string> _netns = new("--netns") { HelpName = "NETNS" };
+    private readonly Option<string> _cgroup = new("--cgroup") { HelpName = "PATH" };
     private readonly RootCommand _root;
     private readonly string[] _longNames;
     private readonly Dictionary<string, Option> _byToken = new(StringComparer.Ordinal);
@@ -34,7 +39,8 @@ public sealed class TcpStatesCommandLine
         // Our own -h (argparse's text), no --version, no [directives], no @response files.
         _root.Options.Clear();
         _root.Directives.Clear();
-        Option[] all = [_help, _time, _timestamp, _wide, _csv, _localPort, _remotePort, _ebpf, _journal, _ipv4, _ipv6];
+        Option[] all = [_help, _time, _timestamp, _wide, _csv, _localPort, _remotePort, _ebpf, _journal, _ipv4, _ipv6,
+            _json, _containers, _netns, _cgroup];
         foreach (Option option in all)
             _root.Options.Add(option);
         _longNames = all.Select(o => o.Name).ToArray();
@@ -71,7 +77,7 @@ public sealed class TcpStatesCommandLine
                 continue;
             if (option == _help)
                 return new CommandLineResult { HelpRequested = true };
-            if ((option == _localPort || option == _remotePort)
+            if ((option == _localPort || option == _remotePort || option == _netns || option == _cgroup)
                 && (i + 1 >= tokens.Count || tokens[i + 1].Type != TokenType.Argument || LooksLikeOption(tokens[i + 1].Value)))
                 return Failure($"argument {Describe(option)}: expected one argument");
             if (option == _ipv4 || option == _ipv6)
@@ -87,6 +93,22 @@ public sealed class TcpStatesCommandLine
             return Failure("unrecognized arguments: " + string.Join(' ', result.UnmatchedTokens));
         if (result.Errors.Count > 0)
             return Failure(result.Errors[0].Message);
+
+        // -j has its own layout: CSV or wide columns with it are a contradiction, not a choice.
+        if (result.GetValue(_json))
+        {
+            foreach (Option other in new Option[] { _csv, _wide })
+            {
+                if (result.GetValue((Option<bool>)other))
+                    return Failure($"argument {Describe(_json)}: not allowed with argument {Describe(other)}");
+            }
+        }
+        uint netns = 0;
+        ulong cgroup = 0;
+        if (result.GetValue(_netns) is { } netnsValue && !NetworkNamespaceArgument.TryResolve(netnsValue, out netns, out string? netnsError))
+            return Failure($"argument --netns: {netnsError}");
+        if (result.GetValue(_cgroup) is { } cgroupValue && !CgroupArgument.TryResolve(cgroupValue, out cgroup, out string? cgroupError))
+            return Failure($"argument --cgroup: {cgroupError}");
 
         if (!TryParsePorts(result.GetValue(_localPort), _localPort, out FrozenSet<ushort> localPorts, out string? error)
             || !TryParsePorts(result.GetValue(_remotePort), _remotePort, out FrozenSet<ushort> remotePorts, out error))
@@ -106,6 +128,10 @@ public sealed class TcpStatesCommandLine
                 Family = result.GetValue(_ipv4) ? AddressText.AfInet
                     : result.GetValue(_ipv6) ? AddressText.AfInet6 : TcpStatesOptions.AnyFamily,
                 Ebpf = result.GetValue(_ebpf),
+                Json = result.GetValue(_json),
+                Containers = result.GetValue(_containers),
+                NetNs = netns,
+                CgroupId = cgroup,
             },
         };
     }

@@ -32,6 +32,18 @@ public sealed record TcpStatesOptions
     /// <summary>-4 (AF_INET, 2), -6 (AF_INET6, 10), or <see cref="AnyFamily"/>.</summary>
     public ushort Family { get; init; } = AnyFamily;
 
+    /// <summary>-j: one JSON object per event per line (no header).</summary>
+    public bool Json { get; init; }
+
+    /// <summary>-C: NETNS and CGROUP columns in text and CSV output.</summary>
+    public bool Containers { get; init; }
+
+    /// <summary>--netns: only sockets in the network namespace with this inode; 0 for any.</summary>
+    public uint NetNs { get; init; }
+
+    /// <summary>--cgroup: only sockets in the cgroup with this id or below it; 0 for any.</summary>
+    public ulong CgroupId { get; init; }
+
     /// <summary>--ebpf (hidden): print the kernel program and exit.</summary>
     public bool Ebpf { get; init; }
 

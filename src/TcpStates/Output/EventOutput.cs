@@ -16,6 +16,9 @@ public sealed class EventOutput : IEventSink
         _errors = errors;
     }
 
+    /// <summary>-j with -Y: each journal entry's MESSAGE is the event's JSON line (without its newline).</summary>
+    public JsonEventFormatter? JournalJson { get; init; }
+
     /// <summary>Records shorter than an event; not expected, counted rather than printed as garbage.</summary>
     public ulong ShortRecords { get; private set; }
 
@@ -33,7 +36,13 @@ public sealed class EventOutput : IEventSink
             return;
         }
         _printer.Write(e);
-        _journal?.Write(e);
+        if (_journal is not null)
+        {
+            if (JournalJson is null)
+                _journal.Write(e);
+            else
+                _journal.Write(e, JournalJson.Format(e)[..^1]);
+        }
     }
 
     public void OnLost(int cpu, ulong count)

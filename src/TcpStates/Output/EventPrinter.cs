@@ -1,3 +1,5 @@
+using TcpStates.Containers;
+
 namespace TcpStates.Output;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace TcpStates.Output;
 public sealed class EventPrinter
 {
     private const int BufferSize = 64 * 1024;
-    private const int MaxLineLength = 1024; // a wide or CSV line with a worst-case escaped name is under 400
+    private const int MaxLineLength = 2048; // a wide or CSV line with a worst-case escaped name is under 400; -C's cut cgroup path adds under 1,700
 
     private readonly Stream _output;
     private readonly OutputFormat _format;
@@ -30,6 +32,12 @@ public sealed class EventPrinter
         _clock = clock;
     }
 
+    /// <summary>-j: every event as one JSON line (no header); the format and columns above are then unused.</summary>
+    public JsonEventFormatter? Json { get; init; }
+
+    /// <summary>-C: NETNS and CGROUP columns after MS, the cgroup's path resolved here.</summary>
+    public CgroupPaths? Containers { get; init; }
+
     /// <summary>True once a write to the output failed (its reader closed it); nothing more is printed.</summary>
     public bool IsClosed { get; private set; }
 
@@ -37,6 +45,8 @@ public sealed class EventPrinter
 
     public void WriteHeader()
     {
+        if (Json is not null)
+            return;
         var line = new Utf8Line(Reserve());
         if (_time)
             AppendPrefix(ref line, "TIME"u8, 8);
@@ -54,6 +64,8 @@ public sealed class EventPrinter
                 AppendColumns(ref line, "C-COMM"u8, 10, default, 15);
                 break;
         }
+        if (Containers is not null)
+            AppendContainersHeader(ref line);
         line.Append((byte)'\n');
         _length += line.Length;
     }
@@ -62,6 +74,11 @@ public sealed class EventPrinter
     {
         if (IsClosed)
             return;
+        if (Json is not null)
+        {
+            AppendWhole(Json.Format(e));
+            return;
+        }
         var line = new Utf8Line(Reserve());
         if (_time)
             AppendClock(ref line);
@@ -111,7 +128,9 @@ public sealed class EventPrinter
         line.Append(Csv ? ","u8 : " -> "u8);
         AppendState(ref line, e.NewState, stateWidth);
         line.Append((byte)separator);
-        line.AppendFixed(e.DeltaUs / 1000.0, 3);
+        line.AppendFixed(e.DeltaUs / 1000.0, 3, Containers is null || Csv ? 0 : MsWidth);
+        if (Containers is not null)
+            AppendContainers(ref line, e, Containers);
         line.Append((byte)'\n');
         _length += line.Length;
     }
@@ -137,6 +156,46 @@ public sealed class EventPrinter
         }
         _length = 0;
         return !IsClosed;
+    }
+
+    /// <summary>A line made elsewhere (JSON: up to a few KB with a long cgroup path).</summary>
+    private void AppendWhole(ReadOnlySpan<byte> line)
+    {
+        if (BufferSize - _length < line.Length)
+            Flush();
+        line.CopyTo(_buffer.AsSpan(_length));
+        _length += line.Length;
+    }
+
+    /// <summary>-C in columns: MS is padded so that NETNS lines up (a netns inode has 10 digits).</summary>
+    private const int MsWidth = 9, NetNsWidth = 10;
+
+    private void AppendContainersHeader(ref Utf8Line line)
+    {
+        if (Csv)
+        {
+            line.Append(",netns,cgroup"u8);
+            return;
+        }
+        line.PadFrom(line.Length - 2, MsWidth);   // after "MS"
+        line.Append((byte)' ');
+        line.AppendPadded("NETNS"u8, NetNsWidth);
+        line.Append(" CGROUP"u8);
+    }
+
+    /// <summary>The netns inode and the cgroup's path (its id while the path is unknown), escaped and cut as C-COMM.</summary>
+    private void AppendContainers(ref Utf8Line line, in TcpStateEvent e, CgroupPaths cgroups)
+    {
+        line.Append(Csv ? (byte)',' : (byte)' ');
+        line.AppendDecimal(e.NetNs, Csv ? 0 : NetNsWidth);
+        line.Append(Csv ? (byte)',' : (byte)' ');
+        CgroupPath? path = cgroups.Find(e.CgroupId);
+        if (path is null)
+            line.AppendDecimal(e.CgroupId);
+        else if (Csv)
+            AppendCsvField(ref line, path.Column);
+        else
+            line.Append(path.Column);
     }
 
     private Span<byte> Reserve()

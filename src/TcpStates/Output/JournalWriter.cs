@@ -12,7 +12,7 @@ namespace TcpStates.Output;
 public sealed class JournalWriter : IDisposable
 {
     public const string DefaultSocketPath = "/run/systemd/journal/socket";
-    private const int MaxEntryLength = 2048;
+    private const int MaxEntryLength = 64 * 1024;   // a JSON MESSAGE (-j) with the longest cgroup path fits
 
     private readonly Socket _socket;
     private readonly bool _includeCommand;
@@ -44,9 +44,12 @@ public sealed class JournalWriter : IDisposable
     /// <summary>Entries that could not be sent (journald gone or its queue full).</summary>
     public ulong FailedEntries { get; private set; }
 
-    public void Write(in TcpStateEvent e)
+    public void Write(in TcpStateEvent e) => Write(e, default);
+
+    /// <summary>As <see cref="Write(in TcpStateEvent)"/>, with this MESSAGE (-j: the JSON line) instead of the original's.</summary>
+    public void Write(in TcpStateEvent e, ReadOnlySpan<byte> message)
     {
-        int length = Encode(e, _includeCommand, _entry);
+        int length = Encode(e, _includeCommand, _entry, message);
         try
         {
             _socket.Send(_entry.AsSpan(0, length));
@@ -62,8 +65,8 @@ public sealed class JournalWriter : IDisposable
         }
     }
 
-    /// <summary>The datagram for one event; returns its length.</summary>
-    public static int Encode(in TcpStateEvent e, bool includeCommand, Span<byte> destination)
+    /// <summary>The datagram for one event; returns its length. A non-empty <paramref name="jsonMessage"/> is the MESSAGE.</summary>
+    public static int Encode(in TcpStateEvent e, bool includeCommand, Span<byte> destination, ReadOnlySpan<byte> jsonMessage = default)
     {
         Span<byte> comm = stackalloc byte[TcpStateEvent.TaskLength * 3];
         comm = comm[..CommandName.WriteReplacingInvalid(e.TaskName, comm)];
@@ -89,11 +92,11 @@ public sealed class JournalWriter : IDisposable
         AppendWords(ref m, destinationAddress, dport, oldState);
         m.Append(" → "u8);
         m.Append(newState);
-        message = message[..m.Length];
+        ReadOnlySpan<byte> text = jsonMessage.IsEmpty ? message[..m.Length] : jsonMessage;
 
         bool ipv4 = e.IsIPv4;
         var entry = new Utf8Line(destination);
-        AppendField(ref entry, "MESSAGE"u8, message);
+        AppendField(ref entry, "MESSAGE"u8, text);
         AppendField(ref entry, "SYSLOG_IDENTIFIER"u8, "tcpstates"u8);
         AppendField(ref entry, "PRIORITY"u8, "5"u8);
         Span<byte> pid = stackalloc byte[10];

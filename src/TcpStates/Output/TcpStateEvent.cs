@@ -5,16 +5,17 @@ namespace TcpStates.Output;
 
 /// <summary>
 /// One state change as the kernel program writes it: the exact layout of <c>struct event</c> in
-/// bpf/tcpstates.h (96 bytes, little-endian, natural alignment, two padding fields).
+/// bpf/tcpstates.h (104 bytes, little-endian, natural alignment, one padding field).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct TcpStateEvent
 {
-    public const int Size = 96;
+    public const int Size = 104;
     public const int TaskLength = 16;
 
     [FieldOffset(0)] public ulong SkAddr;
-    [FieldOffset(8)] public ulong TimestampUs;
+    /// <summary>bpf_ktime_get_ns() at the change (CLOCK_MONOTONIC).</summary>
+    [FieldOffset(8)] public ulong TimestampNs;
     [FieldOffset(16)] public ulong DeltaUs;
     [FieldOffset(24)] public AddressBytes SourceAddress;
     [FieldOffset(40)] public AddressBytes DestinationAddress;
@@ -25,6 +26,17 @@ public struct TcpStateEvent
     [FieldOffset(84)] public ushort Family;
     [FieldOffset(86)] public ushort SourcePort;
     [FieldOffset(88)] public ushort DestinationPort;
+    /// <summary>The socket's network namespace: its inode.</summary>
+    [FieldOffset(92)] public uint NetNs;
+    /// <summary>The socket's cgroup v2 id (the inode of its directory on the cgroup2 mount).</summary>
+    [FieldOffset(96)] public ulong CgroupId;
+
+    /// <summary>The timestamp in microseconds, as the original's events carry it (the TIME(s) column).</summary>
+    public ulong TimestampUs
+    {
+        readonly get => TimestampNs / 1000;
+        set => TimestampNs = value * 1000;
+    }
 
     /// <summary>Reads one record; false when it is shorter than the struct (a truncated sample).</summary>
     public static bool TryRead(ReadOnlySpan<byte> record, out TcpStateEvent value)

@@ -145,6 +145,8 @@ internal sealed class TcpStatesProbe : IDisposable
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
         spec.SetConstant("filter_by_dport", options.RemotePorts.Count > 0);
         spec.SetConstant("target_family", options.Family);
+        spec.SetConstant("target_netns", options.NetNs);
+        spec.SetConstant("target_cgroup", options.CgroupId);
         spec.SetConstant("use_ringbuf", ringBuffer);
         spec.SetConstant("wakeup_bytes", ringBuffer ? WakeupBytes : 0u);
         MapSpec events = spec.Maps["events"];

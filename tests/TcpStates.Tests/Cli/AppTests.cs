@@ -58,7 +58,7 @@ public class AppTests
         (int code, string stdout, string stderr) = Run(args);
         Assert.Equal(0, code);
         Assert.Empty(stderr);
-        Assert.StartsWith("usage: tcpstates [-h] [-T] [-t] [-w] [-s] [-L LOCALPORT] [-D REMOTEPORT] [-Y]\n                 [-4 | -6]\n", stdout);
+        Assert.StartsWith("usage: tcpstates [-h] [-T] [-t] [-w] [-s] [-L LOCALPORT] [-D REMOTEPORT] [-Y]\n                 [-4 | -6] [-j] [-C] [--netns NETNS] [--cgroup PATH]\n", stdout);
         foreach (string option in new[]
                  {
                      "-h, --help            show this help message and exit",
@@ -71,6 +71,10 @@ public class AppTests
                      "-Y, --journal         log session state changes to the systemd journal",
                      "-4, --ipv4            trace IPv4 family only",
                      "-6, --ipv6            trace IPv6 family only",
+                     "-j, --json            JSON lines output: one object per state change",
+                     "-C, --containers      include network namespace and cgroup columns",
+                     "--netns NETNS         only trace sockets in this network namespace (an\n                        inode, or a path such as /proc/PID/ns/net or\n                        /run/netns/NAME)",
+                     "--cgroup PATH         only trace sockets in this cgroup v2 directory or\n                        below it",
                  })
             Assert.Contains("  " + option + "\n", stdout);
         foreach (string example in new[]

@@ -82,7 +82,7 @@ public sealed class JournalEndToEndTests
     private static string? Field(JsonElement e, string name) =>
         e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static List<JsonElement> Journal()
+    internal static List<JsonElement> Journal()
     {
         var psi = new ProcessStartInfo("journalctl", "-t tcpstates -o json --no-pager --since -10min")
         { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -98,7 +98,7 @@ public sealed class JournalEndToEndTests
     /// The socket file alone proves nothing: a journald that died (or a machine image taken while one ran)
     /// leaves it behind, and sending to it is refused.
     /// </summary>
-    private static void EnsureJournald()
+    internal static void EnsureJournald()
     {
         if (JournaldAnswers()) return;
         // Detached, with no pipe of ours, so the test host never waits on it. journald replaces a stale socket.

@@ -45,6 +45,32 @@ public sealed class TracerRun : IDisposable
         return run;
     }
 
+    /// <summary>
+    /// As <see cref="Start(IReadOnlyDictionary{string, string}, string[])"/> for a mode that prints no header (-j):
+    /// runs with TCPSTATES_DEBUG=1 and waits for its "attached" line on stderr instead.
+    /// </summary>
+    public static TracerRun StartHeaderless(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo(PublishedTool.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach ((string name, string value) in environment) psi.Environment[name] = value;
+        psi.Environment["TCPSTATES_DEBUG"] = "1";
+        var run = new TracerRun(Process.Start(psi)!);
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!run.Stderr.Contains("debug: attached:", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > until || run._process.HasExited)
+                throw new Xunit.Sdk.XunitException($"the tool did not attach; exited={run._process.HasExited}\nstderr:\n{run.Stderr}");
+            Thread.Sleep(50);
+        }
+        return run;
+    }
+
     public IReadOnlyList<string> Lines
     {
         get { lock (_lines) return _lines.ToArray(); }

@@ -1,3 +1,4 @@
+using TcpStates.Containers;
 using TcpStates.Output;
 
 namespace TcpStates.Tests.Output;
@@ -8,14 +9,30 @@ public class AllocationTests
     [InlineData(OutputFormat.Columns)]
     [InlineData(OutputFormat.Wide)]
     [InlineData(OutputFormat.Csv)]
-    public void Formatting_100000_events_allocates_nothing(OutputFormat format)
+    public void Formatting_100000_events_allocates_nothing(OutputFormat format) => FormatAndCount(format, json: false, containers: false);
+
+    [Theory]
+    [InlineData(OutputFormat.Columns, false, true)]
+    [InlineData(OutputFormat.Csv, false, true)]
+    [InlineData(OutputFormat.Columns, true, false)]
+    [InlineData(OutputFormat.Columns, true, true)]
+    public void Formatting_100000_events_as_JSON_or_with_container_columns_allocates_nothing(OutputFormat format, bool json, bool containers) =>
+        FormatAndCount(format, json, containers);
+
+    private static void FormatAndCount(OutputFormat format, bool json, bool containers)
     {
         byte[][] records =
         [
-            EventFactory.ToBytes(EventFactory.Create("10.1.2.3", 443, "10.9.8.7", 51000, "a,\u001b[31m"u8.ToArray(), deltaUs: 1373)),
-            EventFactory.ToBytes(EventFactory.Create("2001:db8::1", 22, "::ffff:1.2.3.4", 40000, "sshd"u8.ToArray(), deltaUs: 176042)),
+            EventFactory.ToBytes(EventFactory.Create("10.1.2.3", 443, "10.9.8.7", 51000, "a,\u001b[31m"u8.ToArray(), deltaUs: 1373, cgroupId: 77)),
+            EventFactory.ToBytes(EventFactory.Create("2001:db8::1", 22, "::ffff:1.2.3.4", 40000, "sshd\u202e\""u8.ToArray(), deltaUs: 176042, cgroupId: 78)),
         ];
-        var printer = new EventPrinter(Stream.Null, format, time: true, timestamp: true, TimeProvider.System);
+        var cgroups = new CgroupPaths(null);
+        cgroups.Remember(77, "/system.slice/nginx.service");   // 78 stays unknown: a null path
+        var printer = new EventPrinter(Stream.Null, format, time: true, timestamp: true, TimeProvider.System)
+        {
+            Json = json ? new JsonEventFormatter(time: true, timestamp: true, TimeProvider.System, cgroups) : null,
+            Containers = containers ? cgroups : null,
+        };
         var output = new EventOutput(printer, journal: null, TextWriter.Null);
         output.Start();
         for (int i = 0; i < 1000; i++) // warm up: tiering, time zone data

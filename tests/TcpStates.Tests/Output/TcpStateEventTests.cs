@@ -7,19 +7,19 @@ namespace TcpStates.Tests.Output;
 public class TcpStateEventTests
 {
     [Fact]
-    public void The_struct_is_96_bytes_like_struct_event()
+    public void The_struct_is_104_bytes_like_struct_event()
     {
-        Assert.Equal(96, Unsafe.SizeOf<TcpStateEvent>());
+        Assert.Equal(104, Unsafe.SizeOf<TcpStateEvent>());
         Assert.Equal(TcpStateEvent.Size, Unsafe.SizeOf<TcpStateEvent>());
     }
 
     [Fact]
     public void Fields_are_read_from_the_offsets_of_struct_event()
     {
-        // Offsets of bpf/tcpstates.h on x86-64/arm64: u64 x3, u8[16] x2, char[16], u32, s32 x2, u16 x4.
-        byte[] raw = new byte[96];
+        // Offsets of bpf/tcpstates.h on x86-64/arm64: u64 x3, u8[16] x2, char[16], u32, s32 x2, u16 x4, u32 netns, u64 cgroup id.
+        byte[] raw = new byte[104];
         BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(0), 0xffff9fd7e8192000);
-        BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(8), 111);
+        BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(8), 111_999);
         BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(16), 222);
         raw[24] = 10; raw[27] = 1;
         raw[40] = 0xfe; raw[55] = 2;
@@ -30,9 +30,12 @@ public class TcpStateEventTests
         BinaryPrimitives.WriteUInt16LittleEndian(raw.AsSpan(84), 10);
         BinaryPrimitives.WriteUInt16LittleEndian(raw.AsSpan(86), 40000);
         BinaryPrimitives.WriteUInt16LittleEndian(raw.AsSpan(88), 443);
+        BinaryPrimitives.WriteUInt32LittleEndian(raw.AsSpan(92), 4026531840);
+        BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(96), 0x1_0000_2a3b);
 
         Assert.True(TcpStateEvent.TryRead(raw, out TcpStateEvent e));
         Assert.Equal(0xffff9fd7e8192000, e.SkAddr);
+        Assert.Equal(111_999UL, e.TimestampNs);
         Assert.Equal(111UL, e.TimestampUs);
         Assert.Equal(222UL, e.DeltaUs);
         Assert.Equal(10, e.SourceAddress[0]);
@@ -46,14 +49,16 @@ public class TcpStateEventTests
         Assert.Equal(10, e.Family);
         Assert.Equal(40000, e.SourcePort);
         Assert.Equal(443, e.DestinationPort);
+        Assert.Equal(4026531840U, e.NetNs);
+        Assert.Equal(0x1_0000_2a3bUL, e.CgroupId);
         Assert.False(e.IsIPv4);
     }
 
     [Fact]
     public void A_short_record_is_refused_and_a_16_byte_name_has_no_terminator()
     {
-        Assert.False(TcpStateEvent.TryRead(new byte[95], out _));
-        byte[] raw = new byte[96];
+        Assert.False(TcpStateEvent.TryRead(new byte[103], out _));
+        byte[] raw = new byte[104];
         "0123456789abcdef"u8.CopyTo(raw.AsSpan(56));
         raw[72] = 0x41; // the pid's first byte must not leak into the name
         Assert.True(TcpStateEvent.TryRead(raw, out TcpStateEvent e));
