@@ -29,6 +29,9 @@ public sealed class RunningCommand : IDisposable
         _pumps = Task.WhenAll(stdout, stderr);
     }
 
+    /// <summary>The process ID (a journal entry's _PID, for one).</summary>
+    public int Id => _process.Id;
+
     public IReadOnlyList<string> Lines
     {
         get { lock (_lines) return _lines.ToArray(); }
