@@ -20,7 +20,9 @@ public static class BuiltPackage
         string? given = Environment.GetEnvironmentVariable("TCPSTATES_DEB");
         if (!string.IsNullOrEmpty(given))
         {
-            string tarball = Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(given))!, "tcpstates-*.tar.gz").Single();
+            // packaging/build writes both side by side: the newest tarball there is this build's.
+            string tarball = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(given))!).GetFiles("tcpstates-*.tar.gz")
+                .OrderByDescending(f => f.LastWriteTimeUtc).First().FullName;
             return (given, tarball);
         }
         string root = PublishedTool.RepoRoot();

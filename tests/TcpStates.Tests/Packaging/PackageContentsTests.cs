@@ -14,7 +14,7 @@ public sealed partial class PackageContentsTests
         "-rw-r--r-- ./usr/share/man/man8/tcpstates.8.gz",
         "-rw-r--r-- ./usr/lib/systemd/system/tcpstates.service",
         "-rw-r--r-- ./usr/share/doc/tcpstates/copyright",
-        "-rw-r--r-- ./usr/share/doc/tcpstates/changelog.Debian.gz",
+        "-rw-r--r-- ./usr/share/doc/tcpstates/changelog.gz",
     ];
 
     [Fact]

@@ -1,13 +1,14 @@
 using System.Net;
+using System.Text.Json;
 using TcpStates.Tests.EndToEnd;
 
 namespace TcpStates.Tests.Packaging;
 
 /// <summary>
-/// tcpstates.service: systemd accepts it, and what it grants is enough. No systemd runs the unit here (tests run
-/// without a systemd as PID 1), so its sandbox is rebuilt from the unit's own lines: the capability bounding
-/// and ambient sets and no_new_privs with setpriv, ProtectSystem=strict and ProtectKernelTunables=yes as a
-/// read-only root and /sys, and the tool run as ExecStart= says, stopped with KillSignal=.
+/// tcpstates.service: systemd accepts it, and what it grants is enough. A real systemd runs it in a container
+/// (<see cref="BootedService"/>); and, to see the tool's own output under it, its sandbox is also rebuilt from the
+/// unit's own lines: the capability bounding and ambient sets and no_new_privs with setpriv, ProtectSystem=strict
+/// and ProtectKernelTunables=yes as a read-only root and /sys, the tool run as ExecStart= says, stopped with KillSignal=.
 /// </summary>
 [Collection("tracer")]
 public sealed class ServiceUnitTests
@@ -72,6 +73,30 @@ public sealed class ServiceUnitTests
         // CAP_SYS_ADMIN for the count of the tracepoint's hits.
         if (Directory.Exists("/sys/kernel/tracing/events"))
             Assert.DoesNotContain(stderr, l => l.Contains("no count of the tracepoint's hits", StringComparison.Ordinal));
+    }
+
+    [KernelFact]
+    public void A_real_systemd_runs_the_unit_which_logs_each_change_to_the_journal_and_not_stdout_and_stops_cleanly()
+    {
+        int port = Traffic.FreePort(IPAddress.Loopback);
+        (string log, string[] journal) = BootedService.Run(port);
+        Assert.Contains("active=active", log);
+        Assert.Contains("Result=success", log);
+        Assert.Contains("ExecMainStatus=0", log);   // SIGTERM (KillSignal=) ends it with 0
+        Assert.Contains("NRestarts=0", log);
+
+        var entries = journal.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        string? Field(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        // The refused connection, from the tool's own journal entries (journald's native protocol).
+        List<JsonElement> events = entries.Where(e => Field(e, "OBJECT_TCP_DESTINATION_PORT") == port.ToString()).ToList();
+        Assert.Equal(["CLOSE→SYN_SENT", "SYN_SENT→CLOSE"],
+            events.Select(e => Field(e, "OBJECT_TCP_OLD_STATE") + "→" + Field(e, "OBJECT_TCP_NEW_STATE")).ToArray());
+        Assert.All(events, e => Assert.Equal("journal", Field(e, "_TRANSPORT")));
+        Assert.All(events, e => Assert.Equal("tcpstates.service", Field(e, "_SYSTEMD_UNIT")));
+        // The output/stream entries (stderr) are the debug lines only: the rows -Y also prints went to /dev/null.
+        List<string> stream = entries.Where(e => Field(e, "_TRANSPORT") == "stdout").Select(e => Field(e, "MESSAGE") ?? "").ToList();
+        Assert.Contains(stream, m => m.StartsWith("tcpstates: debug: attached: ", StringComparison.Ordinal));
+        Assert.All(stream, m => Assert.StartsWith("tcpstates: debug: ", m));
     }
 
     [KernelFact]
