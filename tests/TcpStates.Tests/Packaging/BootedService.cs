@@ -30,6 +30,8 @@ public static class BootedService
         printf '[Service]\nEnvironment=TCPSTATES_DEBUG=1\n' > "$r/etc/systemd/system/tcpstates.service.d/debug.conf"
         cat > "$r/root/check.sh" <<EOF
         exec > /var/tmp/check.out 2>&1
+        # What sys-kernel-tracing.mount does on a machine; in a container its ConditionCapability=CAP_SYS_RAWIO fails.
+        mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
         systemctl start tcpstates.service
         for i in \$(seq 100); do journalctl -u tcpstates.service -q --no-pager | grep -q 'debug: attached' && break; sleep 0.1; done
         echo "active=\$(systemctl is-active tcpstates.service)"
