@@ -108,6 +108,18 @@ public sealed partial class PackageContentsTests
         Assert.StartsWith("MIT License\n", File.ReadAllText(Path.Combine(PublishedTool.RepoRoot(), "LICENSE")));
     }
 
+    [Fact]
+    public void The_build_refuses_a_RID_with_no_Debian_architecture_and_an_unknown_argument_in_one_line()
+    {
+        string build = Path.Combine(PublishedTool.RepoRoot(), "packaging", "build");
+        ProcessResult musl = ProcessResult.Run(build, ["--rid", "linux-musl-x64"], TimeSpan.FromMinutes(1));
+        Assert.Equal(1, musl.ExitCode);
+        Assert.Equal("packaging/build: no Debian architecture for RID linux-musl-x64 (glibc Linux RIDs only: linux-x64, linux-arm64, linux-arm)\n", musl.Stderr);
+        ProcessResult unknown = ProcessResult.Run(build, ["--deb-only"], TimeSpan.FromMinutes(1));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal("packaging/build: unknown argument: --deb-only\n", unknown.Stderr);
+    }
+
     /// <summary>dpkg-deb -f: the control fields (a continued field keeps its first line only).</summary>
     internal static Dictionary<string, string> Control(string deb)
     {
