@@ -92,6 +92,7 @@ public sealed partial class ManPageTests
         Assert.Contains("C-PID and C-COMM are the process on CPU when the state changed", text);
         Assert.Contains("tcpstates.service", text);
         Assert.DoesNotContain("@VERSION@", text);
+        Assert.DoesNotContain("@DATE@", text);
     }
 
     /// <summary>The page as installed: extracted from the .deb, still gzip-compressed.</summary>
