@@ -187,28 +187,9 @@ public sealed class App
     }
 
     /// <summary>
-    /// Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0.
-    /// SIGINT through PosixSignalRegistration, not Console.CancelKeyPress: that one initialises the
-    /// terminal (it writes ESC[?1h ESC= to a tty) and costs start-up time.
+    /// Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0. Taken by a
+    /// thread of our own (<see cref="StopSignals"/>), not Console.CancelKeyPress (which initialises the terminal)
+    /// nor PosixSignalRegistration (which starts a thread per signal).
     /// </summary>
-    public IDisposable HandleSignals()
-    {
-        Action<PosixSignalContext> stop = context =>
-        {
-            context.Cancel = true;
-            Stop.Cancel();
-        };
-        return new SignalHandlers(
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, stop),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop));
-    }
-
-    private sealed class SignalHandlers(PosixSignalRegistration interrupt, PosixSignalRegistration term) : IDisposable
-    {
-        public void Dispose()
-        {
-            interrupt.Dispose();
-            term.Dispose();
-        }
-    }
+    internal void HandleSignals() => StopSignals.Start(Stop.Cancel);
 }

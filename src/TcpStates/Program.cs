@@ -7,11 +7,9 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // A non-interactive shell starts a background job with SIGINT ignored, and the runtime leaves an ignored
-        // SIGINT ignored: set both stop signals back to their default before the runtime looks at them, so that
-        // SIGINT stops the tool however it was started.
-        _ = Libc.Signal(Libc.Sigint, Libc.SigDfl);
-        _ = Libc.Signal(Libc.Sigterm, Libc.SigDfl);
+        // Before any other thread starts: SIGINT and SIGTERM blocked everywhere, taken by one waiting thread (and a
+        // SIGINT a script's background job inherits as ignored is reset: it stops the tool however it was started).
+        StopSignals.BlockInEveryThread();
         // With stdout closed (>&-) the next descriptor opened would become fd 1 and receive the events.
         if (!DescriptorOutput.IsOpen(1))
         {
@@ -19,7 +17,7 @@ internal static class Program
             return 1;
         }
         var app = new App(Console.Out, Console.Error, openEvents: null, Tracing.TraceSession.Run);
-        using IDisposable signals = app.HandleSignals();
+        app.HandleSignals();
         return app.Run(args);
     }
 }

@@ -53,4 +53,52 @@ public sealed class SignalDispositionTests
             File.Delete(log);
         }
     }
+
+    [KernelFact]
+    public void Every_thread_but_the_one_waiting_for_them_blocks_SIGINT_and_SIGTERM()
+    {
+        // So the kernel hands them to the waiting thread, and a signal costs no new thread and no allocation.
+        using TracerRun run = TracerRun.Start("-s");
+        int pid = run.ProcessId;
+        var threads = Directory.GetDirectories($"/proc/{pid}/task")
+            .Select(t => (Name: File.ReadAllText(t + "/comm").Trim(), Status: File.ReadAllLines(t + "/status")))
+            .ToList();
+        Assert.Contains(threads, t => t.Name == "stop signals");
+        const ulong stopSignals = (1UL << (Host.SIGINT - 1)) | (1UL << (Host.SIGTERM - 1));
+        foreach ((string name, string[] status) in threads.Where(t => t.Name != "stop signals"))
+        {
+            ulong blocked = Convert.ToUInt64(status.Single(l => l.StartsWith("SigBlk:", StringComparison.Ordinal))[7..].Trim(), 16);
+            Assert.True((blocked & stopSignals) == stopSignals, $"thread '{name}' does not block SIGINT and SIGTERM");
+        }
+        Assert.Equal(0, run.Stop(Host.SIGINT));
+    }
+
+    [KernelFact]
+    public void Under_a_tight_address_space_limit_SIGINT_still_ends_the_tool_cleanly()
+    {
+        // At this RLIMIT_AS the runtime's heap takes what is left: no thread can be started after start-up, and
+        // the runtime's own signal handling (a thread per signal) aborted with OutOfMemoryException.
+        var psi = new ProcessStartInfo("prlimit", new[] { "--as=209715200", PublishedTool.Path, "-s" })
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process p = Process.Start(psi)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.StartsWith("SKADDR,", p.StandardOutput.ReadLine());
+            Task<string> rest = p.StandardOutput.ReadToEndAsync();
+            Assert.Equal(0, Host.Kill(p.Id, Host.SIGINT));   // prlimit execs the tool: same process
+            Assert.True(p.WaitForExit(30_000), "SIGINT did not end the tool");
+            p.WaitForExit();
+            Assert.Equal("", stderr.Result);
+            Assert.Equal(0, p.ExitCode);
+            _ = rest.Result;
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill();
+        }
+    }
 }
