@@ -127,23 +127,38 @@ public sealed class App
 
     /// <summary>
     /// One line for an exception: the native build strips .NET's message texts (its messages are resource keys
-    /// such as IO_FileNotFound_FileName), so those of .NET's own exceptions are made here from what they carry.
+    /// such as IO_FileNotFound_FileName), so those of .NET's own exceptions are made here from what they carry,
+    /// also where the loader quotes one in its own message.
     /// </summary>
-    internal static string Describe(Exception ex) => ex switch
+    internal static string Describe(Exception ex)
+    {
+        string text = DescribeOne(ex, pathKnown: false);
+        for (Exception? inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is not (BpfException or SystemError) && inner.Message.Length > 0
+                && text.Contains(inner.Message, StringComparison.Ordinal))
+                text = text.Replace(inner.Message, DescribeOne(inner, pathKnown: true), StringComparison.Ordinal);
+        }
+        return text;
+    }
+
+    private static string DescribeOne(Exception ex, bool pathKnown) => ex switch
     {
         BpfException or SystemError => ex.Message,
-        FileNotFoundException f => $"{f.FileName ?? "a file"}: ENOENT (No such file or directory)",
-        DirectoryNotFoundException => "ENOENT (No such file or directory)" + PathIn(ex.Message),
-        UnauthorizedAccessException => "EACCES (Permission denied)" + PathIn(ex.Message),
+        FileNotFoundException f => (pathKnown || f.FileName is null ? "" : f.FileName + ": ") + "ENOENT (No such file or directory)",
+        DirectoryNotFoundException => "ENOENT (No such file or directory)" + PathIn(ex.Message, pathKnown),
+        UnauthorizedAccessException => "EACCES (Permission denied)" + PathIn(ex.Message, pathKnown),
         PathTooLongException => "ENAMETOOLONG (File name too long)",
-        IOException { HResult: > 0 and < 4096 } io => $"{SystemError.Name(io.HResult)} ({SystemError.Describe(io.HResult)})" + PathIn(io.Message),
+        IOException { HResult: > 0 and < 4096 } io => $"{SystemError.Name(io.HResult)} ({SystemError.Describe(io.HResult)})" + PathIn(io.Message, pathKnown),
         SocketException s => $"socket: {s.SocketErrorCode}",
         _ => ex.GetType().Name,
     };
 
     /// <summary>The path in a message, "Key, /the/path" with resource keys or "... '/the/path' ..." with texts; "" if none.</summary>
-    private static string PathIn(string message)
+    private static string PathIn(string message, bool pathKnown)
     {
+        if (pathKnown)
+            return "";
         int quote = message.IndexOf('\'', StringComparison.Ordinal);
         if (quote >= 0 && message.IndexOf('\'', quote + 1) is int end && end > quote + 1)
             return " at " + message[(quote + 1)..end];

@@ -213,6 +213,10 @@ public class AppTests
             App.Describe(new UnauthorizedAccessException("UnauthorizedAccess_IODenied_Path, /sys/kernel/tracing")));
         Assert.Equal("EIO (Input/output error)", App.Describe(new IOException("IO_UnknownError", 5)));
         Assert.Equal("IOException", App.Describe(new IOException("IO_SomeKey")));
+        // The loader quotes the message of what it caught: that part is remade too, without repeating the path.
+        var caught = new FileNotFoundException("IO_FileNotFound_FileName, /sys/kernel/btf/vmlinux", "/sys/kernel/btf/vmlinux");
+        Assert.Equal("cannot read kernel BTF /sys/kernel/btf/vmlinux: ENOENT (No such file or directory) (a kernel with CONFIG_DEBUG_INFO_BTF=y is needed)",
+            App.Describe(new BpfException($"cannot read kernel BTF /sys/kernel/btf/vmlinux: {caught.Message} (a kernel with CONFIG_DEBUG_INFO_BTF=y is needed)", caught)));
     }
 
     [Fact]
