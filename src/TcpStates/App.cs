@@ -6,6 +6,7 @@ using BpfLoader.Spec;
 using TcpStates.Cli;
 using TcpStates.Containers;
 using TcpStates.Output;
+using TcpStates.Posix;
 using TcpStates.Tracing;
 
 namespace TcpStates;
@@ -18,10 +19,11 @@ public sealed class App
 
     private readonly TextWriter _out;
     private readonly TextWriter _err;
-    private readonly Func<Stream> _openEvents;
+    private readonly Func<Stream>? _openEvents;
     private readonly Tracer _trace;
 
-    public App(TextWriter stdout, TextWriter stderr, Func<Stream> openEvents, Tracer trace)
+    /// <param name="openEvents">Where events go; null for stdout (<see cref="OpenStandardOutput"/>).</param>
+    public App(TextWriter stdout, TextWriter stderr, Func<Stream>? openEvents, Tracer trace)
     {
         _out = stdout;
         _err = stderr;
@@ -29,8 +31,9 @@ public sealed class App
         _trace = trace;
     }
 
-    /// <summary>Where -Y sends entries; tests point it at a socket of their own.</summary>
-    public string JournalSocketPath { get; init; } = JournalWriter.DefaultSocketPath;
+    /// <summary>Where -Y sends entries: TCPSTATES_JOURNAL_SOCKET if set (tests point it at a socket of their own).</summary>
+    public string JournalSocketPath { get; init; } =
+        Environment.GetEnvironmentVariable(JournalWriter.SocketPathVariable) is { Length: > 0 } path ? path : JournalWriter.DefaultSocketPath;
 
     /// <summary>Where the time column's local time comes from; tests fix it.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
@@ -74,7 +77,7 @@ public sealed class App
                                        or PlatformNotSupportedException or SocketException)
         {
             // Whatever stops us from starting is one clear line (a verifier log follows its line), never a trace.
-            _err.Write($"tcpstates: {ex.Message}\n");
+            _err.Write($"tcpstates: {Describe(ex)}\n");
             _err.Flush();
             return 1;
         }
@@ -94,18 +97,18 @@ public sealed class App
         {
             try
             {
-                journal = new JournalWriter(JournalSocketPath, includeCommand: !Environment.IsPrivilegedProcess, _err);
+                journal = new JournalWriter(JournalSocketPath, includeCommand: !Environment.IsPrivilegedProcess);
             }
-            catch (SocketException ex)
+            catch (JournalUnavailableException ex)
             {
-                _err.Write($"tcpstates: cannot log to the systemd journal at {JournalSocketPath}: {ex.Message}\n");
+                _err.Write($"tcpstates: {ex.Message}\n");
                 _err.Flush();
                 return 1;
             }
         }
 
         using (journal)
-        using (Stream events = _openEvents())
+        using (Stream events = _openEvents?.Invoke() ?? OpenStandardOutput(Stop.Token))
         {
             // -j and -C name each event's cgroup by its path, resolved here from the id the kernel gives.
             CgroupPaths? cgroups = options.Json || options.Containers ? CgroupPaths.ForHost() : null;
@@ -121,8 +124,57 @@ public sealed class App
             };
             _trace(options, output, Stop.Token);
             output.Flush();
+            output.ReportJournalLosses();
+            if (printer.WriteError is { } error)
+            {
+                // Events were lost (a full disk, EIO, a reader that stalled the stop): an error, not a quiet end.
+                _err.Write($"tcpstates: {Describe(error)}\n");
+                _err.Flush();
+                return 1;
+            }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// One line for an exception: the native build strips .NET's message texts (its messages are resource keys
+    /// such as IO_FileNotFound_FileName), so those of .NET's own exceptions are made here from what they carry,
+    /// also where the loader quotes one in its own message.
+    /// </summary>
+    internal static string Describe(Exception ex)
+    {
+        string text = DescribeOne(ex, pathKnown: false);
+        for (Exception? inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is not (BpfException or SystemError) && inner.Message.Length > 0
+                && text.Contains(inner.Message, StringComparison.Ordinal))
+                text = text.Replace(inner.Message, DescribeOne(inner, pathKnown: true), StringComparison.Ordinal);
+        }
+        return text;
+    }
+
+    private static string DescribeOne(Exception ex, bool pathKnown) => ex switch
+    {
+        BpfException or SystemError => ex.Message,
+        FileNotFoundException f => (pathKnown || f.FileName is null ? "" : f.FileName + ": ") + "ENOENT (No such file or directory)",
+        DirectoryNotFoundException => "ENOENT (No such file or directory)" + PathIn(ex.Message, pathKnown),
+        UnauthorizedAccessException => "EACCES (Permission denied)" + PathIn(ex.Message, pathKnown),
+        PathTooLongException => "ENAMETOOLONG (File name too long)",
+        IOException { HResult: > 0 and < 4096 } io => $"{SystemError.Name(io.HResult)} ({SystemError.Describe(io.HResult)})" + PathIn(io.Message, pathKnown),
+        SocketException s => $"socket: {s.SocketErrorCode}",
+        _ => ex.GetType().Name,
+    };
+
+    /// <summary>The path in a message, "Key, /the/path" with resource keys or "... '/the/path' ..." with texts; "" if none.</summary>
+    private static string PathIn(string message, bool pathKnown)
+    {
+        if (pathKnown)
+            return "";
+        int quote = message.IndexOf('\'', StringComparison.Ordinal);
+        if (quote >= 0 && message.IndexOf('\'', quote + 1) is int end && end > quote + 1)
+            return " at " + message[(quote + 1)..end];
+        int comma = message.IndexOf(", /", StringComparison.Ordinal);
+        return comma >= 0 ? " at " + message[(comma + 2)..] : "";
     }
 
     /// <summary>--ebpf: the kernel program as it is built into this binary (the original prints its BPF C text).</summary>
@@ -150,50 +202,20 @@ public sealed class App
         _out.Flush();
     }
 
-    /// <summary>stdout as an unbuffered stream that reports EPIPE (Console's own stream hides it); a pipe is grown.</summary>
-    public static Stream OpenStandardOutput()
+    /// <summary>
+    /// stdout as an unbuffered stream that writes at the descriptor's offset, reports every error (Console's own
+    /// stream hides them) and gives way to a stop; a pipe is grown.
+    /// </summary>
+    public static Stream OpenStandardOutput(CancellationToken stop)
     {
         PipeCapacity.Grow(1);
-        return OpenOutput(1) ?? Console.OpenStandardOutput();
-    }
-
-    /// <summary>An unbuffered write stream over an inherited descriptor, or null when it is not usable.</summary>
-    internal static FileStream? OpenOutput(nint fd)
-    {
-        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
-        try
-        {
-            return new FileStream(handle, FileAccess.Write, bufferSize: 0);
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        return new DescriptorOutput(1, stop);
     }
 
     /// <summary>
-    /// Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0.
-    /// SIGINT through PosixSignalRegistration, not Console.CancelKeyPress: that one initialises the
-    /// terminal (it writes ESC[?1h ESC= to a tty) and costs start-up time.
+    /// Ctrl-C and SIGTERM end the trace: the loop detaches, the printer flushes, the exit code is 0. Taken by a
+    /// thread of our own (<see cref="StopSignals"/>), not Console.CancelKeyPress (which initialises the terminal)
+    /// nor PosixSignalRegistration (which starts a thread per signal).
     /// </summary>
-    public IDisposable HandleSignals()
-    {
-        Action<PosixSignalContext> stop = context =>
-        {
-            context.Cancel = true;
-            Stop.Cancel();
-        };
-        return new SignalHandlers(
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, stop),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop));
-    }
-
-    private sealed class SignalHandlers(PosixSignalRegistration interrupt, PosixSignalRegistration term) : IDisposable
-    {
-        public void Dispose()
-        {
-            interrupt.Dispose();
-            term.Dispose();
-        }
-    }
+    internal void HandleSignals() => StopSignals.Start(Stop.Cancel);
 }

@@ -54,12 +54,15 @@ public sealed class TcpStatesCommandLine
 
     public CommandLineResult Parse(IReadOnlyList<string> args)
     {
-        string[] expanded = new string[args.Count];
-        for (int i = 0; i < args.Count; i++)
+        // argparse with no positional arguments leaves "--" and all that follows it unrecognized, "--" included
+        // (Python 3.11: `tcpstates --` → "unrecognized arguments: --"). Only what comes before is parsed.
+        int doubleDash = 0;
+        while (doubleDash < args.Count && args[doubleDash] != "--")
+            doubleDash++;
+        string[] expanded = new string[doubleDash];
+        for (int i = 0; i < doubleDash; i++)
         {
-            if (args.Take(i).Contains("--"))
-                expanded[i] = args[i];
-            else if (!TryExpandPrefix(args[i], out expanded[i], out string? ambiguity))
+            if (!TryExpandPrefix(args[i], out expanded[i], out string? ambiguity))
                 return new CommandLineResult { Error = ambiguity };
         }
 
@@ -89,8 +92,8 @@ public sealed class TcpStatesCommandLine
             }
         }
 
-        if (result.UnmatchedTokens.Count > 0)
-            return Failure("unrecognized arguments: " + string.Join(' ', result.UnmatchedTokens));
+        if (result.UnmatchedTokens.Count > 0 || doubleDash < args.Count)
+            return Failure("unrecognized arguments: " + string.Join(' ', result.UnmatchedTokens.Concat(args.Skip(doubleDash))));
         if (result.Errors.Count > 0)
             return Failure(result.Errors[0].Message);
 
@@ -167,6 +170,12 @@ public sealed class TcpStatesCommandLine
         return true;
     }
 
+    /// <summary>
+    /// The most ports one of -L and -D takes: the size of the kernel program's port maps (MAX_PORTS in
+    /// bpf/tcpstates.bpf.c); said here rather than as the kernel's E2BIG at load.
+    /// </summary>
+    public const int MaxPorts = 1024;
+
     /// <summary>"80,81": each a number from 1 to 65535. The last -L (or -D) given wins, as in argparse.</summary>
     private static bool TryParsePorts(string[]? values, Option option, out FrozenSet<ushort> ports, out string? error)
     {
@@ -183,10 +192,15 @@ public sealed class TcpStatesCommandLine
                 || !uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint port)
                 || port is 0 or > ushort.MaxValue)
             {
-                error = $"argument {Describe(option)}: invalid port '{item}' in '{list}' (expected a comma-separated list of 1-65535)";
+                error = $"argument {Describe(option)}: invalid port '{item}' (expected a comma-separated list of ports from 1 to 65535)";
                 return false;
             }
             parsed.Add((ushort)port);
+        }
+        if (parsed.Count > MaxPorts)
+        {
+            error = $"argument {Describe(option)}: {parsed.Count} ports given, at most {MaxPorts} can be traced";
+            return false;
         }
         ports = parsed.ToFrozenSet();
         return true;

@@ -6,7 +6,7 @@ namespace TcpStates.Output;
 /// <summary>
 /// A command name made safe to print. Any process picks its own name, so the original (which prints it as is)
 /// lets a process move the cursor, recolour or clear the terminal, or break a CSV line. We escape, in every mode
-/// and whatever stdout is: C0 controls, DEL and C1 controls as \xNN per byte, bytes that are not UTF-8 as \xNN,
+/// and whatever stdout is: C0 controls, DEL, C1 controls and bidi controls as \xNN per byte, bytes that are not UTF-8 as \xNN,
 /// and the backslash as \\ so that the escapes are unambiguous. Other characters pass as UTF-8.
 /// </summary>
 public static class CommandName
@@ -83,7 +83,14 @@ public static class CommandName
         return utf8.Length;
     }
 
-    private static bool IsControl(int scalar) => scalar < 0x20 || scalar is >= 0x7f and <= 0x9f;
+    /// <summary>
+    /// C0, DEL, C1; and the characters that reorder or break a line without being C0/C1 controls: the bidi marks,
+    /// embeddings, overrides and isolates (U+061C, U+200E/F, U+202A–202E, U+2066–2069), with which a name could
+    /// make the rest of its line read backwards, and the line and paragraph separators U+2028/2029.
+    /// </summary>
+    private static bool IsControl(int scalar) =>
+        scalar < 0x20 || scalar is >= 0x7f and <= 0x9f
+        || scalar is 0x061c or 0x200e or 0x200f or (>= 0x2028 and <= 0x202e) or (>= 0x2066 and <= 0x2069);
 
     private static int WriteByteEscape(byte b, Span<byte> destination)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpStates.Posix;
 
 namespace TcpStates.Output;
 
@@ -8,6 +9,9 @@ public sealed class EventOutput : IEventSink
     private readonly EventPrinter _printer;
     private readonly JournalWriter? _journal;
     private readonly TextWriter _errors;
+    private const long JournalReportIntervalMs = 1000;
+    private ulong _journalReported;
+    private long _journalReportedAt = long.MinValue / 2;
 
     public EventOutput(EventPrinter printer, JournalWriter? journal, TextWriter errors)
     {
@@ -55,5 +59,28 @@ public sealed class EventOutput : IEventSink
         _errors.Flush();
     }
 
-    public bool Flush() => _printer.Flush();
+    /// <summary>Writes what is buffered; reports entries the journal did not take, at most once a second.</summary>
+    public bool Flush()
+    {
+        if (_journal is not null && _journal.FailedEntries > _journalReported
+            && Environment.TickCount64 - _journalReportedAt >= JournalReportIntervalMs)
+            ReportJournalLosses();
+        return _printer.Flush();
+    }
+
+    /// <summary>At exit: whatever the journal did not take and was not reported yet.</summary>
+    public void ReportJournalLosses()
+    {
+        if (_journal is null || _journal.FailedEntries <= _journalReported)
+            return;
+        ulong count = _journal.FailedEntries - _journalReported;
+        _journalReported = _journal.FailedEntries;
+        _journalReportedAt = Environment.TickCount64;
+        int errno = _journal.LastError;
+        string reason = errno == SystemError.EAGAIN
+            ? "it is not reading its socket"
+            : $"{SystemError.Name(errno)} ({SystemError.Describe(errno)})";
+        _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lost {count} events to the journal: {reason}"));
+        _errors.Flush();
+    }
 }

@@ -6,7 +6,8 @@ namespace TcpStates.Output;
 /// Prints events in the original's layouts as UTF-8 into one reusable buffer, written to the output stream on
 /// <see cref="Flush"/> (once per batch of events, so a pipe sees lines live) or when the buffer fills.
 /// Nothing is allocated per event. When the reader of the output goes away (EPIPE), the printer closes quietly:
-/// <see cref="Flush"/> returns false and later events are dropped.
+/// <see cref="Flush"/> returns false and later events are dropped. Any other write error (a full disk, EIO, a
+/// reader that stalls the tool's stop) closes it too, and is kept in <see cref="WriteError"/> to be reported.
 /// </summary>
 public sealed class EventPrinter
 {
@@ -38,8 +39,11 @@ public sealed class EventPrinter
     /// <summary>-C: NETNS and CGROUP columns after MS, the cgroup's path resolved here.</summary>
     public CgroupPaths? Containers { get; init; }
 
-    /// <summary>True once a write to the output failed (its reader closed it); nothing more is printed.</summary>
+    /// <summary>True once a write to the output failed; nothing more is printed.</summary>
     public bool IsClosed { get; private set; }
+
+    /// <summary>Why the output closed, when it was not its reader going away (EPIPE): an error to report.</summary>
+    public IOException? WriteError { get; private set; }
 
     private bool Csv => _format == OutputFormat.Csv;
 
@@ -145,10 +149,14 @@ public sealed class EventPrinter
             _output.Write(_buffer, 0, _length);
             _output.Flush();
         }
-        catch (IOException)
+        catch (IOException ex)
         {
-            // EPIPE and friends: whoever read our output has gone (e.g. `| head`); that is the end, not an error.
+            // EPIPE: whoever read our output has gone (e.g. `| head`); that is the end, not an error. Anything else
+            // (ENOSPC, EIO, ...) loses events: an error. Only the tool's own stream names the errno; .NET's streams
+            // (in tests) do not, and count as a reader gone.
             IsClosed = true;
+            if (ex is Posix.SystemError { Errno: not Posix.SystemError.EPIPE })
+                WriteError = ex;
         }
         catch (ObjectDisposedException)
         {

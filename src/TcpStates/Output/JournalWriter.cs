@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
+using TcpStates.Posix;
 
 namespace TcpStates.Output;
 
@@ -8,41 +8,62 @@ namespace TcpStates.Output;
 /// of NAME=value lines) on its socket, without libsystemd. The fields and MESSAGE are the original's; a value with
 /// a newline uses the binary-safe form (NAME, newline, 64-bit little-endian length, value, newline).
 /// Entries are a few hundred bytes, far below the datagram limit, so the protocol's memfd fallback is not needed.
+/// Sends never block: a journal that stops reading must not stall the read loop (the kernel's ring would fill)
+/// nor keep the tool from stopping. When its queue is full the writer waits <see cref="StallWaitMs"/> once, then
+/// drops entries, counted in <see cref="FailedEntries"/> (reported as lost), until the journal takes one again.
 /// </summary>
-public sealed class JournalWriter : IDisposable
+public sealed unsafe class JournalWriter : IDisposable
 {
     public const string DefaultSocketPath = "/run/systemd/journal/socket";
+    /// <summary>Where a test (or a journal namespace) puts the socket instead of <see cref="DefaultSocketPath"/>.</summary>
+    public const string SocketPathVariable = "TCPSTATES_JOURNAL_SOCKET";
+    /// <summary>How long one stall of the journal may hold the read loop before entries are dropped.</summary>
+    public const int StallWaitMs = 10;
     private const int MaxEntryLength = 64 * 1024;   // a JSON MESSAGE (-j) with the longest cgroup path fits
 
-    private readonly Socket _socket;
+    private readonly int _socket;
     private readonly bool _includeCommand;
-    private readonly TextWriter _errors;
     private readonly byte[] _entry = new byte[MaxEntryLength];
-    private bool _warned;
+    private bool _stalled;
 
-    /// <summary>Connects to the journal's socket; throws <see cref="SocketException"/> when there is none.</summary>
+    /// <summary>Connects to the journal's socket; throws a <see cref="SystemError"/> saying the journal is not running.</summary>
     /// <param name="includeCommand">
     /// OBJECT_COMM is sent only when not root, as the original: for root, journald fills the OBJECT_* fields of
     /// OBJECT_PID itself.
     /// </param>
-    public JournalWriter(string socketPath, bool includeCommand, TextWriter errors)
+    public JournalWriter(string socketPath, bool includeCommand)
     {
         _includeCommand = includeCommand;
-        _errors = errors;
-        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        try
+        _socket = Libc.Socket(Libc.AfUnix, Libc.SockDgram | Libc.SockCloexec | Libc.SockNonblock, 0);
+        if (_socket < 0)
+            throw new SystemError("socket(AF_UNIX)", Libc.Errno);
+        // struct sockaddr_un: sa_family_t, then a NUL-terminated path of at most 107 bytes.
+        byte[] path = System.Text.Encoding.UTF8.GetBytes(socketPath);
+        Span<byte> address = stackalloc byte[110];
+        address.Clear();
+        if (path.Length > address.Length - 3)
         {
-            _socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            _ = Libc.Close(_socket);
+            throw new JournalUnavailableException(socketPath, SystemError.ENAMETOOLONG);
         }
-        catch
+        address[0] = Libc.AfUnix;
+        path.CopyTo(address[2..]);
+        int result;
+        fixed (byte* a = address)
+            result = Libc.Connect(_socket, a, (uint)(2 + path.Length + 1));
+        if (result < 0)
         {
-            _socket.Dispose();
-            throw;
+            int errno = Libc.Errno;
+            _ = Libc.Close(_socket);
+            throw new JournalUnavailableException(socketPath, errno);
         }
     }
 
-    /// <summary>Entries that could not be sent (journald gone or its queue full).</summary>
+    /// <summary>Entries that could not be sent: the journal's queue was full, or the journal went away.</summary>
     public ulong FailedEntries { get; private set; }
+
+    /// <summary>The errno of the last entry that could not be sent, 0 if none.</summary>
+    public int LastError { get; private set; }
 
     public void Write(in TcpStateEvent e) => Write(e, default);
 
@@ -50,19 +71,43 @@ public sealed class JournalWriter : IDisposable
     public void Write(in TcpStateEvent e, ReadOnlySpan<byte> message)
     {
         int length = Encode(e, _includeCommand, _entry, message);
-        try
+        int errno = Send(length);
+        if (errno == SystemError.EAGAIN && !_stalled)
         {
-            _socket.Send(_entry.AsSpan(0, length));
+            // The queue is full: give the journal a moment once, then drop until it reads again.
+            if (WaitWritable(StallWaitMs))
+                errno = Send(length);
+            _stalled = errno == SystemError.EAGAIN;
         }
-        catch (SocketException ex)
+        else if (errno == 0)
+            _stalled = false;
+        if (errno != 0)
         {
             FailedEntries++;
-            if (!_warned)
+            LastError = errno;
+        }
+    }
+
+    /// <summary>One non-blocking send; the errno, 0 when sent.</summary>
+    private int Send(int length)
+    {
+        fixed (byte* p = _entry)
+        {
+            while (true)
             {
-                _warned = true;
-                _errors.WriteLine($"tcpstates: journal: {ex.Message} (further journal errors are not reported)");
+                if (Libc.Send(_socket, p, (nuint)length, Libc.MsgDontwait | Libc.MsgNosignal) >= 0)
+                    return 0;
+                int errno = Libc.Errno;
+                if (errno != SystemError.EINTR)
+                    return errno;
             }
         }
+    }
+
+    private bool WaitWritable(int timeoutMs)
+    {
+        var fd = new Libc.PollFd { Fd = _socket, Events = Libc.PollOut };
+        return Libc.Poll(&fd, 1, timeoutMs) > 0 && (fd.Returned & Libc.PollOut) != 0;
     }
 
     /// <summary>The datagram for one event; returns its length. A non-empty <paramref name="jsonMessage"/> is the MESSAGE.</summary>
@@ -139,5 +184,5 @@ public sealed class JournalWriter : IDisposable
         entry.Append((byte)'\n');
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose() => _ = Libc.Close(_socket);
 }

@@ -3,6 +3,7 @@ using BpfLoader;
 using TcpStates.Cli;
 using TcpStates.Output;
 using TcpStates.Tests.Output;
+using Microsoft.Win32.SafeHandles;
 
 namespace TcpStates.Tests.Cli;
 
@@ -35,7 +36,10 @@ public class AppTests
     [InlineData(new[] { "80" }, "unrecognized arguments: 80")]
     [InlineData(new[] { "-T", "extra", "more" }, "unrecognized arguments: extra more")]
     [InlineData(new[] { "--t" }, "ambiguous option: --t could match --time, --timestamp")]
-    [InlineData(new[] { "--", "-T" }, "unrecognized arguments: -T")]
+    [InlineData(new[] { "--", "-T" }, "unrecognized arguments: -- -T")]
+    [InlineData(new[] { "--" }, "unrecognized arguments: --")]
+    [InlineData(new[] { "-T", "--" }, "unrecognized arguments: --")]
+    [InlineData(new[] { "-x", "--", "-T", "-L", "80" }, "unrecognized arguments: -x -- -T -L 80")]
     [InlineData(new[] { "-L", "-5" }, "argument -L/--localport: expected one argument")]
     public void Bad_input_prints_usage_and_one_error_line_and_exits_2(string[] args, string error)
     {
@@ -183,8 +187,40 @@ public class AppTests
         };
         Assert.Equal(1, app.Run(["-Y"]));
         Assert.False(traced);
-        Assert.StartsWith("tcpstates: cannot log to the systemd journal at /nonexistent/journal.sock: ", stderr.ToString());
-        Assert.Single(stderr.ToString().TrimEnd('\n').Split('\n'));
+        Assert.Equal("tcpstates: cannot log to the systemd journal: it is not running (no socket at /nonexistent/journal.sock)\n",
+            stderr.ToString());
+    }
+
+    [Fact]
+    public void A_full_output_is_one_error_line_and_exit_1()
+    {
+        var stderr = new StringWriter();
+        using SafeFileHandleLease full = SafeFileHandleLease.Open("/dev/full");
+        var app = new App(new StringWriter(), stderr, () => new DescriptorOutput(full.Fd, CancellationToken.None), (_, sink, token) =>
+        {
+            sink.Start();
+            sink.OnEvent(EventFactory.ToBytes(EventFactory.Create()));
+            sink.Flush();
+        });
+        Assert.Equal(1, app.Run([]));
+        Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)\n", stderr.ToString());
+    }
+
+    [Fact]
+    public void Messages_of_dotnet_exceptions_are_made_from_what_they_carry_not_resource_keys()
+    {
+        // What the native build (UseSystemResourceKeys) puts in .NET's messages: the key, then the arguments.
+        Assert.Equal("/sys/kernel/btf/vmlinux: ENOENT (No such file or directory)",
+            App.Describe(new FileNotFoundException("IO_FileNotFound_FileName, /sys/kernel/btf/vmlinux", "/sys/kernel/btf/vmlinux")));
+        Assert.Equal("EACCES (Permission denied)", App.Describe(new UnauthorizedAccessException("UnauthorizedAccess_IODenied_NoPathName")));
+        Assert.Equal("EACCES (Permission denied) at /sys/kernel/tracing",
+            App.Describe(new UnauthorizedAccessException("UnauthorizedAccess_IODenied_Path, /sys/kernel/tracing")));
+        Assert.Equal("EIO (Input/output error)", App.Describe(new IOException("IO_UnknownError", 5)));
+        Assert.Equal("IOException", App.Describe(new IOException("IO_SomeKey")));
+        // The loader quotes the message of what it caught: that part is remade too, without repeating the path.
+        var caught = new FileNotFoundException("IO_FileNotFound_FileName, /sys/kernel/btf/vmlinux", "/sys/kernel/btf/vmlinux");
+        Assert.Equal("cannot read kernel BTF /sys/kernel/btf/vmlinux: ENOENT (No such file or directory) (a kernel with CONFIG_DEBUG_INFO_BTF=y is needed)",
+            App.Describe(new BpfException($"cannot read kernel BTF /sys/kernel/btf/vmlinux: {caught.Message} (a kernel with CONFIG_DEBUG_INFO_BTF=y is needed)", caught)));
     }
 
     [Fact]
@@ -200,31 +236,17 @@ public class AppTests
     }
 }
 
-public class StandardOutputTests
+/// <summary>A file opened for writing, by its descriptor number.</summary>
+internal sealed class SafeFileHandleLease : IDisposable
 {
-    [Fact]
-    public void The_stdout_stream_reports_a_reader_that_went_away()
-    {
-        // The same stream the tool opens over fd 1, here over a pipe's write end whose reader is closed.
-        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
-        pipe.DisposeLocalCopyOfClientHandle();
-        using FileStream? output = App.OpenOutput(pipe.SafePipeHandle.DangerousGetHandle());
-        Assert.NotNull(output);
-        var printer = new TcpStates.Output.EventPrinter(output, TcpStates.Output.OutputFormat.Columns, false, false, TimeProvider.System);
-        printer.WriteHeader();
-        Assert.False(printer.Flush());
-    }
+    private readonly SafeFileHandle _handle;
 
-    [Fact]
-    public void The_stdout_stream_writes_through_to_the_descriptor()
-    {
-        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
-        using var reader = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe.ClientSafePipeHandle);
-        using FileStream? output = App.OpenOutput(pipe.SafePipeHandle.DangerousGetHandle());
-        Assert.NotNull(output);
-        output.Write("live\n"u8);
-        byte[] buffer = new byte[5];
-        reader.ReadExactly(buffer); // arrives without a Flush or Dispose: nothing is held back
-        Assert.Equal("live\n"u8.ToArray(), buffer);
-    }
+    private SafeFileHandleLease(SafeFileHandle handle) => _handle = handle;
+
+    public int Fd => (int)_handle.DangerousGetHandle();
+
+    public static SafeFileHandleLease Open(string path, FileMode mode = FileMode.Open) =>
+        new(File.OpenHandle(path, mode, FileAccess.Write));
+
+    public void Dispose() => _handle.Dispose();
 }

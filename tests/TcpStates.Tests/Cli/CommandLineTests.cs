@@ -116,4 +116,37 @@ public class CommandLineTests
         Assert.Equal(new HashSet<ushort> { 443, 8443 }, o.RemotePorts.ToHashSet());
         Assert.Equal(10, o.Family);
     }
+
+    [Fact]
+    public void Up_to_1024_ports_are_taken_and_more_are_refused_at_parse_time()
+    {
+        string ports = string.Join(',', Enumerable.Range(1, TcpStatesCommandLine.MaxPorts));
+        Assert.Equal(TcpStatesCommandLine.MaxPorts, Parse("-L", ports).LocalPorts.Count);
+        // Repeats count once: they are one map entry.
+        Assert.Equal(TcpStatesCommandLine.MaxPorts, Parse("-D", ports + ",1,2").RemotePorts.Count);
+
+        CommandLineResult result = new TcpStatesCommandLine().Parse(["-L", ports + ",2000"]);
+        Assert.Null(result.Options);
+        Assert.Equal("argument -L/--localport: 1025 ports given, at most 1024 can be traced", result.Error);
+    }
+
+    [Fact]
+    public void A_bad_port_is_named_once_without_the_whole_list()
+    {
+        string list = string.Join(',', Enumerable.Range(1, 500)) + ",x";
+        CommandLineResult result = new TcpStatesCommandLine().Parse(["-D", list]);
+        Assert.Equal("argument -D/--remoteport: invalid port 'x' (expected a comma-separated list of ports from 1 to 65535)", result.Error);
+    }
+
+    [Fact]
+    public void A_hundred_thousand_arguments_are_parsed_each_once()
+    {
+        // Linear by construction (each argument is looked at a fixed number of times); this checks the result.
+        string[] flags = Enumerable.Repeat("-T", 100_000).ToArray();
+        Assert.True(Parse(flags).Time);
+
+        string[] unknown = Enumerable.Range(0, 100_000).Select(i => "x" + i).ToArray();
+        CommandLineResult result = new TcpStatesCommandLine().Parse(["-s", .. unknown, "--", .. unknown]);
+        Assert.Equal("unrecognized arguments: " + string.Join(' ', unknown) + " -- " + string.Join(' ', unknown), result.Error);
+    }
 }

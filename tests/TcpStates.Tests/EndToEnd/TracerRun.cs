@@ -71,6 +71,9 @@ public sealed class TracerRun : IDisposable
         return run;
     }
 
+    /// <summary>The tool's process id, to look at it in /proc.</summary>
+    public int ProcessId => _process.Id;
+
     public IReadOnlyList<string> Lines
     {
         get { lock (_lines) return _lines.ToArray(); }

@@ -25,6 +25,9 @@ public class EventPrinterTests
         Make("10.0.0.1", "10.0.0.2", "abcdefghijklm日"u8[..15].ToArray(), "abcdefghijklm\\xe6\\x97"),
         Make("10.0.0.1", "10.0.0.2", "a\\b"u8.ToArray(), "a\\\\b"),
         Make("10.0.0.1", "10.0.0.2", [(byte)'c', 0xc2, 0x9b, (byte)'1', 0x7f], "c\\xc2\\x9b1\\x7f"),
+        // Bidi controls would make the rest of the line read backwards (U+202E), line separators break it.
+        Make("10.0.0.1", "10.0.0.2", "a\u202Eb\u2066c\u200Fd"u8.ToArray(), "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\x8fd"),
+        Make("10.0.0.1", "10.0.0.2", "x\u2028y\u2029\u061Cz"u8.ToArray(), "x\\xe2\\x80\\xa8y\\xe2\\x80\\xa9\\xd8\\x9cz"),
         Make("10.0.0.1", "10.0.0.2", "kworker/u8:2"u8.ToArray(), "kworker/u8:2", oldState: 0, newState: 13),
         Make("10.0.0.1", "10.0.0.2", "x"u8.ToArray(), "x", oldState: -1, newState: 12, sport: 0, dport: 65535, pid: 0),
         Make("::1", "::1", "swapper/5"u8.ToArray(), "swapper/5", sport: 65535, dport: 0, pid: uint.MaxValue,

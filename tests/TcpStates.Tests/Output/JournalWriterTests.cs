@@ -85,7 +85,48 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public void Without_a_journal_socket_the_writer_cannot_be_created()
     {
-        Assert.ThrowsAny<SocketException>(() => new JournalWriter(_path + ".missing", true, TextWriter.Null));
+        var e = Assert.Throws<JournalUnavailableException>(() => new JournalWriter(_path + ".missing", true));
+        Assert.Equal($"cannot log to the systemd journal: it is not running (no socket at {_path}.missing)", e.Message);
+    }
+
+    [Fact]
+    public void A_socket_nobody_listens_on_says_the_journal_is_not_running()
+    {
+        // A socket file nobody is bound to any more (as journald leaves it when it dies): ECONNREFUSED.
+        string stale = _path + ".stale";
+        using (var bound = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified))
+        {
+            bound.Bind(new UnixDomainSocketEndPoint(stale));
+            File.Move(stale, stale + ".kept");   // moved away, so closing the socket does not remove it
+        }
+        try
+        {
+            var e = Assert.Throws<JournalUnavailableException>(() => new JournalWriter(stale + ".kept", true));
+            Assert.Equal($"cannot log to the systemd journal: it is not running (nothing listens on {stale}.kept)", e.Message);
+        }
+        finally
+        {
+            File.Delete(stale + ".kept");
+        }
+    }
+
+    [Fact]
+    public void A_journal_that_does_not_read_makes_writes_fail_and_count_instead_of_block()
+    {
+        using var writer = new JournalWriter(_path, includeCommand: true);
+        TcpStateEvent e = EventFactory.Create();
+        // Far more than a datagram queue holds (net.unix.max_dgram_qlen, the send buffer): returns, never blocks.
+        const int sent = 20_000;
+        for (int i = 0; i < sent; i++)
+            writer.Write(e);
+        Assert.InRange(writer.FailedEntries, 1UL, (ulong)sent);
+        Assert.Equal(11, writer.LastError);   // EAGAIN
+        int queued = 0;
+        _journal.Blocking = false;
+        byte[] buffer = new byte[4096];
+        while (_journal.Available > 0 && _journal.Receive(buffer) > 0)
+            queued++;
+        Assert.Equal((ulong)sent, (ulong)queued + writer.FailedEntries);
     }
 
     /// <summary>NAME, newline, the length as 64-bit little-endian, the value, newline.</summary>
@@ -94,7 +135,7 @@ public sealed class JournalWriterTests : IDisposable
 
     private byte[] SendAndReceive(TcpStateEvent e, bool includeCommand)
     {
-        using var writer = new JournalWriter(_path, includeCommand, TextWriter.Null);
+        using var writer = new JournalWriter(_path, includeCommand);
         writer.Write(e);
         byte[] buffer = new byte[4096];
         int n = _journal.Receive(buffer);
