@@ -28,7 +28,7 @@ public sealed class JsonJournalTests : IDisposable
         TcpStateEvent e = EventFactory.Create("10.0.0.1", 40000, "10.0.0.2", 80, "cu\nrl"u8.ToArray(), pid: 1234,
             oldState: 7, newState: 2, deltaUs: 1500, netns: 4026531999, cgroupId: 77);
         var stdout = new MemoryStream();
-        using var journal = new JournalWriter(_path, includeCommand: false, TextWriter.Null);
+        using var journal = new JournalWriter(_path, includeCommand: false);
         var printer = new EventPrinter(stdout, OutputFormat.Columns, time: false, timestamp: false, TimeProvider.System)
         {
             Json = new JsonEventFormatter(time: false, timestamp: false, TimeProvider.System, cgroups),
