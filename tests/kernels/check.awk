@@ -27,6 +27,7 @@ FNR == NR {
     if (what == "begin") { begun[m] = 1 }
     else if (what == "end") { ended[m] = 1 }
     else if (what == "rc") { rc[m] = text }
+    else if (what == "tracefs") { tracefs[m] = text }
     else if (what == "gen") { gen[m] = gen[m] text }
     else if (what == "gen-failed") { genfail[m] = text }
     else if (what == "out") { nout[m]++; out[m, nout[m]] = text }
@@ -78,6 +79,7 @@ function check(m,    csv, wide, T, t, header, want, i, k, x, p, arrow, sk, pid, 
     if (!ended[m]) { fail(m, "the VM stopped during this mode (see the console log)"); return }
     if (genfail[m] != "") fail(m, "the traffic generator failed: " gen[m])
     else if (gen[m] != "gen: done " base[m]) fail(m, "the traffic generator said: " gen[m])
+    if (tracefs[m] != "0") fail(m, "tracefs was mounted before the tool started (" tracefs[m] " mounts): the VM must leave that to the tool")
     if (rc[m] != "0") fail(m, "tcpstates exited with " rc[m])
 
     # stderr: debug lines only; the attach line as the mode says; nothing lost.
