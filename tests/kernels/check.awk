@@ -60,7 +60,7 @@ function expect(m,    fam, a, any, s, c, nrole) {
         c = base[m] + (fam == 4 ? 2 : 4)
         if (!has(args[m], "-D")) {
             role[++nrole] = "IPv" fam " listener|" sequence(a, s, any, 0, "CLOSE LISTEN CLOSE")
-            # Its first row (the listener's clone) shows the peer on newer kernels; 6.1 shows the listener's
+            # Its first row (the listener's clone) shows the peer on 6.18; 6.1 and 6.12 show the listener's
             # wildcard peer there (inet_csk_clone_lock sets the state before it copies the peer).
             role[++nrole] = "IPv" fam " accepted|" sequence(a, s, a, c, "LISTEN SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE") \
                 "|" sequence(a, s, any, 0, "LISTEN SYN_RECV") ";" sequence(a, s, a, c, "SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE")
