@@ -13,22 +13,24 @@ internal static partial class FileSystemCalls
     private const int ORdOnly = 0, OCloExec = 0x80000;
     public const int ESTALE = 116;
     private const nuint NsGetNsType = 0xb703;   // _IO(0xb7, 0x3)
-    /// <summary>Big enough for struct stat and struct statfs on every 64-bit ABI (144 and 120 bytes).</summary>
+    /// <summary>Big enough for struct statx (256 bytes) and struct statfs on every 64-bit ABI (120 bytes).</summary>
     private const int StatBufferSize = 256;
 
     /// <summary>The inode number of what <paramref name="path"/> names (symlinks followed), or an errno.</summary>
     public static bool TryGetInode(string path, out ulong inode, out int errno)
     {
-        // st_ino is the second 8-byte field of struct stat on x86-64 and on the generic (arm64) layout.
+        // statx, not stat: glibc exports stat only from 2.33 on (before, __xstat), above the binary's glibc floor;
+        // struct statx is one layout on every architecture, with stx_ino at offset 32.
+        const int AtFdCwd = -100, StatxIno = 0x100, StxInoOffset = 32;
         Span<byte> buffer = stackalloc byte[StatBufferSize];
         inode = 0;
-        if (Stat(path, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             errno = Marshal.GetLastPInvokeError();
             return false;
         }
         errno = 0;
-        inode = MemoryMarshal.Read<ulong>(buffer[8..]);
+        inode = MemoryMarshal.Read<ulong>(buffer[StxInoOffset..]);
         return true;
     }
 
@@ -114,8 +116,8 @@ internal static partial class FileSystemCalls
     [LibraryImport("libc", EntryPoint = "open_by_handle_at", SetLastError = true)]
     private static partial int OpenByHandleAt(int mountFd, ref byte handle, int flags);
 
-    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Stat(string path, ref byte buffer);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directoryFd, string path, int flags, uint mask, ref byte buffer);
 
     [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);

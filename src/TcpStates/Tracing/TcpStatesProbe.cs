@@ -95,16 +95,18 @@ internal sealed class TcpStatesProbe : IDisposable
             throw new BpfException($"tracing with BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and this process lacks {missing}: run as root, or grant them");
         bool perfForced = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "perf";
         bool ringBuffer = KernelFeatures.HasRingBuffer && !perfForced;
-        if (!KernelFeatures.HasRingBuffer && !perfForced)
-            notice("this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer");
-        bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
         // A fallback's notice is told once the fallback works: when it fails too, its error alone is the line.
+        string? transportNotice = !KernelFeatures.HasRingBuffer && !perfForced
+            ? "this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer" : null;
+        bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
         string? btfFailure = null;
         if (KernelFeatures.HasBtf && !tracepointOnly)
         {
             try
             {
-                return Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, notice);
+                TcpStatesProbe btf = Attach(options, [BtfProgram, NestedBtfProgram], ringBuffer, onRecord, notice);
+                if (transportNotice is not null) notice(transportNotice);
+                return btf;
             }
             catch (BpfException e)
             {
@@ -117,7 +119,7 @@ internal sealed class TcpStatesProbe : IDisposable
         }
         else
         {
-            notice("this kernel has no BTF (/sys/kernel/btf/vmlinux): using the classic tracepoint");
+            btfFailure = "this kernel has no BTF (/sys/kernel/btf/vmlinux): using the classic tracepoint";
         }
         // No nested program here: a classic tracepoint skips every program on a CPU already running one.
         // A raw tracepoint counts the hits instead, on a path of its own (older kernels may refuse it).
@@ -132,6 +134,7 @@ internal sealed class TcpStatesProbe : IDisposable
             probe = Attach(options, [TracepointProgram], ringBuffer, onRecord, notice);
             hitsFailure = $"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}";
         }
+        if (transportNotice is not null) notice(transportNotice);
         if (btfFailure is not null) notice(btfFailure);
         if (hitsFailure is not null) notice(hitsFailure);
         return probe;

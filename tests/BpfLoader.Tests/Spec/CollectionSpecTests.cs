@@ -225,17 +225,19 @@ public class CollectionSpecTests
     }
 
     [Fact]
-    public void The_tool_object_parses_into_its_three_programs_and_eight_maps_plus_rodata()
+    public void The_tool_object_parses_into_its_four_programs_and_nine_maps_plus_rodata()
     {
         CollectionSpec spec = CollectionSpec.Parse(TestObjects.Bytes(TestObjects.TcpStates));
-        Assert.Equal(["tcpstates_btf", "tcpstates_btf_nested", "tcpstates_tp"], spec.Programs.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["caught", "dports", "drops", "events", "seen", "sk_states", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(["tcpstates_btf", "tcpstates_btf_nested", "tcpstates_hits", "tcpstates_tp"], spec.Programs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["caught", "dports", "drops", "events", "hits", "seen", "sk_states", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
         Assert.Equal("Dual BSD/GPL", spec.License);
         Assert.Equal(BpfAttachType.TraceRawTp, spec.Programs["tcpstates_btf"].AttachType);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_btf"].AttachTo);
         Assert.Equal("sock/inet_sock_set_state", spec.Programs["tcpstates_tp"].AttachTo);
+        Assert.Equal(BpfProgramType.RawTracepoint, spec.Programs["tcpstates_hits"].Type);
+        Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_hits"].AttachTo);
         Assert.NotEmpty(spec.Programs["tcpstates_btf"].CoreRelocations);
-        Assert.Equal(["filter_by_dport", "filter_by_sport", "target_family", "use_ringbuf", "wakeup_bytes"], spec.Variables.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["filter_by_dport", "filter_by_sport", "target_cgroup", "target_family", "target_netns", "use_ringbuf", "wakeup_bytes"], spec.Variables.Keys.Order(StringComparer.Ordinal));
         spec.SetConstant("target_family", (ushort)10);
         spec.SetConstant("use_ringbuf", (byte)0);
     }

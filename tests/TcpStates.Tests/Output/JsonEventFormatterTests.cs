@@ -20,8 +20,8 @@ public class JsonEventFormatterTests
         { "a\",\"pid\":1"u8.ToArray(), "a\",\"pid\":1" },
         { "a\\b\\"u8.ToArray(), "a\\\\b\\\\" },
         { new byte[] { 0xff, (byte)'A', 0xc3 }, "\\xffA\\xc3" },
-        { "\u202eevil\u2066x"u8.ToArray(), "\u202eevil\u2066x" },
-        { "a\u2028b\u0085c"u8.ToArray(), "a\u2028b\\xc2\\x85c" },
+        { "\u202eevil\u2066x"u8.ToArray(), "\\xe2\\x80\\xaeevil\\xe2\\x81\\xa6x" },   // bidi controls escaped as the text column does
+        { "a\u2028b\u0085c"u8.ToArray(), "a\\xe2\\x80\\xa8b\\xc2\\x85c" },
         { "}\n{\"x\":1"u8.ToArray(), "}\\x0a{\"x\":1" },
         { "日本\u0000tail"u8.ToArray(), "日本" },
         { "abcdefghijklmnop"u8.ToArray(), "abcdefghijklmnop" },
