@@ -10,6 +10,8 @@ public sealed class EventOutput : IEventSink
     private readonly JournalWriter? _journal;
     private readonly TextWriter _errors;
     private const long JournalReportIntervalMs = 1000;
+    /// <summary>How long the exit waits for a journal that does not read before its entries count as lost.</summary>
+    public const int JournalDrainMs = 1000;
     private ulong _journalReported;
     private long _journalReportedAt = long.MinValue / 2;
 
@@ -59,18 +61,20 @@ public sealed class EventOutput : IEventSink
         _errors.Flush();
     }
 
-    /// <summary>Writes what is buffered; reports entries the journal did not take, at most once a second.</summary>
+    /// <summary>Writes what is buffered (and what waits for the journal); reports entries the journal did not take, at most once a second.</summary>
     public bool Flush()
     {
+        _journal?.Pump();
         if (_journal is not null && _journal.FailedEntries > _journalReported
             && Environment.TickCount64 - _journalReportedAt >= JournalReportIntervalMs)
             ReportJournalLosses();
         return _printer.Flush();
     }
 
-    /// <summary>At exit: whatever the journal did not take and was not reported yet.</summary>
+    /// <summary>At exit: what waits for the journal gets <see cref="JournalDrainMs"/> more; what it did not take and was not reported yet is reported.</summary>
     public void ReportJournalLosses()
     {
+        _journal?.Drain(JournalDrainMs);
         if (_journal is null || _journal.FailedEntries <= _journalReported)
             return;
         ulong count = _journal.FailedEntries - _journalReported;

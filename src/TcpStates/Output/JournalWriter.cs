@@ -9,22 +9,26 @@ namespace TcpStates.Output;
 /// a newline uses the binary-safe form (NAME, newline, 64-bit little-endian length, value, newline).
 /// Entries are a few hundred bytes, far below the datagram limit, so the protocol's memfd fallback is not needed.
 /// Sends never block: a journal that stops reading must not stall the read loop (the kernel's ring would fill)
-/// nor keep the tool from stopping. When its queue is full the writer waits <see cref="StallWaitMs"/> once, then
-/// drops entries, counted in <see cref="FailedEntries"/> (reported as lost), until the journal takes one again.
+/// nor keep the tool from stopping. When its socket's queue is full (a short one: net.unix.max_dgram_qlen) entries
+/// wait in a backlog of at most <see cref="BacklogCapacity"/> bytes, sent first on every later write and on every
+/// <see cref="Pump"/>; only what does not fit there, or is still there at <see cref="Drain"/>, is dropped, counted in
+/// <see cref="FailedEntries"/> (reported as lost). A journal that merely pauses (a rotation, a busy host) loses nothing.
 /// </summary>
 public sealed unsafe class JournalWriter : IDisposable
 {
     public const string DefaultSocketPath = "/run/systemd/journal/socket";
     /// <summary>Where a test (or a journal namespace) puts the socket instead of <see cref="DefaultSocketPath"/>.</summary>
     public const string SocketPathVariable = "TCPSTATES_JOURNAL_SOCKET";
-    /// <summary>How long one stall of the journal may hold the read loop before entries are dropped.</summary>
-    public const int StallWaitMs = 10;
+    /// <summary>Bytes of entries kept while the journal does not read (a few thousand entries).</summary>
+    public const int BacklogCapacity = 2 * 1024 * 1024;
     private const int MaxEntryLength = 64 * 1024;   // a JSON MESSAGE (-j) with the longest cgroup path fits
 
     private readonly int _socket;
     private readonly bool _includeCommand;
     private readonly byte[] _entry = new byte[MaxEntryLength];
-    private bool _stalled;
+    // Entries as [int length][bytes], oldest at _backlogHead; allocated on the first stall only.
+    private byte[]? _backlog;
+    private int _backlogHead, _backlogTail;
 
     /// <summary>Connects to the journal's socket; throws a <see cref="SystemError"/> saying the journal is not running.</summary>
     /// <param name="includeCommand">
@@ -71,31 +75,92 @@ public sealed unsafe class JournalWriter : IDisposable
     public void Write(in TcpStateEvent e, ReadOnlySpan<byte> message)
     {
         int length = Encode(e, _includeCommand, _entry, message);
-        int errno = Send(length);
-        if (errno == SystemError.EAGAIN && !_stalled)
-        {
-            // The queue is full: give the journal a moment once, then drop until it reads again.
-            if (WaitWritable(StallWaitMs))
-                errno = Send(length);
-            _stalled = errno == SystemError.EAGAIN;
-        }
-        else if (errno == 0)
-            _stalled = false;
+        // In order: nothing overtakes what waits in the backlog.
+        int errno = Pump();
+        if (errno == 0)
+            errno = Send(_entry.AsSpan(0, length));
+        if (errno == SystemError.EAGAIN && Keep(_entry.AsSpan(0, length)))
+            return;
         if (errno != 0)
+            Fail(errno, 1);
+    }
+
+    /// <summary>Entries waiting for the journal to read again.</summary>
+    public int Backlogged { get; private set; }
+
+    /// <summary>Sends what waits in the backlog, without blocking; the errno that stopped it (EAGAIN: full again), 0 when all went.</summary>
+    public int Pump()
+    {
+        while (_backlogHead < _backlogTail)
         {
-            FailedEntries++;
-            LastError = errno;
+            int length = BinaryPrimitives.ReadInt32LittleEndian(_backlog.AsSpan(_backlogHead));
+            int errno = Send(_backlog.AsSpan(_backlogHead + 4, length));
+            if (errno == SystemError.EAGAIN)
+                return errno;
+            if (errno != 0)
+            {
+                // The journal went away: what waits cannot be sent either.
+                Fail(errno, Backlogged);
+                _backlogHead = _backlogTail = Backlogged = 0;
+                return errno;
+            }
+            _backlogHead += 4 + length;
+            Backlogged--;
+        }
+        _backlogHead = _backlogTail = 0;
+        return 0;
+    }
+
+    /// <summary>At exit: sends the backlog, waiting at most <paramref name="timeoutMs"/> in all; what is left is lost.</summary>
+    public void Drain(int timeoutMs)
+    {
+        long until = Environment.TickCount64 + timeoutMs;
+        while (Pump() == SystemError.EAGAIN)
+        {
+            long left = until - Environment.TickCount64;
+            if (left <= 0 || !WaitWritable((int)left))
+                break;
+        }
+        if (Backlogged > 0)
+        {
+            Fail(SystemError.EAGAIN, Backlogged);
+            _backlogHead = _backlogTail = Backlogged = 0;
         }
     }
 
-    /// <summary>One non-blocking send; the errno, 0 when sent.</summary>
-    private int Send(int length)
+    private bool Keep(ReadOnlySpan<byte> entry)
     {
-        fixed (byte* p = _entry)
+        _backlog ??= new byte[BacklogCapacity];
+        if (_backlogTail + 4 + entry.Length > _backlog.Length)
+        {
+            // Move what waits to the front before giving up on room.
+            _backlog.AsSpan(_backlogHead, _backlogTail - _backlogHead).CopyTo(_backlog);
+            _backlogTail -= _backlogHead;
+            _backlogHead = 0;
+            if (_backlogTail + 4 + entry.Length > _backlog.Length)
+                return false;
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(_backlog.AsSpan(_backlogTail), entry.Length);
+        entry.CopyTo(_backlog.AsSpan(_backlogTail + 4));
+        _backlogTail += 4 + entry.Length;
+        Backlogged++;
+        return true;
+    }
+
+    private void Fail(int errno, int entries)
+    {
+        FailedEntries += (ulong)entries;
+        LastError = errno;
+    }
+
+    /// <summary>One non-blocking send; the errno, 0 when sent.</summary>
+    private int Send(ReadOnlySpan<byte> datagram)
+    {
+        fixed (byte* p = datagram)
         {
             while (true)
             {
-                if (Libc.Send(_socket, p, (nuint)length, Libc.MsgDontwait | Libc.MsgNosignal) >= 0)
+                if (Libc.Send(_socket, p, (nuint)datagram.Length, Libc.MsgDontwait | Libc.MsgNosignal) >= 0)
                     return 0;
                 int errno = Libc.Errno;
                 if (errno != SystemError.EINTR)

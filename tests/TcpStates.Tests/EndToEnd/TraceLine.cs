@@ -18,7 +18,8 @@ public sealed record TraceLine(
         string[] f;
         if (csv)
         {
-            f = line.Split(',');
+            // Quoted as RFC 4180: a command name may hold commas and quotes (another process's, on a busy host).
+            f = SplitCsv(line);
         }
         else
         {
@@ -48,6 +49,28 @@ public sealed record TraceLine(
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    private static string[] SplitCsv(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c != '"') field.Append(c);
+                else if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+                else quoted = false;
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+            else field.Append(c);
+        }
+        fields.Add(field.ToString());
+        return fields.ToArray();
+    }
 }
 
 /// <summary>The rows of one socket, from its first change until its CLOSE (a later socket may reuse the address).</summary>

@@ -115,18 +115,51 @@ public sealed class JournalWriterTests : IDisposable
     {
         using var writer = new JournalWriter(_path, includeCommand: true);
         TcpStateEvent e = EventFactory.Create();
-        // Far more than a datagram queue holds (net.unix.max_dgram_qlen, the send buffer): returns, never blocks.
+        // Far more than a datagram queue and the backlog hold: returns, never blocks.
         const int sent = 20_000;
         for (int i = 0; i < sent; i++)
             writer.Write(e);
         Assert.InRange(writer.FailedEntries, 1UL, (ulong)sent);
+        Assert.InRange(writer.Backlogged, 1, sent);
         Assert.Equal(11, writer.LastError);   // EAGAIN
+        writer.Drain(timeoutMs: 0);
+        Assert.Equal(0, writer.Backlogged);
         int queued = 0;
         _journal.Blocking = false;
         byte[] buffer = new byte[4096];
         while (_journal.Available > 0 && _journal.Receive(buffer) > 0)
             queued++;
         Assert.Equal((ulong)sent, (ulong)queued + writer.FailedEntries);
+    }
+
+    [Fact]
+    public void A_journal_that_pauses_loses_nothing_and_gets_every_entry_in_order()
+    {
+        using var writer = new JournalWriter(_path, includeCommand: true);
+        // More entries than the socket's queue holds, written while the journal reads nothing.
+        const int sent = 1_000;
+        for (int i = 0; i < sent; i++)
+            writer.Write(EventFactory.Create("10.0.0.1", (ushort)(1000 + i), "10.0.0.2", 80, "curl"u8.ToArray(), pid: 1,
+                oldState: 7, newState: 2, deltaUs: 0));
+        Assert.True(writer.Backlogged > 0, "the socket's queue took every entry: the pause was not a pause");
+        // The journal reads again; the tool pumps on each batch and drains at exit.
+        var received = new List<int>();
+        byte[] buffer = new byte[4096];
+        _journal.ReceiveTimeout = 2000;
+        while (received.Count < sent)
+        {
+            writer.Pump();
+            while (_journal.Available > 0)
+            {
+                string entry = Encoding.UTF8.GetString(buffer, 0, _journal.Receive(buffer));
+                string port = entry.Split('\n').Single(l => l.StartsWith("OBJECT_TCP_SOURCE_PORT=", StringComparison.Ordinal));
+                received.Add(int.Parse(port["OBJECT_TCP_SOURCE_PORT=".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (writer.Backlogged == 0 && _journal.Available == 0) break;
+        }
+        writer.Drain(timeoutMs: 1000);
+        Assert.Equal(0UL, writer.FailedEntries);
+        Assert.Equal(Enumerable.Range(1000, sent), received);
     }
 
     /// <summary>NAME, newline, the length as 64-bit little-endian, the value, newline.</summary>
