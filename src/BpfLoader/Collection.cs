@@ -17,14 +17,39 @@ public sealed class Collection : IDisposable
     private readonly Dictionary<string, BpfProgram> _programs;
     private readonly Dictionary<string, ProgramSpec> _specs;
     private readonly BtfHandle? _btf;
+    private readonly List<GlobalDataMap> _globalData;
+    private readonly Dictionary<string, Variable> _globals;
 
     private Collection(Dictionary<string, BpfMap> maps, Dictionary<string, BpfProgram> programs,
-        Dictionary<string, ProgramSpec> specs, BtfHandle? btf)
+        Dictionary<string, ProgramSpec> specs, BtfHandle? btf, CollectionSpec spec)
     {
         _maps = maps;
         _programs = programs;
         _specs = specs;
         _btf = btf;
+        (_globalData, _globals) = CreateGlobals(spec, maps, useMapping: true);
+    }
+
+    /// <summary>
+    /// The global variables of the data sections whose maps were created (those a loaded program uses), by
+    /// name: read and write them while the programs run (<see cref="Variable.Read{T}"/>, <see cref="Variable.Write{T}(in T)"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, Variable> Globals => _globals;
+
+    /// <summary>The variables of <paramref name="spec"/> over <paramref name="maps"/>; <paramref name="useMapping"/> false reaches them by element calls only.</summary>
+    internal static (List<GlobalDataMap>, Dictionary<string, Variable>) CreateGlobals(CollectionSpec spec, IReadOnlyDictionary<string, BpfMap> maps, bool useMapping)
+    {
+        var data = new Dictionary<string, GlobalDataMap>(StringComparer.Ordinal);
+        var variables = new Dictionary<string, Variable>(StringComparer.Ordinal);
+        foreach (GlobalVariable v in spec.Variables.Values)
+        {
+            if (!maps.TryGetValue(v.MapName, out BpfMap? map) || !spec.Maps.TryGetValue(v.MapName, out MapSpec? section))
+                continue;
+            if (!data.TryGetValue(v.MapName, out GlobalDataMap? d))
+                data[v.MapName] = d = new GlobalDataMap(map, section.Freeze, useMapping);
+            variables[v.Name] = new Variable(v.Name, d, v.Offset, v.Size);
+        }
+        return ([.. data.Values], variables);
     }
 
     public IReadOnlyDictionary<string, BpfMap> Maps => _maps;
@@ -72,7 +97,7 @@ public sealed class Collection : IDisposable
             btf?.Dispose();
             throw;
         }
-        return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf);
+        return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf, spec);
     }
 
     /// <summary>Attaches a loaded program where its section name says: tracepoint, raw tracepoint, tp_btf, fentry/fexit.</summary>
@@ -99,6 +124,7 @@ public sealed class Collection : IDisposable
 
     public void Dispose()
     {
+        foreach (GlobalDataMap d in _globalData) d.Dispose();
         foreach (BpfProgram p in _programs.Values) p.Dispose();
         foreach (BpfMap m in _maps.Values) m.Dispose();
         _btf?.Dispose();
@@ -161,7 +187,8 @@ public sealed class Collection : IDisposable
         KeySize = spec.KeySize,
         ValueSize = spec.ValueSize,
         MaxEntries = maxEntries,
-        Flags = (MapFlags)spec.Flags,
+        // Global data mapped into user space where the kernel can (as libbpf): Collection.Globals reads it in place.
+        Flags = (MapFlags)spec.Flags | (spec.IsGlobalData && type == BpfMapType.Array && GlobalDataMap.KernelCanMapArrays ? MapFlags.Mmapable : 0),
         Name = spec.Name,
         MapExtra = spec.MapExtra,
         Btf = btf,

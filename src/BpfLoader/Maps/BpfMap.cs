@@ -10,7 +10,7 @@ namespace BpfLoader.Maps;
 /// overloads view unmanaged structs as bytes. Per-CPU maps exchange one value per possible CPU,
 /// each padded to 8 bytes (<see cref="ValueBufferSize"/>).
 /// </summary>
-public sealed unsafe class BpfMap : IDisposable
+public sealed unsafe partial class BpfMap : IDisposable
 {
     private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Possible().Cpus.Count);
 
@@ -134,6 +134,80 @@ public sealed unsafe class BpfMap : IDisposable
         {
             return ElementCall(BpfCommand.MapGetNextKey, key.IsEmpty ? null : k, n, 0, absentIsFalse: true);
         }
+    }
+
+    /// <summary>
+    /// BPF_MAP_LOOKUP_AND_DELETE_ELEM: copies the value of <paramref name="key"/> into <paramref name="value"/>
+    /// (<see cref="ValueBufferSize"/> bytes) and removes the element in one call; false if the key is absent.
+    /// Hash maps (of every kind) take it from Linux 5.14; queues and stacks through <see cref="TryPop(Span{byte})"/>.
+    /// </summary>
+    public bool TryLookupAndDelete(ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        CheckKey(key);
+        CheckValue(value.Length);
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            return ElementCall(BpfCommand.MapLookupAndDeleteElem, k, v, 0, absentIsFalse: true);
+        }
+    }
+
+    /// <summary>Typed <see cref="TryLookupAndDelete(ReadOnlySpan{byte}, Span{byte})"/>: the sizes of <typeparamref name="TKey"/> and <typeparamref name="TValue"/> must be the map's.</summary>
+    public bool TryLookupAndDelete<TKey, TValue>(in TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
+    {
+        value = default;
+        return TryLookupAndDelete(AsBytes(in key), MemoryMarshal.AsBytes(new Span<TValue>(ref value)));
+    }
+
+    /// <summary>
+    /// A queue's oldest or a stack's newest value, removed (BPF_MAP_LOOKUP_AND_DELETE_ELEM with no key);
+    /// false when the map is empty.
+    /// </summary>
+    public bool TryPop(Span<byte> value)
+    {
+        CheckQueueOrStack();
+        return TryLookupAndDelete(ReadOnlySpan<byte>.Empty, value);
+    }
+
+    /// <summary>Typed <see cref="TryPop(Span{byte})"/>.</summary>
+    public bool TryPop<TValue>(out TValue value) where TValue : unmanaged
+    {
+        value = default;
+        return TryPop(MemoryMarshal.AsBytes(new Span<TValue>(ref value)));
+    }
+
+    /// <summary>The value <see cref="TryPop(Span{byte})"/> would take, left in place (BPF_MAP_LOOKUP_ELEM with no key); false when empty.</summary>
+    public bool TryPeek(Span<byte> value)
+    {
+        CheckQueueOrStack();
+        return TryLookup(ReadOnlySpan<byte>.Empty, value);
+    }
+
+    /// <summary>Typed <see cref="TryPeek(Span{byte})"/>.</summary>
+    public bool TryPeek<TValue>(out TValue value) where TValue : unmanaged
+    {
+        value = default;
+        return TryPeek(MemoryMarshal.AsBytes(new Span<TValue>(ref value)));
+    }
+
+    /// <summary>
+    /// Adds a value to a queue or stack (BPF_MAP_UPDATE_ELEM with no key). A full map refuses it (E2BIG)
+    /// unless <paramref name="flags"/> is <see cref="MapUpdateFlags.Exist"/>, which drops the oldest value to make room.
+    /// </summary>
+    public void Push(ReadOnlySpan<byte> value, MapUpdateFlags flags = MapUpdateFlags.Any)
+    {
+        CheckQueueOrStack();
+        Update(ReadOnlySpan<byte>.Empty, value, flags);
+    }
+
+    /// <summary>Typed <see cref="Push(ReadOnlySpan{byte}, MapUpdateFlags)"/>.</summary>
+    public void Push<TValue>(in TValue value, MapUpdateFlags flags = MapUpdateFlags.Any) where TValue : unmanaged
+        => Push(AsBytes(in value), flags);
+
+    private void CheckQueueOrStack()
+    {
+        if (Type is not (BpfMapType.Queue or BpfMapType.Stack))
+            throw new InvalidOperationException($"map '{Name}' ({Type}) is not a queue or stack: it has keys");
     }
 
     /// <summary>BPF_MAP_FREEZE: from now on user space can no longer write the map (programs still can, unless the map is read-only for them).</summary>

@@ -1,11 +1,12 @@
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Maps;
 
 namespace BpfLoader.Rings;
 
 /// <summary>
 /// The reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY: one <see cref="PerfEventRing"/> per online CPU,
-/// each stored into the map at its CPU's index by the caller's <c>storeInMap</c>.
+/// each stored into the map at its CPU's index.
 /// </summary>
 public sealed class PerfEventArrayReader : RingReader
 {
@@ -24,11 +25,31 @@ public sealed class PerfEventArrayReader : RingReader
     }
 
     /// <summary>
+    /// Opens a ring on every CPU of <paramref name="cpus"/> (default: possible ∩ online) that has an entry in
+    /// <paramref name="map"/> (a <see cref="BpfMapType.PerfEventArray"/>; as libbpf, CPUs at or past its
+    /// <see cref="BpfMap.MaxEntries"/> get none), skipping CPUs that answer ENODEV, and stores each ring in the
+    /// map at its CPU's index, so that the program's bpf_perf_event_output(BPF_F_CURRENT_CPU) lands in that
+    /// CPU's ring. Records go to <paramref name="onRecord"/>, the kernel's counts of records it could not store
+    /// to <paramref name="onLost"/>.
+    /// </summary>
+    public PerfEventArrayReader(BpfMap map, RecordHandler onRecord, LostRecordsHandler? onLost = null,
+        PerfEventRingOptions? options = null, CpuList? cpus = null)
+        : this(OpenRings((cpu, fd) => map.Update(cpu, fd.Value), onRecord, options, cpus, CheckedArray(map).MaxEntries), onRecord, onLost) { }
+
+    private static BpfMap CheckedArray(BpfMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.Type != BpfMapType.PerfEventArray)
+            throw new ArgumentException($"{map} is not a perf event array ({BpfMapType.PerfEventArray})", nameof(map));
+        return map;
+    }
+
+    /// <summary>
     /// Opens a ring on every CPU of <paramref name="cpus"/> (default: possible ∩ online), skipping
     /// CPUs that answer ENODEV, and calls <paramref name="storeInMap"/>(cpu, fd) for each so the BPF
     /// program's bpf_perf_event_output(BPF_F_CURRENT_CPU) lands in that CPU's ring.
     /// </summary>
-    public static PerfEventArrayReader Open(
+    internal static PerfEventArrayReader Open(
         Action<int, FileDescriptor> storeInMap,
         RecordHandler onRecord,
         LostRecordsHandler? onLost = null,
@@ -37,12 +58,21 @@ public sealed class PerfEventArrayReader : RingReader
     {
         ArgumentNullException.ThrowIfNull(storeInMap);
         ArgumentNullException.ThrowIfNull(onRecord);
+        return new PerfEventArrayReader(OpenRings(storeInMap, onRecord, options, cpus, int.MaxValue), onRecord, onLost);
+    }
+
+    private static PerfEventRing[] OpenRings(Action<int, FileDescriptor> storeInMap, RecordHandler onRecord,
+        PerfEventRingOptions? options, CpuList? cpus, int entries)
+    {
+        ArgumentNullException.ThrowIfNull(onRecord);
         cpus ??= CpuList.OnlinePossible();
         var rings = new List<PerfEventRing>(cpus.Cpus.Count);
         try
         {
             foreach (int cpu in cpus.Cpus)
             {
+                if (cpu >= entries)
+                    continue;
                 PerfEventRing? ring = PerfEventRing.OpenBpfOutput(cpu, options);
                 if (ring is null)
                     continue;
@@ -57,8 +87,8 @@ public sealed class PerfEventArrayReader : RingReader
             throw;
         }
         if (rings.Count == 0)
-            throw new BpfException($"no perf event ring could be opened on CPUs {cpus}");
-        return new PerfEventArrayReader([.. rings], onRecord, onLost);
+            throw new BpfException($"no perf event ring could be opened on CPUs {cpus}" + (entries < int.MaxValue ? $" (the map has {entries} entries)" : ""));
+        return [.. rings];
     }
 
     internal override int RingCount => _rings.Length;

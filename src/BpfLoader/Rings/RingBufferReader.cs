@@ -1,4 +1,5 @@
 using BpfLoader.Interop;
+using BpfLoader.Maps;
 
 namespace BpfLoader.Rings;
 
@@ -16,15 +17,27 @@ public sealed unsafe class RingBufferReader : RingReader
     private bool _mapFdAdded;
 
     /// <summary>
-    /// Maps the ring buffer of <paramref name="mapFd"/>, whose data size is the map's
-    /// <paramref name="maxEntries"/> (a power of two, a multiple of the page size), and hands each record
-    /// to <paramref name="onRecord"/>. <paramref name="mapDataTwice"/> true (libbpf's way): the data area
-    /// mapped twice in a row, so that every record is read in place. False: mapped once, and a record that
-    /// wraps past the end is copied; the kernel maps every page of a mapping at once, so this halves what
-    /// the ring costs in RSS (a 2 MiB ring: 2 MiB instead of 4).
+    /// Maps the ring buffer <paramref name="map"/> (a <see cref="BpfMapType.Ringbuf"/>, whose data size is its
+    /// <see cref="BpfMap.MaxEntries"/>) and hands each record to <paramref name="onRecord"/>.
+    /// <paramref name="mapDataTwice"/> true (libbpf's way): the data area mapped twice in a row, so that every
+    /// record is read in place. False: mapped once, and a record that wraps past the end is copied; the kernel
+    /// maps every page of a mapping at once, so this halves what the ring costs in RSS (a 2 MiB ring: 2 MiB
+    /// instead of 4). The reader holds the map's fd open until it is disposed.
     /// </summary>
-    public RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
+    public RingBufferReader(BpfMap map, RecordHandler onRecord, bool mapDataTwice = true)
+        : this(CheckedRing(map).Fd, (uint)map.MaxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
+
+    /// <summary>The ring buffer of <paramref name="mapFd"/>, whose data size is <paramref name="maxEntries"/>: see the public constructor.</summary>
+    internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
         : this(mapFd, maxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
+
+    private static BpfMap CheckedRing(BpfMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.Type != BpfMapType.Ringbuf)
+            throw new ArgumentException($"{map} is not a ring buffer ({BpfMapType.Ringbuf})", nameof(map));
+        return map;
+    }
 
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord, bool mapDataTwice = true)
     {

@@ -171,8 +171,8 @@ internal sealed class TcpStatesProbe : IDisposable
             BpfMap eventsMap = collection.Maps["events"];
             reader = ringBuffer
                 // Mapped once: a 2 MiB ring costs 2 MiB of RSS, not 4 (a wrapping record is copied).
-                ? new RingBufferReader(eventsMap.Fd, (uint)eventsMap.MaxEntries, onRecord, mapDataTwice: false)
-                : PerfEventArrayReader.Open((cpu, fd) => eventsMap.Update(cpu, fd.Value), onRecord,
+                ? new RingBufferReader(eventsMap, onRecord, mapDataTwice: false)
+                : new PerfEventArrayReader(eventsMap, onRecord,
                     // No lost-record handler: the program counts what did not fit (TakeDrops), and the
                     // kernel's PERF_RECORD_LOST would count the same events again, and late.
                     onLost: null,

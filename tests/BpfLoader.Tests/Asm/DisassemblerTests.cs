@@ -48,7 +48,7 @@ public partial class DisassemblerTests
     [GeneratedRegex(@"^\s*(\d+):\t(.*)$")]
     private static partial Regex ObjdumpLine();
 
-    [Theory]
+    [LlvmObjdumpTheory]
     [InlineData(TestObjects.TcpStates)]
     [InlineData(TestObjects.Multi)]
     [InlineData(TestObjects.CoreRelocs)]
@@ -57,12 +57,7 @@ public partial class DisassemblerTests
         string file = TestObjects.TempFile(objectName);
         try
         {
-            string? dump = TestObjects.ObjDump($"-d --no-show-raw-insn {file}");
-            if (dump is null)
-            {
-                Assert.False(TestObjects.InCi, "llvm-objdump is missing under CI");
-                return;
-            }
+            string dump = LlvmObjdump.Require(TestObjects.ObjDump($"-d --no-show-raw-insn {file}"));
             var elf = ElfObject.Parse(TestObjects.Bytes(objectName));
             string? section = null;
             int compared = 0;

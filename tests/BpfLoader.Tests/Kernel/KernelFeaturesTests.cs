@@ -23,7 +23,19 @@ public class KernelFeaturesTests
             ringBufferWorks = false;
         }
         Assert.Equal(ringBufferWorks, KernelFeatures.HasRingBuffer);
-        Assert.Equal(KernelFeatures.HasRingBuffer, KernelFeatures.HasRingBuffer);   // cached, stable
+
+        // Likewise the probe that decides whether global data is created BPF_F_MMAPABLE.
+        bool mmapableWorks;
+        try
+        {
+            using BpfMap mmapable = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Flags = MapFlags.Mmapable });
+            mmapableWorks = true;
+        }
+        catch (BpfSyscallException)
+        {
+            mmapableWorks = false;
+        }
+        Assert.Equal(mmapableWorks, GlobalDataMap.KernelCanMapArrays);
     }
 
     [KernelFact]

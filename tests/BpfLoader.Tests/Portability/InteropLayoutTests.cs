@@ -52,6 +52,8 @@ public sealed class InteropLayoutTests
             ["BpfCookie"] = "perf_event.bpf_cookie",
         }),
         new(typeof(EnableStatsAttr), "union bpf_attr", "enable_stats."),
+        new(typeof(MapBatchAttr), "union bpf_attr", "batch."),
+        new(typeof(ProgTestRunAttr), "union bpf_attr", "test."),
     ];
 
     // Structs the kernel fills or reads whole: the C# head must match.
@@ -138,7 +140,15 @@ public sealed class InteropLayoutTests
             ("PERF_EVENT_IOC_ENABLE", "PERF_EVENT_IOC_ENABLE", (long)PerfEventAttr.IocEnable),
             ("PERF_EVENT_IOC_DISABLE", "PERF_EVENT_IOC_DISABLE", (long)PerfEventAttr.IocDisable),
             ("PERF_EVENT_IOC_SET_BPF", "PERF_EVENT_IOC_SET_BPF", (long)PerfEventAttr.IocSetBpf),
+            ("BPF_F_MMAPABLE", "BPF_F_MMAPABLE", (long)BpfLoader.Maps.MapFlags.Mmapable),
+            ("BPF_F_TEST_RUN_ON_CPU", "BPF_F_TEST_RUN_ON_CPU", ProgTestRunAttr.FlagRunOnCpu),
+            ("BPF_MAP_TYPE_QUEUE", "BPF_MAP_TYPE_QUEUE", (long)BpfMapType.Queue),
+            ("BPF_MAP_TYPE_STACK", "BPF_MAP_TYPE_STACK", (long)BpfMapType.Stack),
+            ("BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_SYSCALL", (long)BpfProgramType.Syscall),
         };
+        // Every bpf(2) command the loader issues, by its UAPI name.
+        foreach (BpfCommand command in Enum.GetValues<BpfCommand>())
+            checks.Add((command.Name(), command.Name(), (long)command));
         // Every errno the loader names, but ENOTSUPP: the kernel's own, never in user-space headers.
         foreach (FieldInfo f in typeof(Errno).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.Name != "ENOTSUPP"))
             checks.Add((f.Name, f.Name, (int)f.GetRawConstantValue()!));

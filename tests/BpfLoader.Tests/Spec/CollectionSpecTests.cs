@@ -30,15 +30,10 @@ public class CollectionSpecTests
         Assert.All(spec.Programs.Values, p => Assert.Equal("GPL", p.License));
     }
 
-    [Fact]
+    [LlvmObjdumpFact]
     public void Linked_programs_are_their_code_plus_each_called_function_once_as_llvm_objdump_sizes_say()
     {
-        var symbols = TestObjects.SymbolTable(TestObjects.Multi);
-        if (symbols is null)
-        {
-            Assert.False(TestObjects.InCi, "llvm-objdump is missing under CI");
-            return;
-        }
+        var symbols = LlvmObjdump.Require(TestObjects.SymbolTable(TestObjects.Multi));
         int Slots(string f) => (int)(symbols[f].Size / 8);
         CollectionSpec spec = Multi();
         Assert.Equal(Slots("first_tp") + Slots("global_helper") + Slots("static_helper"), spec.Programs["first_tp"].Instructions.Length);
@@ -130,15 +125,10 @@ public class CollectionSpecTests
         Assert.Equal(".bss", spec.Btf.Type(bss.BtfValueTypeId).Name);
     }
 
-    [Fact]
+    [LlvmObjdumpFact]
     public void DATASEC_sizes_and_VAR_offsets_are_fixed_from_the_ELF()
     {
-        var objects = TestObjects.SymbolTable(TestObjects.Multi, 'O');
-        if (objects is null)
-        {
-            Assert.False(TestObjects.InCi, "llvm-objdump is missing under CI");
-            return;
-        }
+        var objects = LlvmObjdump.Require(TestObjects.SymbolTable(TestObjects.Multi, 'O'));
         CollectionSpec spec = Multi();
         BtfSpec btf = spec.Btf!;
         int checkedVars = 0;
