@@ -12,6 +12,7 @@ public sealed partial class BidiNameFaultTests
     [KernelFact]
     public void A_name_with_a_right_to_left_override_is_escaped_in_text_and_csv()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // CSV shows the name whole; wide columns cut it at 16 characters.
         foreach ((string format, string shown) in new[] { ("-s", @"a\xe2\x80\xaeb\xe2\x81\xa7c\xe2\x80\xa9d"), ("-w", @"a\xe2\x80\xaeb") })
         {

@@ -9,6 +9,7 @@ public sealed partial class ErrorMessageFaultTests
     [EndToEnd.KernelFact]
     public void Without_kernel_BTF_the_line_names_the_errno_not_a_resource_key()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         // The kernel's BTF hidden from the tool alone, in a mount namespace of its own.
         (int code, string stdout, string stderr) = ShellRun.Run(
             "exec unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec \"$BIN\" -s'");

@@ -32,6 +32,7 @@ public sealed partial class HostileNameFaultTests
 
     private static (string Output, string Stderr, int Port) TraceHostileConnections(string args)
     {
+        using var leftovers = ToolLeftovers.Watch();
         using var listener = Traffic.Listen(IPAddress.Loopback);
         listener.Listen(64);
         int port = Traffic.PortOf(listener);

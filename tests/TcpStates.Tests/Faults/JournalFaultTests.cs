@@ -11,6 +11,7 @@ public sealed class JournalFaultTests
     [KernelFact]
     public void A_journal_that_stops_reading_neither_stalls_the_events_nor_SIGINT_and_its_losses_are_reported()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // A datagram socket of our own in the journal's place, never read: its queue is soon full.
         string path = Path.Combine(Path.GetTempPath(), $"tcpstates-journal-{Guid.NewGuid():N}.sock");
         using var journal = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -32,6 +33,7 @@ public sealed class JournalFaultTests
     [KernelFact]
     public void A_missing_journal_socket_says_the_journal_is_not_running()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         string path = Path.Combine(Path.GetTempPath(), $"tcpstates-no-journal-{Guid.NewGuid():N}.sock");
         (int code, string stdout, string stderr) = ShellRun.Run("exec \"$BIN\" -Y",
             environment: new Dictionary<string, string> { ["TCPSTATES_JOURNAL_SOCKET"] = path });

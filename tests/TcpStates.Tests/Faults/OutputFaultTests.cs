@@ -13,6 +13,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void A_closed_stdout_is_one_error_line_and_exit_1()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         (int code, string stdout, string stderr) = ShellRun.Run("exec \"$BIN\" -s >&-");
         Assert.Equal("", stdout);
         Assert.Equal("tcpstates: standard output is closed: EBADF (Bad file descriptor)", Assert.Single(ShellRun.Lines(stderr)));
@@ -22,6 +23,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void A_full_device_is_one_ENOSPC_line_and_exit_1()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         (int code, _, string stderr) = ShellRun.Run("exec \"$BIN\" -s > /dev/full");
         Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ShellRun.Lines(stderr)));
         Assert.Equal(1, code);
@@ -30,6 +32,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void A_filesystem_that_fills_up_is_one_ENOSPC_line_and_exit_1()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // A 4 KiB tmpfs in a mount namespace of the tool's own: the header fits, the events soon do not.
         string dir = Directory.CreateTempSubdirectory("tcpstates-full-").FullName;
         using var listener = Traffic.Listen(IPAddress.Loopback);
@@ -51,6 +54,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void A_terminal_that_hung_up_is_one_EIO_line_and_exit_1()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // A pseudo-terminal whose master side closes: writes to its slave side fail with EIO.
         // O_CLOEXEC: the tool must not inherit the master, or closing ours would not hang the terminal up.
         int master = PosixOpenPt(2 /* O_RDWR */ | 0x100 /* O_NOCTTY */ | 0x80000 /* O_CLOEXEC */);
@@ -106,6 +110,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void Stdout_and_stderr_on_one_file_and_the_shell_after_the_tool_keep_every_line()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // `{ tcpstates > f 2>&1; echo done; }`: one open file, one offset. The debug line goes to stderr first,
         // then the header to stdout, then the exit's debug line, then the shell's line.
         string file = Path.GetTempFileName();
@@ -137,6 +142,7 @@ public sealed partial class OutputFaultTests
     [KernelFact]
     public void A_stdout_nobody_reads_does_not_keep_SIGINT_from_ending_the_tool()
     {
+        using var leftovers = ToolLeftovers.Watch();
         var psi = new ProcessStartInfo(PublishedTool.Path, "-s")
         {
             RedirectStandardOutput = true,   // read up to the header, then never again

@@ -21,6 +21,7 @@ public sealed class PrivilegeFaultTests
     [KernelFact]
     public void Not_root_and_no_capabilities()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         AssertOneLineFailure(ToolScript.Run("exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \"$BIN\""),
             "EPERM", "CAP_BPF");
     }
@@ -28,6 +29,7 @@ public sealed class PrivilegeFaultTests
     [KernelFact]
     public void Root_without_CAP_BPF_CAP_PERFMON_and_CAP_SYS_ADMIN()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         AssertOneLineFailure(ToolScript.Run(
             "exec setpriv --inh-caps=-bpf,-perfmon,-sys_admin --bounding-set=-bpf,-perfmon,-sys_admin \"$BIN\""),
             "EPERM", "CAP_BPF");
@@ -36,6 +38,7 @@ public sealed class PrivilegeFaultTests
     [KernelFact]
     public void CAP_BPF_without_CAP_PERFMON()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         // Maps may be made, tracing programs not: the line must name what is missing.
         AssertOneLineFailure(ToolScript.Run(
             "exec setpriv --inh-caps=-perfmon,-sys_admin --bounding-set=-perfmon,-sys_admin \"$BIN\""),
@@ -45,6 +48,7 @@ public sealed class PrivilegeFaultTests
     [KernelFact]
     public void Classic_tracepoint_without_tracefs_and_without_CAP_SYS_ADMIN_to_mount_it()
     {
+        using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         AssertOneLineFailure(ToolScript.RunWithoutTracefs(
             "TCPSTATES_ATTACH=tracepoint exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \"$BIN\""),
             "tracefs", "EPERM", "CAP_SYS_ADMIN");
@@ -53,6 +57,7 @@ public sealed class PrivilegeFaultTests
     [KernelFact]
     public void Tp_btf_without_tracefs_and_without_CAP_SYS_ADMIN_traces_and_says_what_it_cannot_count()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // tp_btf itself needs no tracefs; only the count of the tracepoint's hits does: one line, and on.
         (int code, string stdout, string stderr) = ToolScript.RunWithoutTracefs("""
             out=$(mktemp)

@@ -10,6 +10,7 @@ public sealed class SignalDispositionTests
     [KernelFact]
     public void SIGINT_ends_the_tool_when_it_was_started_with_SIGINT_ignored()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // What a non-interactive shell does for `tcpstates > log &`: the job starts with SIGINT ignored.
         var psi = new ProcessStartInfo("sh", new[] { "-c", "trap '' INT; exec \"$BIN\" -s" })
         {
@@ -39,6 +40,7 @@ public sealed class SignalDispositionTests
     [KernelFact]
     public void SIGINT_ends_a_background_job_of_a_script()
     {
+        using var leftovers = ToolLeftovers.Watch();
         string log = Path.GetTempFileName();
         try
         {
@@ -57,6 +59,7 @@ public sealed class SignalDispositionTests
     [KernelFact]
     public void Every_thread_but_the_one_waiting_for_them_blocks_SIGINT_and_SIGTERM()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // So the kernel hands them to the waiting thread, and a signal costs no new thread and no allocation.
         using TracerRun run = TracerRun.Start("-s");
         int pid = run.ProcessId;
@@ -76,6 +79,7 @@ public sealed class SignalDispositionTests
     [KernelFact]
     public void With_no_address_space_left_SIGINT_still_ends_the_tool_cleanly()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // RLIMIT_AS lowered to what the running tool has mapped: no thread can be started any more. The runtime's
         // own signal handling starts a thread per signal: it aborted with OutOfMemoryException or ignored SIGINT.
         using TracerRun run = TracerRun.Start("-s");

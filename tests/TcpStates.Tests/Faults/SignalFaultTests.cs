@@ -43,6 +43,7 @@ public sealed class SignalFaultTests
 
     private static void EndsCleanly(int signal, int expectedExit)
     {
+        using var leftovers = ToolLeftovers.Watch();
         (TracerRun run, ToolObjects objects, _) = StartAndTrace();
         using (run)
         {
@@ -56,6 +57,7 @@ public sealed class SignalFaultTests
     [KernelFact]
     public void SIGPIPE_alone_does_not_end_the_tool()
     {
+        using var leftovers = ToolLeftovers.Watch();
         // A broken pipe shows as EPIPE on the write; the signal itself, sent by someone, is no reason to stop.
         (TracerRun run, ToolObjects objects, _) = StartAndTrace();
         using (run)
@@ -77,6 +79,7 @@ public sealed class SignalFaultTests
 
     private static void TracesWithStdin(string redirect)
     {
+        using var leftovers = ToolLeftovers.Watch();
         using var listener = Traffic.Listen(IPAddress.Loopback);
         int port = Traffic.PortOf(listener);
         string p = port.ToString(CultureInfo.InvariantCulture);
