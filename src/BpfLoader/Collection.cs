@@ -27,8 +27,10 @@ public sealed class Collection : IDisposable
         _btf = btf;
     }
 
+    /// <summary>The loaded maps by name, global data maps (.rodata, .data, .bss) included.</summary>
     public IReadOnlyDictionary<string, BpfMap> Maps => _maps;
 
+    /// <summary>The loaded programs by function name.</summary>
     public IReadOnlyDictionary<string, BpfProgram> Programs => _programs;
 
     /// <summary>Creates the maps, fills and freezes global data, then relocates and loads the programs.</summary>
@@ -97,6 +99,7 @@ public sealed class Collection : IDisposable
         }
     }
 
+    /// <summary>Closes every program and map fd of the collection, and its BTF; links made from it stay until disposed.</summary>
     public void Dispose()
     {
         foreach (BpfProgram p in _programs.Values) p.Dispose();
