@@ -52,8 +52,10 @@ public sealed class Collection : IDisposable
         return ([.. data.Values], variables);
     }
 
+    /// <summary>The loaded maps by name, global data maps (.rodata, .data, .bss) included.</summary>
     public IReadOnlyDictionary<string, BpfMap> Maps => _maps;
 
+    /// <summary>The loaded programs by function name.</summary>
     public IReadOnlyDictionary<string, BpfProgram> Programs => _programs;
 
     /// <summary>Creates the maps, fills and freezes global data, then relocates and loads the programs.</summary>
@@ -122,6 +124,7 @@ public sealed class Collection : IDisposable
         }
     }
 
+    /// <summary>Closes every program and map fd of the collection, and its BTF; links made from it stay until disposed.</summary>
     public void Dispose()
     {
         foreach (GlobalDataMap d in _globalData) d.Dispose();

@@ -8,8 +8,10 @@ namespace BpfLoader.Asm;
 /// </summary>
 public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short Offset, int Immediate)
 {
+    /// <summary>Bytes per instruction slot (struct bpf_insn); ld_imm64 takes two slots.</summary>
     public const int Size = 8;
 
+    /// <summary>Reads one instruction from the first <see cref="Size"/> bytes of <paramref name="slot"/> (host byte order).</summary>
     public static Instruction Decode(ReadOnlySpan<byte> slot)
     {
         if (slot.Length < Size)
@@ -19,6 +21,7 @@ public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short
             BinaryPrimitives.ReadInt16LittleEndian(slot[2..]), BinaryPrimitives.ReadInt32LittleEndian(slot[4..]));
     }
 
+    /// <summary>Writes this instruction into the first <see cref="Size"/> bytes of <paramref name="slot"/>.</summary>
     public void Encode(Span<byte> slot)
     {
         slot[0] = OpCode;
@@ -27,6 +30,7 @@ public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short
         BinaryPrimitives.WriteInt32LittleEndian(slot[4..], Immediate);
     }
 
+    /// <summary>Reads every slot of a program's code; its length must be a multiple of <see cref="Size"/>.</summary>
     public static Instruction[] DecodeAll(ReadOnlySpan<byte> code)
     {
         if (code.Length % Size != 0)
@@ -37,6 +41,7 @@ public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short
         return result;
     }
 
+    /// <summary>Writes the instructions back to code bytes, one slot each.</summary>
     public static byte[] EncodeAll(ReadOnlySpan<Instruction> instructions)
     {
         var bytes = new byte[instructions.Length * Size];
@@ -45,6 +50,7 @@ public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short
         return bytes;
     }
 
+    /// <summary>The instruction class (BPF_LD, BPF_ALU64, BPF_JMP, ...): the opcode's low three bits.</summary>
     public byte Class => (byte)(OpCode & 0x07);
 
     /// <summary>BPF_LD | BPF_IMM | BPF_DW: the first slot of a two-slot 64-bit immediate load.</summary>
@@ -53,7 +59,9 @@ public readonly record struct Instruction(byte OpCode, byte Dst, byte Src, short
     /// <summary>BPF_JMP | BPF_CALL with src_reg = BPF_PSEUDO_CALL: a call to a BPF function.</summary>
     public bool IsPseudoCall => OpCode == (OpCodes.ClassJmp | OpCodes.JmpCall) && Src == OpCodes.PseudoCall;
 
+    /// <summary>True for a call of a kernel helper by number (BPF_CALL with src_reg 0), not a bpf-to-bpf or kfunc call.</summary>
     public bool IsHelperCall => OpCode == (OpCodes.ClassJmp | OpCodes.JmpCall) && Src == 0;
 
+    /// <summary>This instruction with its imm field replaced.</summary>
     public Instruction WithImmediate(int imm) => this with { Immediate = imm };
 }

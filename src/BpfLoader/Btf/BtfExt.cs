@@ -11,14 +11,18 @@ public sealed class BtfExt
     private const ushort Magic = 0xeB9F;
     private const int FuncInfoMinSize = 8, LineInfoMinSize = 16, CoreReloMinSize = 16;
 
+    /// <summary>Bytes per bpf_func_info record as the object wrote them.</summary>
     public int FuncInfoRecordSize { get; }
+    /// <summary>Bytes per bpf_line_info record as the object wrote them.</summary>
     public int LineInfoRecordSize { get; }
+    /// <summary>Bytes per bpf_core_relo record as the object wrote them.</summary>
     public int CoreRelocationRecordSize { get; }
 
     private readonly Dictionary<string, FuncInfo[]> _funcInfos;
     private readonly Dictionary<string, LineInfo[]> _lineInfos;
     private readonly Dictionary<string, CoreRelocation[]> _coreRelocations;
 
+    /// <summary>The records of an object without a .BTF.ext section: none.</summary>
     public static BtfExt Empty { get; } = new(FuncInfoMinSize, LineInfoMinSize, CoreReloMinSize, [], [], []);
 
     private BtfExt(int funcSize, int lineSize, int coreSize, Dictionary<string, FuncInfo[]> funcs,
@@ -32,11 +36,16 @@ public sealed class BtfExt
         _coreRelocations = core;
     }
 
+    /// <summary>The func_info records of one code section (empty when it has none).</summary>
     public IReadOnlyList<FuncInfo> FuncInfos(string section) => _funcInfos.GetValueOrDefault(section) ?? [];
+    /// <summary>The line_info records of one code section (empty when it has none).</summary>
     public IReadOnlyList<LineInfo> LineInfos(string section) => _lineInfos.GetValueOrDefault(section) ?? [];
+    /// <summary>The CO-RE relocations of one code section (empty when it has none).</summary>
     public IReadOnlyList<CoreRelocation> CoreRelocations(string section) => _coreRelocations.GetValueOrDefault(section) ?? [];
+    /// <summary>The code sections that have CO-RE relocations.</summary>
     public IEnumerable<string> SectionsWithCoreRelocations => _coreRelocations.Keys;
 
+    /// <summary>Parses a .BTF.ext section; section names and types are looked up in <paramref name="btf"/>.</summary>
     public static BtfExt Parse(ReadOnlySpan<byte> ext, BtfSpec btf)
     {
         ArgumentNullException.ThrowIfNull(btf);

@@ -7,7 +7,9 @@ public readonly record struct FuncInfo(int Instruction, int TypeId);
 /// <summary>bpf_line_info: source position of an instruction; strings are offsets into the object's BTF.</summary>
 public readonly record struct LineInfo(int Instruction, uint FileNameOffset, uint LineOffset, uint LineColumn)
 {
+    /// <summary>The 1-based source line (the upper 22 bits of line_col).</summary>
     public uint Line => LineColumn >> 10;
+    /// <summary>The source column (the lower 10 bits of line_col).</summary>
     public uint Column => LineColumn & 0x3ff;
 }
 

@@ -4,6 +4,7 @@ namespace BpfLoader.Btf;
 [Flags]
 public enum BtfFeatures
 {
+    /// <summary>Only the 5.2 baseline kinds.</summary>
     None = 0,
     /// <summary>BTF_KIND_FLOAT (5.13).</summary>
     Float = 1,
@@ -13,5 +14,6 @@ public enum BtfFeatures
     TypeTag = 4,
     /// <summary>BTF_KIND_ENUM64 (6.0).</summary>
     Enum64 = 8,
+    /// <summary>Every kind this loader knows.</summary>
     All = Float | DeclTag | TypeTag | Enum64,
 }

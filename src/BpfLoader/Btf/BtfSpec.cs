@@ -15,6 +15,7 @@ namespace BpfLoader.Btf;
 /// </summary>
 public sealed class BtfSpec : IDisposable
 {
+    /// <summary>Where the running kernel exposes its own BTF.</summary>
     public const string KernelBtfPath = "/sys/kernel/btf/vmlinux";
     private const ushort Magic = 0xeB9F;
     private const int HeaderSize = 24;
@@ -87,6 +88,7 @@ public sealed class BtfSpec : IDisposable
         _decoded = new BtfType?[_offsets.Length];
     }
 
+    /// <summary>Parses a raw BTF blob (header, types, strings), as in an object's .BTF section or /sys/kernel/btf/vmlinux.</summary>
     public static BtfSpec Parse(ReadOnlySpan<byte> btf) => Parse(btf.ToArray());
 
     /// <summary>Parses <paramref name="btf"/> in place: the array becomes this spec's storage.</summary>
@@ -170,6 +172,7 @@ public sealed class BtfSpec : IDisposable
         return nul == 0 ? "" : Encoding.UTF8.GetString(rest[..nul]);
     }
 
+    /// <summary>The type with this id; id 0 is void.</summary>
     public BtfType Type(int id)
     {
         if ((uint)id >= (uint)_offsets.Length) throw new BpfObjectException($"BTF type id {id} does not exist (the spec has {_offsets.Length})");
@@ -231,8 +234,10 @@ public sealed class BtfSpec : IDisposable
         return (int)(h >> 32) ^ (int)h;
     }
 
+    /// <summary>Every type with this name, of any kind.</summary>
     public IEnumerable<BtfType> TypesByName(string name) => TypeIdsByName(name).Select(Type);
 
+    /// <summary>Finds the first type named <paramref name="name"/> of kind <paramref name="kind"/>; false when there is none.</summary>
     public bool TryFindTypeId(string name, BtfKind kind, out int id)
     {
         foreach (int candidate in TypeIdsByName(name))

@@ -25,6 +25,7 @@ public sealed class CoreRelocator
     private readonly BtfSpec _target;
     private readonly Dictionary<int, List<int>> _candidates = [];
 
+    /// <summary>A relocator from the object's BTF (<paramref name="local"/>) to the kernel's (<paramref name="target"/>).</summary>
     public CoreRelocator(BtfSpec local, BtfSpec target)
     {
         _local = local ?? throw new ArgumentNullException(nameof(local));

@@ -14,7 +14,9 @@ public sealed class ElfObject
     private const ushort MachineBpf = 247;
     private const int RelEntrySize = 16, SectionHeaderSize = 64, SymbolSize = 24;
 
+    /// <summary>Every section, by index.</summary>
     public IReadOnlyList<ElfSection> Sections { get; }
+    /// <summary>Every symbol of .symtab, by index.</summary>
     public IReadOnlyList<ElfSymbol> Symbols { get; }
 
     private readonly Dictionary<int, ElfRelocation[]> _relocations;
@@ -28,15 +30,18 @@ public sealed class ElfObject
         foreach (ElfSection s in sections) _byName.TryAdd(s.Name, s);
     }
 
+    /// <summary>The section with this name, or null.</summary>
     public ElfSection? Section(string name) => _byName.GetValueOrDefault(name);
 
     /// <summary>The relocation entries that apply to section <paramref name="sectionIndex"/> (empty if none).</summary>
     public IReadOnlyList<ElfRelocation> RelocationsFor(int sectionIndex) =>
         _relocations.TryGetValue(sectionIndex, out ElfRelocation[]? r) ? r : [];
 
+    /// <summary>The symbol at this index of the symbol table.</summary>
     public ElfSymbol Symbol(int index) =>
         (uint)index < (uint)Symbols.Count ? Symbols[index] : throw new BpfObjectException($"relocation names symbol {index}, the table has {Symbols.Count}");
 
+    /// <summary>Parses a 64-bit little- or big-endian relocatable ELF object; every offset and size is checked against the image.</summary>
     public static ElfObject Parse(byte[] image)
     {
         ArgumentNullException.ThrowIfNull(image);

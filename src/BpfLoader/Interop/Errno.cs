@@ -3,6 +3,7 @@ namespace BpfLoader.Interop;
 /// <summary>Linux errno values and their names, for messages a user can search for.</summary>
 public static class Errno
 {
+    /// <summary>Errno numbers as Linux defines them (asm-generic/errno-base.h, errno.h); ENOTSUPP is the kernel-internal 524 that bpf() can return.</summary>
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7, EBADF = 9,
         EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22,
         EMFILE = 24, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, ENOTSUPP = 524, EOPNOTSUPP = 95;

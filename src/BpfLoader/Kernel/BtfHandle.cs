@@ -8,6 +8,7 @@ namespace BpfLoader.Kernel;
 /// </summary>
 public sealed class BtfHandle : IDisposable
 {
+    /// <summary>The BTF object's fd.</summary>
     public FileDescriptor Fd { get; }
 
     private BtfHandle(FileDescriptor fd) => Fd = fd;
@@ -36,5 +37,6 @@ public sealed class BtfHandle : IDisposable
         }
     }
 
+    /// <summary>Closes the fd; the kernel frees the BTF once no map or program holds it.</summary>
     public void Dispose() => Fd.Dispose();
 }

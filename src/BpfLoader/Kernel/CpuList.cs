@@ -64,5 +64,6 @@ public sealed class CpuList
             ? cpu
             : throw new BpfException($"CPU list '{text}': '{s}' is not a CPU number");
 
+    /// <summary>The CPU numbers, comma-separated.</summary>
     public override string ToString() => string.Join(',', Cpus);
 }

@@ -12,6 +12,7 @@ namespace BpfLoader.Kernel;
 /// </summary>
 public static class KernelFeatures
 {
+    /// <summary>Where the running kernel exposes its own BTF.</summary>
     public const string VmlinuxBtfPath = "/sys/kernel/btf/vmlinux";
 
     private static readonly Lazy<bool> s_btf = new(() => File.Exists(VmlinuxBtfPath));

@@ -10,7 +10,9 @@ namespace BpfLoader.Kernel;
 /// </summary>
 public static class Tracefs
 {
+    /// <summary>Where tracefs is mounted on current systems.</summary>
     public const string MountPoint = "/sys/kernel/tracing";
+    /// <summary>tracefs under debugfs, where older systems reach it.</summary>
     public const string DebugfsPath = "/sys/kernel/debug/tracing";
 
     /// <summary>

@@ -59,6 +59,7 @@ public sealed unsafe class TracepointCounter : IDisposable
         return total;
     }
 
+    /// <summary>Closes the perf events (one per CPU); their counts are gone with them.</summary>
     public void Dispose()
     {
         foreach (FileDescriptor e in _events) e.Dispose();

@@ -15,24 +15,28 @@ public abstract class BpfLink : IDisposable
     /// <summary>What the program is attached to, e.g. "tracepoint sock:inet_sock_set_state".</summary>
     public string Target { get; }
 
+    /// <summary>A link that owns <paramref name="fd"/>, attached to <paramref name="target"/> (for messages).</summary>
     protected BpfLink(FileDescriptor fd, string target)
     {
         Fd = fd;
         Target = target;
     }
 
+    /// <summary>Detaches the program: closes the link's fd.</summary>
     public void Dispose()
     {
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Closes the fd when <paramref name="disposing"/>; a subclass closes what it holds besides.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)
             Fd.Dispose();
     }
 
+    /// <summary>The attach target and the fd, for messages.</summary>
     public override string ToString() => $"{Target} ({Fd})";
 
     internal static void RequireType(BpfProgram program, string hook, params BpfProgramType[] types)

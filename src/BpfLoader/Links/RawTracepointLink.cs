@@ -7,6 +7,7 @@ public sealed class RawTracepointLink : BpfLink
 {
     private RawTracepointLink(Interop.FileDescriptor fd, string target) : base(fd, target) { }
 
+    /// <summary>Attaches <paramref name="program"/> to the raw tracepoint <paramref name="name"/> (BPF_RAW_TRACEPOINT_OPEN).</summary>
     public static RawTracepointLink Attach(BpfProgram program, string name)
     {
         RequireType(program, "a raw tracepoint", BpfProgramType.RawTracepoint, BpfProgramType.RawTracepointWritable);

@@ -23,6 +23,7 @@ public sealed class TracepointLink : BpfLink
         IsPerfLink = isPerfLink;
     }
 
+    /// <summary>Attaches <paramref name="program"/> to the tracepoint <paramref name="category"/>:<paramref name="name"/> through a perf event (its id read from tracefs).</summary>
     public static TracepointLink Attach(BpfProgram program, string category, string name)
         => Attach(program, category, name, KernelFeatures.HasPerfLink);
 
@@ -59,6 +60,7 @@ public sealed class TracepointLink : BpfLink
         }
     }
 
+    /// <summary>Closes the BPF link, then the perf event it was attached through.</summary>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

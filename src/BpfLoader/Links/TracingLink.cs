@@ -15,6 +15,7 @@ public sealed class TracingLink : BpfLink
 
     private TracingLink(FileDescriptor fd, bool isLinkCreate, string target) : base(fd, target) => IsLinkCreate = isLinkCreate;
 
+    /// <summary>Attaches a tp_btf, fentry, fexit or fmod_ret <paramref name="program"/> to the kernel function or tracepoint it was loaded for.</summary>
     public static TracingLink Attach(BpfProgram program)
     {
         RequireType(program, "a BTF target", BpfProgramType.Tracing, BpfProgramType.Lsm);

@@ -14,12 +14,19 @@ public sealed unsafe partial class BpfMap : IDisposable
 {
     private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Possible().Cpus.Count);
 
+    /// <summary>The map's fd.</summary>
     public FileDescriptor Fd { get; }
+    /// <summary>The map's type.</summary>
     public BpfMapType Type { get; }
+    /// <summary>The map's name, as the object or the caller gave it.</summary>
     public string Name { get; }
+    /// <summary>Bytes per key.</summary>
     public int KeySize { get; }
+    /// <summary>Bytes per value (per CPU, for per-CPU maps).</summary>
     public int ValueSize { get; }
+    /// <summary>The map's capacity; for a ring buffer, its size in bytes.</summary>
     public int MaxEntries { get; }
+    /// <summary>The flags the map was created with.</summary>
     public MapFlags Flags { get; }
 
     /// <summary>The bytes a lookup or update exchanges: <see cref="ValueSize"/>, or for per-CPU maps round_up(ValueSize, 8) × possible CPUs.</summary>
@@ -40,6 +47,7 @@ public sealed unsafe partial class BpfMap : IDisposable
         ValueBufferSize = IsPerCpu(Type) ? PerCpuStride(ValueSize) * PossibleCpuCount : ValueSize;
     }
 
+    /// <summary>True for the map types whose values are one per possible CPU.</summary>
     public static bool IsPerCpu(BpfMapType type) => type is BpfMapType.PercpuHash or BpfMapType.PercpuArray or BpfMapType.LruPercpuHash;
 
     /// <summary>The per-CPU slot size in user-space buffers: the kernel copies each CPU's value 8-byte aligned.</summary>
@@ -218,16 +226,19 @@ public sealed unsafe partial class BpfMap : IDisposable
         BpfSyscall.Invoke(BpfCommand.MapFreeze, ref attr, $"map '{Name}'");
     }
 
+    /// <summary>Looks up <paramref name="key"/>; false when the map has no such entry.</summary>
     public bool TryLookup<TKey, TValue>(in TKey key, out TValue value) where TKey : unmanaged where TValue : unmanaged
     {
         value = default;
         return TryLookup(AsBytes(in key), MemoryMarshal.AsBytes(new Span<TValue>(ref value)));
     }
 
+    /// <summary>Creates or replaces the entry for <paramref name="key"/>, as <paramref name="flags"/> allows.</summary>
     public void Update<TKey, TValue>(in TKey key, in TValue value, MapUpdateFlags flags = MapUpdateFlags.Any)
         where TKey : unmanaged where TValue : unmanaged
         => Update(AsBytes(in key), AsBytes(in value), flags);
 
+    /// <summary>Deletes the entry for <paramref name="key"/>; false when there was none.</summary>
     public bool Delete<TKey>(in TKey key) where TKey : unmanaged => Delete(AsBytes(in key));
 
     /// <summary>Looks up one element of a per-CPU map into one value per possible CPU.</summary>
@@ -296,6 +307,7 @@ public sealed unsafe partial class BpfMap : IDisposable
         }
     }
 
+    /// <summary>The map's keys, walked with BPF_MAP_GET_NEXT_KEY (entries added or deleted meanwhile may be missed or seen).</summary>
     public IEnumerable<TKey> Keys<TKey>() where TKey : unmanaged
     {
         if (sizeof(TKey) != KeySize)
@@ -311,8 +323,10 @@ public sealed unsafe partial class BpfMap : IDisposable
         return info.Id;
     }
 
+    /// <summary>Closes the map's fd; the kernel frees the map once no program or other fd holds it.</summary>
     public void Dispose() => Fd.Dispose();
 
+    /// <summary>Name, type and fd, for messages.</summary>
     public override string ToString() => $"map '{Name}' ({Type}, {Fd})";
 
     private bool ElementCall(BpfCommand command, byte* key, byte* value, ulong flags, bool absentIsFalse)

@@ -6,11 +6,16 @@ namespace BpfLoader.Programs;
 /// <summary>A verified, loaded BPF program owned through its fd. Attach it with a link from BpfLoader.Links.</summary>
 public sealed unsafe class BpfProgram : IDisposable
 {
+    /// <summary>Bytes per instruction slot.</summary>
     public const int InstructionSize = 8;
 
+    /// <summary>The program's fd.</summary>
     public FileDescriptor Fd { get; }
+    /// <summary>The program type it was loaded as.</summary>
     public BpfProgramType Type { get; }
+    /// <summary>The attach type it was loaded for (BPF_TRACE_RAW_TP for tp_btf, ...), or none.</summary>
     public BpfAttachType ExpectedAttachType { get; }
+    /// <summary>The program's name (its function name in the object).</summary>
     public string Name { get; }
     /// <summary>The verifier's log when the program was loaded with <see cref="ProgramLoadOptions.LogLevel"/> &gt; 0, else empty.</summary>
     public string VerifierLog { get; }
@@ -186,7 +191,9 @@ public sealed unsafe class BpfProgram : IDisposable
         return new ProgramRunStatistics(info.RunTimeNs, info.RunCnt, info.RecursionMisses);
     }
 
+    /// <summary>Closes the program's fd; attached links keep the program alive.</summary>
     public void Dispose() => Fd.Dispose();
 
+    /// <summary>Name, type and fd, for messages.</summary>
     public override string ToString() => $"program '{Name}' ({Type}, {Fd})";
 }

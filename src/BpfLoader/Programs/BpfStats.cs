@@ -8,15 +8,18 @@ namespace BpfLoader.Programs;
 /// </summary>
 public sealed class BpfStats : IDisposable
 {
+    /// <summary>The fd that keeps statistics on.</summary>
     public FileDescriptor Fd { get; }
 
     private BpfStats(FileDescriptor fd) => Fd = fd;
 
+    /// <summary>Turns on run-time statistics (BPF_ENABLE_STATS) until the returned object is disposed.</summary>
     public static BpfStats Enable()
     {
         var attr = new EnableStatsAttr { Type = EnableStatsAttr.StatsRunTime };
         return new BpfStats(BpfSyscall.InvokeForFd(BpfCommand.EnableStats, ref attr, "BPF_STATS_RUN_TIME"));
     }
 
+    /// <summary>Closes the fd: statistics stop once no other holder keeps them on.</summary>
     public void Dispose() => Fd.Dispose();
 }

@@ -97,6 +97,7 @@ public sealed class PerfEventArrayReader : RingReader
 
     internal override int Drain(int ring) => _rings[ring].Drain(_onRecord, _onLost);
 
+    /// <summary>Unmaps every CPU's ring and closes its perf event.</summary>
     protected override void Dispose(bool disposing)
     {
         if (!disposing)

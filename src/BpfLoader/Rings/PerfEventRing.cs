@@ -99,6 +99,7 @@ public sealed unsafe class PerfEventRing : IDisposable
     /// <summary>Delivers the samples waiting in this ring; returns how many.</summary>
     public int Drain(RecordHandler onRecord, LostRecordsHandler? onLost) => _cursor.Drain(onRecord, onLost);
 
+    /// <summary>Unmaps the ring and closes its perf event.</summary>
     public void Dispose()
     {
         _mapping.Dispose();

@@ -82,6 +82,7 @@ public sealed unsafe class RingBufferReader : RingReader
 
     internal override int Drain(int ring) => _cursor.Drain(_onRecord);
 
+    /// <summary>Unmaps the ring's pages and releases its map fd.</summary>
     protected override void Dispose(bool disposing)
     {
         if (!disposing)

@@ -16,6 +16,7 @@ public sealed unsafe class RingPoller : IDisposable
     private readonly FileDescriptor _wake;
     private RingReader[] _readers = [];   // replaced, never mutated: Add may race with Poll
 
+    /// <summary>An empty poller with its own epoll instance.</summary>
     public RingPoller()
     {
         _epoll = Create(Libc.EpollCreate1(Libc.EpollCloexec), "epoll_create1");

@@ -36,5 +36,6 @@ public abstract class RingReader : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Releases the ring's mappings and descriptors.</summary>
     protected abstract void Dispose(bool disposing);
 }

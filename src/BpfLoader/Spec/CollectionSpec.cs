@@ -15,12 +15,17 @@ public sealed class CollectionSpec
 {
     private readonly Dictionary<string, GlobalVariable> _variables;
 
+    /// <summary>The programs by function name.</summary>
     public IReadOnlyDictionary<string, ProgramSpec> Programs { get; }
+    /// <summary>The maps by name: .maps definitions, then the global data sections (.rodata, .data, .bss).</summary>
     public IReadOnlyDictionary<string, MapSpec> Maps { get; }
+    /// <summary>The object's license section ("GPL", "Dual BSD/GPL"); GPL-only helpers need a GPL-compatible one.</summary>
     public string License { get; }
+    /// <summary>The object's version section, or 0.</summary>
     public uint KernelVersion { get; }
     /// <summary>The object's BTF with DATASEC sizes and VAR offsets fixed; null if it has none.</summary>
     public BtfSpec? Btf { get; }
+    /// <summary>The object's func_info, line_info and CO-RE records (.BTF.ext).</summary>
     public BtfExt BtfExt { get; }
     /// <summary>Global variables of the data sections, by name.</summary>
     public IReadOnlyDictionary<string, GlobalVariable> Variables => _variables;
@@ -37,6 +42,7 @@ public sealed class CollectionSpec
         _variables = variables;
     }
 
+    /// <summary>Parses a BPF ELF object: programs, maps, BTF and relocations; no kernel needed.</summary>
     public static CollectionSpec Parse(ReadOnlySpan<byte> elf) => Parse(elf.ToArray());
 
     /// <summary>Parses an object; every failure is a <see cref="BpfObjectException"/>.</summary>

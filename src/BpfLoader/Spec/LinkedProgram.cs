@@ -9,5 +9,6 @@ public sealed record LinkedProgram(
     byte[] FuncInfo, int FuncInfoRecordSize, int FuncInfoCount,
     byte[] LineInfo, int LineInfoRecordSize, int LineInfoCount)
 {
+    /// <summary>How many instruction slots the program has.</summary>
     public int InstructionCount => Instructions.Length / Asm.Instruction.Size;
 }

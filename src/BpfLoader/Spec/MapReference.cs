@@ -4,6 +4,7 @@ namespace BpfLoader.Spec;
 /// <remarks>For <see cref="MapReferenceKind.Value"/>, the second slot already holds <see cref="Offset"/>.</remarks>
 public readonly record struct MapReference(int Instruction, string MapName, MapReferenceKind Kind, uint Offset);
 
+/// <summary>How an instruction refers to a map.</summary>
 public enum MapReferenceKind
 {
     /// <summary>BPF_PSEUDO_MAP_FD: the map itself (src_reg 1, imm = fd).</summary>

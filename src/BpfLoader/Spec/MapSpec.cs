@@ -12,6 +12,7 @@ public sealed class MapSpec
     /// <summary>BPF_F_RDONLY_PROG: programs may not write the map (read-only global data).</summary>
     public const uint FlagReadOnlyProgram = 0x80;
 
+    /// <summary>A map definition with its name, type, key and value sizes and capacity.</summary>
     public MapSpec(string name, BpfMapType type, uint keySize, uint valueSize, uint maxEntries)
     {
         Name = name;
@@ -23,12 +24,19 @@ public sealed class MapSpec
 
     /// <summary>The symbol name for a <c>.maps</c> map, the section name (e.g. <c>.rodata</c>) for global data.</summary>
     public string Name { get; }
+    /// <summary>The map type.</summary>
     public BpfMapType Type { get; set; }
+    /// <summary>Bytes per key.</summary>
     public uint KeySize { get; set; }
+    /// <summary>Bytes per value.</summary>
     public uint ValueSize { get; set; }
+    /// <summary>The capacity in entries (bytes for a ring buffer).</summary>
     public uint MaxEntries { get; set; }
+    /// <summary>BPF_F_* creation flags.</summary>
     public uint Flags { get; set; }
+    /// <summary>The NUMA node, with BPF_F_NUMA_NODE.</summary>
     public uint NumaNode { get; set; }
+    /// <summary>map_extra (a bloom filter's hash count).</summary>
     public ulong MapExtra { get; set; }
     /// <summary>LIBBPF_PIN_* from the definition's <c>pinning</c> member (0 = none).</summary>
     public uint Pinning { get; set; }
@@ -44,7 +52,9 @@ public sealed class MapSpec
     public byte[]? Contents { get; init; }
     /// <summary>True for .rodata*: freeze the map (BPF_MAP_FREEZE) after writing <see cref="Contents"/>.</summary>
     public bool Freeze { get; init; }
+    /// <summary>True for a global data section (.rodata, .data, .bss) made into a one-entry array.</summary>
     public bool IsGlobalData => Contents is not null;
 
+    /// <summary>Name, type, sizes, capacity and flags, for messages.</summary>
     public override string ToString() => $"{Name} {Type} key {KeySize} value {ValueSize} max {MaxEntries} flags 0x{Flags:x}";
 }

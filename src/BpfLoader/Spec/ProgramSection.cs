@@ -31,9 +31,11 @@ public readonly record struct ProgramSection(BpfProgramType Type, BpfAttachType?
         return result.Type != BpfProgramType.Unspec;
     }
 
+    /// <summary>What a section name says of its program, or a <see cref="BpfObjectException"/> when it names no known type.</summary>
     public static ProgramSection Parse(string section) =>
         TryParse(section, out ProgramSection result) ? result : throw new BpfObjectException($"section '{section}' names no program type this loader knows");
 
+    /// <summary>True for kretprobe/ and uretprobe/ sections.</summary>
     public bool IsReturnProbe { get; init; }
 
     private static bool IsTracepoint(string? target)

@@ -35,8 +35,11 @@ public sealed class ProgramSpec
 
     private readonly Instruction[] _instructions;
 
+    /// <summary>The program's function name.</summary>
     public string Name { get; }
+    /// <summary>The ELF section it came from ("tp_btf/inet_sock_set_state").</summary>
     public string SectionName { get; }
+    /// <summary>The program type the section names.</summary>
     public BpfProgramType Type { get; }
     /// <summary>expected_attach_type for BPF_PROG_LOAD; null means 0 (none).</summary>
     public BpfAttachType? AttachType { get; }
@@ -46,18 +49,26 @@ public sealed class ProgramSpec
     /// kernel BTF; for fentry/fexit the FUNC NAME (<see cref="BtfSpec.FindTypeId"/>).
     /// </summary>
     public string? AttachTo { get; }
+    /// <summary>True for a return probe (kretprobe/, uretprobe/).</summary>
     public bool IsReturnProbe { get; }
+    /// <summary>The object's license, passed to the kernel at load.</summary>
     public string License { get; }
     /// <summary>From the object's <c>version</c> section (kprobes on kernels before 5.0); 0 if absent.</summary>
     public uint KernelVersion { get; }
 
     /// <summary>The linked instructions, before CO-RE and map fds (slot per 8 bytes; ld_imm64 takes two).</summary>
     public ReadOnlySpan<Instruction> Instructions => _instructions;
+    /// <summary>The instructions that need a map's fd, and which map.</summary>
     public IReadOnlyList<MapReference> MapReferences { get; }
+    /// <summary>func_info records of this program and the subprograms linked into it.</summary>
     public IReadOnlyList<FuncInfo> FuncInfos { get; }
+    /// <summary>line_info records of this program and the subprograms linked into it.</summary>
     public IReadOnlyList<LineInfo> LineInfos { get; }
+    /// <summary>The CO-RE relocations to apply before load.</summary>
     public IReadOnlyList<CoreRelocation> CoreRelocations { get; }
+    /// <summary>Bytes per func_info record.</summary>
     public int FuncInfoRecordSize { get; }
+    /// <summary>Bytes per line_info record.</summary>
     public int LineInfoRecordSize { get; }
     /// <summary>The object's BTF, which func/line info refer to (load it with BPF_BTF_LOAD first); null if the object has none.</summary>
     public BtfSpec? Btf { get; }
@@ -124,5 +135,6 @@ public sealed class ProgramSpec
         return Disassembler.Disassemble(_instructions, slot => names.GetValueOrDefault(slot));
     }
 
+    /// <summary>Name, section, type and instruction count, for messages.</summary>
     public override string ToString() => $"{Name} ({SectionName}, {Type}, {_instructions.Length} insns)";
 }

@@ -4,9 +4,9 @@ namespace BpfLoader;
 #pragma warning disable CA1008, CA1027, CA1069 // the kernel's numbering, aliases included
 public enum BpfAttachType
 {
-    /// <summary>BPF_CGROUP_INET_INGRESS</summary>
     /// <summary>No attach type: 0, as the kernel reads an unset field.</summary>
     None = 0,
+    /// <summary>BPF_CGROUP_INET_INGRESS: cgroup_skb on ingress.</summary>
     CgroupInetIngress = 0,
     /// <summary>BPF_CGROUP_INET_EGRESS</summary>
     CgroupInetEgress = 1,
