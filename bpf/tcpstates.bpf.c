@@ -26,6 +26,9 @@ const volatile __u16 target_family = 0;
 const volatile __u32 target_netns = 0;
 /* --cgroup: only sockets in the cgroup with this id or in one below it (0: any). */
 const volatile __u64 target_cgroup = 0;
+/* Read each socket's netns and cgroup (for -j, -C, --netns, --cgroup); otherwise both stay 0 in the
+ * event: the pointer chase costs cache misses on every change and the plain columns print neither. */
+const volatile bool want_owner = true;
 const volatile bool use_ringbuf = true;
 /* Ring buffer only: wake the reader each time what waits crosses a multiple of this many bytes
  * (0: the kernel's default, a wakeup for every record written into an empty ring). Otherwise the
@@ -104,6 +107,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } seen SEC(".maps");
+
+/* The change tcpstates_btf last started on, per CPU: tcpstates_btf_nested, which the kernel runs right
+ * after it on the same CPU, finds its own change here when tcpstates_btf ran, without a storage lookup. */
+struct last_change {
+	__u64 sk;
+	__u64 states;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct last_change);
+} last_seen SEC(".maps");
 
 /* Classic tracepoint: hits of the tracepoint, counted by tcpstates_hits (see there), per CPU. */
 struct {
@@ -370,9 +387,13 @@ static __always_inline int trace_btf(__u64 *ctx)
 	dport = bswap16(sk->__sk_common.skc_dport);
 	if (!ports_wanted(sport, dport))
 		goto remember;   /* with ts 0: as in the original, a socket filtered out keeps no timestamp */
-	owner_btf(sk, &owner);
-	if (!owner_wanted(&owner, true))
-		goto remember;
+	owner.netns = 0;
+	owner.cgroup_id = 0;
+	if (want_owner) {
+		owner_btf(sk, &owner);
+		if (!owner_wanted(&owner, true))
+			goto remember;
+	}
 
 	ts = bpf_ktime_get_ns();
 	e = event_start(&on_stack);
@@ -408,6 +429,14 @@ remember:
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
+	__u32 zero = 0;
+	struct last_change *last = bpf_map_lookup_elem(&last_seen, &zero);
+
+	/* First of all, so that a change nested in this run finds another one here. */
+	if (last) {
+		last->sk = ctx[0];
+		last->states = states_of(ctx);
+	}
 	count(&seen);
 	return trace_btf(ctx);
 }
@@ -426,8 +455,15 @@ int tcpstates_btf(__u64 *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
-	struct sk_state *st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
+	__u32 zero = 0;
+	struct last_change *last = bpf_map_lookup_elem(&last_seen, &zero);
+	struct sk_state *st;
 
+	/* The common case: tcpstates_btf just ran for this change on this CPU. Otherwise (it was skipped, or
+	 * this program was preempted and another change went through both since) the socket's storage tells. */
+	if (last && last->sk == ctx[0] && last->states == states_of(ctx))
+		return 0;
+	st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
 	if (st && st->states == states_of(ctx))
 		return 0;
 	count(&caught);
@@ -452,10 +488,14 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_map_delete_elem(&timestamps, &sk);
 		return 0;
 	}
-	owner_probed((const struct sock *)sk, &owner);
-	if (!owner_wanted(&owner, false)) {
-		bpf_map_delete_elem(&timestamps, &sk);
-		return 0;
+	owner.netns = 0;
+	owner.cgroup_id = 0;
+	if (want_owner) {
+		owner_probed((const struct sock *)sk, &owner);
+		if (!owner_wanted(&owner, false)) {
+			bpf_map_delete_elem(&timestamps, &sk);
+			return 0;
+		}
 	}
 
 	ts = bpf_ktime_get_ns();
