@@ -463,6 +463,9 @@ int tcpstates_btf_nested(__u64 *ctx)
 	 * this program was preempted and another change went through both since) the socket's storage tells. */
 	if (last && last->sk == ctx[0] && last->states == states_of(ctx))
 		return 0;
+	/* Loaded again from the context: knowing the two equal, the compiler would otherwise hand the helper the
+	 * copy read from the map, a number to the verifier, not the socket. */
+	asm volatile("" ::: "memory");
 	st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
 	if (st && st->states == states_of(ctx))
 		return 0;

@@ -24,9 +24,16 @@ public sealed unsafe class RingBufferReader : RingReader
     /// the ring costs in RSS (a 2 MiB ring: 2 MiB instead of 4).
     /// </summary>
     public RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
-        : this(mapFd, maxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
+        : this(mapFd, maxEntries, onRecord, Math.Min(ReleaseIntervalBytes, maxEntries / 64), mapDataTwice) { }
+
+    /// <summary>How often a long drain gives space back to the producers (see <see cref="RingBufferCursor.ReleaseEveryBytes"/>);
+    /// at most a 64th of the ring.</summary>
+    internal const uint ReleaseIntervalBytes = 16 * 1024;
 
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord, bool mapDataTwice = true)
+        : this(mapFd, maxEntries, onRecord, releaseEachRecord ? 1UL : 0UL, mapDataTwice) { }
+
+    private RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, ulong releaseEveryBytes, bool mapDataTwice)
     {
         ArgumentNullException.ThrowIfNull(mapFd);
         ArgumentNullException.ThrowIfNull(onRecord);
@@ -57,7 +64,7 @@ public sealed unsafe class RingBufferReader : RingReader
             maxEntries,
             mapDataTwice)
         {
-            ReleaseEachRecord = releaseEachRecord,
+            ReleaseEveryBytes = releaseEveryBytes,
         };
     }
 
