@@ -108,20 +108,6 @@ struct {
 	__type(value, __u64);
 } seen SEC(".maps");
 
-/* The change tcpstates_btf last started on, per CPU: tcpstates_btf_nested, which the kernel runs right
- * after it on the same CPU, finds its own change here when tcpstates_btf ran, without a storage lookup. */
-struct last_change {
-	__u64 sk;
-	__u64 states;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct last_change);
-} last_seen SEC(".maps");
-
 /* Classic tracepoint: hits of the tracepoint, counted by tcpstates_hits (see there), per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -429,14 +415,6 @@ remember:
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct last_change *last = bpf_map_lookup_elem(&last_seen, &zero);
-
-	/* First of all, so that a change nested in this run finds another one here. */
-	if (last) {
-		last->sk = ctx[0];
-		last->states = states_of(ctx);
-	}
 	count(&seen);
 	return trace_btf(ctx);
 }
@@ -455,18 +433,8 @@ int tcpstates_btf(__u64 *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct last_change *last = bpf_map_lookup_elem(&last_seen, &zero);
-	struct sk_state *st;
+	struct sk_state *st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
 
-	/* The common case: tcpstates_btf just ran for this change on this CPU. Otherwise (it was skipped, or
-	 * this program was preempted and another change went through both since) the socket's storage tells. */
-	if (last && last->sk == ctx[0] && last->states == states_of(ctx))
-		return 0;
-	/* Loaded again from the context: knowing the two equal, the compiler would otherwise hand the helper the
-	 * copy read from the map, a number to the verifier, not the socket. */
-	asm volatile("" ::: "memory");
-	st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
 	if (st && st->states == states_of(ctx))
 		return 0;
 	count(&caught);
