@@ -26,6 +26,9 @@ const volatile __u16 target_family = 0;
 const volatile __u32 target_netns = 0;
 /* --cgroup: only sockets in the cgroup with this id or in one below it (0: any). */
 const volatile __u64 target_cgroup = 0;
+/* Read each socket's netns and cgroup (for -j, -C, --netns, --cgroup); otherwise both stay 0 in the
+ * event: the pointer chase costs cache misses on every change and the plain columns print neither. */
+const volatile bool want_owner = true;
 const volatile bool use_ringbuf = true;
 /* Ring buffer only: wake the reader each time what waits crosses a multiple of this many bytes
  * (0: the kernel's default, a wakeup for every record written into an empty ring). Otherwise the
@@ -370,9 +373,13 @@ static __always_inline int trace_btf(__u64 *ctx)
 	dport = bswap16(sk->__sk_common.skc_dport);
 	if (!ports_wanted(sport, dport))
 		goto remember;   /* with ts 0: as in the original, a socket filtered out keeps no timestamp */
-	owner_btf(sk, &owner);
-	if (!owner_wanted(&owner, true))
-		goto remember;
+	owner.netns = 0;
+	owner.cgroup_id = 0;
+	if (want_owner) {
+		owner_btf(sk, &owner);
+		if (!owner_wanted(&owner, true))
+			goto remember;
+	}
 
 	ts = bpf_ktime_get_ns();
 	e = event_start(&on_stack);
@@ -452,10 +459,14 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_map_delete_elem(&timestamps, &sk);
 		return 0;
 	}
-	owner_probed((const struct sock *)sk, &owner);
-	if (!owner_wanted(&owner, false)) {
-		bpf_map_delete_elem(&timestamps, &sk);
-		return 0;
+	owner.netns = 0;
+	owner.cgroup_id = 0;
+	if (want_owner) {
+		owner_probed((const struct sock *)sk, &owner);
+		if (!owner_wanted(&owner, false)) {
+			bpf_map_delete_elem(&timestamps, &sk);
+			return 0;
+		}
 	}
 
 	ts = bpf_ktime_get_ns();

@@ -25,11 +25,15 @@ public sealed unsafe class RingBufferReader : RingReader
     /// instead of 4). The reader holds the map's fd open until it is disposed.
     /// </summary>
     public RingBufferReader(BpfMap map, RecordHandler onRecord, bool mapDataTwice = true)
-        : this(CheckedRing(map).Fd, (uint)map.MaxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
+        : this(CheckedRing(map).Fd, (uint)map.MaxEntries, onRecord, mapDataTwice) { }
 
     /// <summary>The ring buffer of <paramref name="mapFd"/>, whose data size is <paramref name="maxEntries"/>: see the public constructor.</summary>
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
-        : this(mapFd, maxEntries, onRecord, releaseEachRecord: true, mapDataTwice) { }
+        : this(mapFd, maxEntries, onRecord, Math.Min(ReleaseIntervalBytes, maxEntries / 64), mapDataTwice) { }
+
+    /// <summary>How often a long drain gives space back to the producers (see <see cref="RingBufferCursor.ReleaseEveryBytes"/>);
+    /// at most a 64th of the ring.</summary>
+    internal const uint ReleaseIntervalBytes = 16 * 1024;
 
     private static BpfMap CheckedRing(BpfMap map)
     {
@@ -40,6 +44,9 @@ public sealed unsafe class RingBufferReader : RingReader
     }
 
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool releaseEachRecord, bool mapDataTwice = true)
+        : this(mapFd, maxEntries, onRecord, releaseEachRecord ? 1UL : 0UL, mapDataTwice) { }
+
+    private RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, ulong releaseEveryBytes, bool mapDataTwice)
     {
         ArgumentNullException.ThrowIfNull(mapFd);
         ArgumentNullException.ThrowIfNull(onRecord);
@@ -70,7 +77,7 @@ public sealed unsafe class RingBufferReader : RingReader
             maxEntries,
             mapDataTwice)
         {
-            ReleaseEachRecord = releaseEachRecord,
+            ReleaseEveryBytes = releaseEveryBytes,
         };
     }
 

@@ -11,12 +11,22 @@ namespace TcpStates.Output;
 /// </summary>
 public static class CommandName
 {
+    /// <summary>Bytes that are printed as they are, alone: printable ASCII but the backslash.</summary>
+    private static readonly SearchValues<byte> PlainAscii = SearchValues.Create(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
+
     /// <summary>Worst case: 16 bytes, each escaped to 4.</summary>
     public const int MaxEscapedLength = TcpStateEvent.TaskLength * 4;
 
     /// <summary>Writes the escaped name and returns the byte count.</summary>
     public static int WriteEscaped(ReadOnlySpan<byte> name, Span<byte> destination)
     {
+        // Nearly every name is printable ASCII without a backslash: copied as it is.
+        if (!name.ContainsAnyExcept(PlainAscii))
+        {
+            name.CopyTo(destination);
+            return name.Length;
+        }
         int n = 0;
         while (!name.IsEmpty)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using TcpStates.Posix;
 
 namespace TcpStates.Output;
@@ -36,11 +37,13 @@ public sealed class EventOutput : IEventSink
 
     public void OnEvent(ReadOnlySpan<byte> record)
     {
-        if (!TcpStateEvent.TryRead(record, out TcpStateEvent e))
+        if (record.Length < TcpStateEvent.Size)
         {
             ShortRecords++;
             return;
         }
+        // Read in place (the kernel writes host order; we run on little-endian hosts only): no copy per event.
+        ref readonly TcpStateEvent e = ref MemoryMarshal.AsRef<TcpStateEvent>(record[..TcpStateEvent.Size]);
         _printer.Write(e);
         if (_journal is not null)
         {

@@ -74,6 +74,7 @@ public sealed class EventPrinter
         _length += line.Length;
     }
 
+    [System.Runtime.CompilerServices.SkipLocalsInit]   // the name's scratch space is written before it is read
     public void Write(in TcpStateEvent e)
     {
         if (IsClosed)
@@ -132,7 +133,7 @@ public sealed class EventPrinter
         line.Append(Csv ? ","u8 : " -> "u8);
         AppendState(ref line, e.NewState, stateWidth);
         line.Append((byte)separator);
-        line.AppendFixed(e.DeltaUs / 1000.0, 3, Containers is null || Csv ? 0 : MsWidth);
+        line.AppendMilliseconds(e.DeltaUs, Containers is null || Csv ? 0 : MsWidth);
         if (Containers is not null)
             AppendContainers(ref line, e, Containers);
         line.Append((byte)'\n');

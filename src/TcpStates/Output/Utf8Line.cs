@@ -33,12 +33,20 @@ public ref struct Utf8Line
     public void AppendPadded(scoped ReadOnlySpan<byte> text, int width)
     {
         Append(text);
-        Pad(CommandName.CountScalars(text), width);
+        Pad(System.Text.Ascii.IsValid(text) ? text.Length : CommandName.CountScalars(text), width);
     }
 
     /// <summary>%-N.Ns: at most, and at least, <paramref name="width"/> characters.</summary>
     public void AppendCut(scoped ReadOnlySpan<byte> text, int width)
     {
+        if (System.Text.Ascii.IsValid(text))
+        {
+            // A character per byte: the common case, without counting.
+            ReadOnlySpan<byte> ascii = text.Length > width ? text[..width] : text;
+            Append(ascii);
+            Pad(ascii.Length, width);
+            return;
+        }
         ReadOnlySpan<byte> cut = text[..CommandName.PrefixLength(text, width)];
         AppendPadded(cut, width);
     }
@@ -60,6 +68,14 @@ public ref struct Utf8Line
         PadFrom(start, width);
     }
 
+    /// <summary>%.3f of a time in microseconds as milliseconds (see <see cref="AsciiNumber.WriteMilliseconds"/>).</summary>
+    public void AppendMilliseconds(ulong micros, int width = 0)
+    {
+        int start = _length;
+        _length += AsciiNumber.WriteMilliseconds(micros, Free);
+        PadFrom(start, width);
+    }
+
     public void AppendFixed(double value, int decimals, int width = 0)
     {
         int start = _length;
@@ -69,7 +85,9 @@ public ref struct Utf8Line
 
     private void Pad(int written, int width)
     {
-        for (; written < width; written++)
-            _buffer[_length++] = (byte)' ';
+        if (written >= width)
+            return;
+        _buffer.Slice(_length, width - written).Fill((byte)' ');
+        _length += width - written;
     }
 }

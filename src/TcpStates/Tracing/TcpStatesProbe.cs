@@ -150,6 +150,8 @@ internal sealed class TcpStatesProbe : IDisposable
         spec.SetConstant("target_family", options.Family);
         spec.SetConstant("target_netns", options.NetNs);
         spec.SetConstant("target_cgroup", options.CgroupId);
+        // The plain columns print neither the netns nor the cgroup: the programs skip reading them.
+        spec.SetConstant("want_owner", options.Json || options.Containers || options.NetNs != 0 || options.CgroupId != 0);
         spec.SetConstant("use_ringbuf", ringBuffer);
         spec.SetConstant("wakeup_bytes", ringBuffer ? WakeupBytes : 0u);
         MapSpec events = spec.Maps["events"];

@@ -28,6 +28,36 @@ public class RingBufferCursorTests
         Assert.Equal(0UL, ring.Cursor.Pending);
     }
 
+    /// <summary>A long drain gives space back to the producer every so many bytes, not per record, not only at its end.</summary>
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(1024UL)]
+    public void A_long_drain_publishes_the_consumer_position_every_interval(ulong every)
+    {
+        using var ring = new SyntheticRingBuffer(64 * 1024, releaseEveryBytes: every);
+        ulong start = ring.Consumer;
+        for (int i = 0; i < 200; i++)
+            ring.Write(NumberedPayload.Make((ulong)i, 96));
+        var seen = new List<ulong>();
+
+        Assert.Equal(200, ring.Cursor.Drain(_ => seen.Add(ring.Consumer)));
+
+        ulong record = SyntheticRingBuffer.RecordSize(96);
+        List<ulong> published = seen.Distinct().ToList();
+        if (every == 0)
+        {
+            Assert.Equal([start], published);
+        }
+        else
+        {
+            // 200 records of 104 bytes: a publication every 10 records (1,040 bytes), 19 within the drain.
+            Assert.Equal(20, published.Count);
+            for (int i = 1; i < published.Count; i++)
+                Assert.InRange(published[i] - published[i - 1], every, every + record - 1);
+        }
+        Assert.Equal(ring.Producer, ring.Consumer);
+    }
+
     [Fact]
     public void Discarded_records_are_skipped()
     {

@@ -19,7 +19,7 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
     public ulong Size { get; }
     public RingBufferCursor Cursor { get; }
 
-    public SyntheticRingBuffer(ulong size, ulong startPosition = 0, bool releaseEachRecord = false, bool doubleMapped = false)
+    public SyntheticRingBuffer(ulong size, ulong startPosition = 0, bool releaseEachRecord = false, bool doubleMapped = false, ulong releaseEveryBytes = 0)
     {
         Size = size;
         _doubleMapped = doubleMapped;
@@ -29,7 +29,10 @@ internal sealed unsafe class SyntheticRingBuffer : IDisposable
         NativeMemory.Fill(_data, (nuint)(2 * size), 0xcd);
         *_consumer = startPosition;
         *_producer = startPosition;
-        Cursor = new RingBufferCursor(_consumer, _producer, _data, size, doubleMapped) { ReleaseEachRecord = releaseEachRecord };
+        Cursor = new RingBufferCursor(_consumer, _producer, _data, size, doubleMapped)
+        {
+            ReleaseEveryBytes = releaseEachRecord ? 1 : releaseEveryBytes,
+        };
     }
 
     public ulong Consumer => Volatile.Read(ref *_consumer);

@@ -49,6 +49,44 @@ public class AsciiNumberTests
         }
     }
 
+    [Fact]
+    public void Integers_of_every_length_and_at_every_power_of_ten_are_printed_as_printf()
+    {
+        Span<byte> text = stackalloc byte[20];
+        var values = new List<ulong> { 0, ulong.MaxValue };
+        for (ulong p = 1; p <= 10_000_000_000_000_000_000UL; p *= 10)
+        {
+            values.AddRange([p - 1, p, p + 1]);
+            if (p > ulong.MaxValue / 10) break;
+        }
+        var random = new Random(7);
+        for (int i = 0; i < 20000; i++)
+            values.Add((ulong)random.NextInt64() >> random.Next(0, 63));
+        foreach (ulong value in values)
+        {
+            int n = AsciiNumber.WriteDecimal(value, text);
+            Assert.Equal(Printf.Format("%d", value), Encoding.ASCII.GetString(text[..n]));
+            n = AsciiNumber.WriteHex(value, text);
+            Assert.Equal(Printf.Format("%x", value), Encoding.ASCII.GetString(text[..n]));
+        }
+    }
+
+    /// <summary>The MS column's integer path prints what %.3f of the double prints, on both sides of its 2^43 switch.</summary>
+    [Fact]
+    public void Milliseconds_from_microseconds_are_printed_as_the_double_would_be()
+    {
+        Span<byte> text = stackalloc byte[64];
+        var values = new List<ulong> { 0, 1, 999, 1000, 1001, 1373, 176042, (1UL << 43) - 1, 1UL << 43, (1UL << 43) + 1, ulong.MaxValue };
+        var random = new Random(99);
+        for (int i = 0; i < 20000; i++)
+            values.Add((ulong)random.NextInt64() >> random.Next(0, 63));
+        foreach (ulong micros in values)
+        {
+            int n = AsciiNumber.WriteMilliseconds(micros, text);
+            Assert.Equal(Printf.Format("%.3f", micros / 1000.0), Encoding.ASCII.GetString(text[..n]));
+        }
+    }
+
     private static string Fixed(double value, int decimals)
     {
         Span<byte> text = stackalloc byte[64];
