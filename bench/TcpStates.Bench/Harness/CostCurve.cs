@@ -34,7 +34,7 @@ internal sealed class CostCurve(SingleRun run, double seconds, double eventsPerC
         {
             using var process = TracerProcess.Start(tracer.Path!, tracer.Arguments, OutputSink.File, stdoutPath, stderrPath);
             if (SingleRun.WaitUntilAttached(process, out HashSet<uint> programIds) is string notReady)
-                return [new CostCurvePoint(tracer.Name, "all", 0, 0, null, 0, SingleRun.NotReady(process, notReady))];
+                return [new CostCurvePoint(tracer.Name, "all", 0, 0, 0, null, 0, SingleRun.NotReady(process, notReady))];
             SingleRun.WaitForIdle(process.Pid, TimeSpan.FromSeconds(5));
             programIds.UnionWith(ProcessProbe.BpfPrograms(process.Pid).ProgramIds);
 
@@ -67,6 +67,7 @@ internal sealed class CostCurve(SingleRun run, double seconds, double eventsPerC
         long cpuBefore = ProcessProbe.CpuNanoseconds(process.Pid);
         long switchesBefore = ProcessProbe.ContextSwitches(process.Pid);
         long windowNs;
+        double loadEvents = 0;
         if (eventsPerSecond == 0)
         {
             // Idle: no load of ours; other traffic on the host still reaches the tracer, and shows in events/s.
@@ -84,12 +85,13 @@ internal sealed class CostCurve(SingleRun run, double seconds, double eventsPerC
             }
             catch (InvalidOperationException e)
             {
-                return new CostCurvePoint(tracer, step, 0, 0, null, 0, e.Message);
+                return new CostCurvePoint(tracer, step, 0, 0, 0, null, 0, e.Message);
             }
             // The drain belongs to the step: the tracer's work for these events, billed to the load's window.
             TcpSocketTable.WaitUntilSettled(result.Port, TimeSpan.FromSeconds(5));
             SingleRun.WaitForIdle(process.Pid, TimeSpan.FromSeconds(20));
             windowNs = result.ElapsedNs;
+            loadEvents = result.Connections * eventsPerConnection;
         }
         BpfRunCounters bpf = BpfRunStatistics.Read(programIds) - bpfBefore;
         long cpu = ProcessProbe.CpuNanoseconds(process.Pid) - cpuBefore;
@@ -98,6 +100,7 @@ internal sealed class CostCurve(SingleRun run, double seconds, double eventsPerC
         return new CostCurvePoint(
             tracer, step,
             bpf.Events / window,
+            loadEvents / window,
             cpu / 1e9 / window * 100,
             bpf.Events > 0 ? bpf.RunTimeNs / (double)bpf.Events : null,
             switches / window);
@@ -119,19 +122,19 @@ internal sealed class CostCurve(SingleRun run, double seconds, double eventsPerC
     private static string Describe(CostCurvePoint p) => p.Failure is not null
         ? $"curve {p.Tracer,-6} {p.Step,-6} FAILED: {p.Failure}"
         : string.Create(CultureInfo.InvariantCulture,
-            $"curve {p.Tracer,-6} {p.Step,-6} {p.EventsPerSecond,9:0} events/s, cpu {p.CpuPercent:0.00}% of a core, bpf {p.BpfNsPerEvent?.ToString("0", CultureInfo.InvariantCulture) ?? "-"} ns/event, {p.WakeupsPerSecond:0.0} wakeups/s");
+            $"curve {p.Tracer,-6} {p.Step,-6} {p.EventsPerSecond,9:0} events/s ({p.LoadEventsPerSecond:0} ours), cpu {p.CpuPercent:0.00}% of a core, bpf {p.BpfNsPerEvent?.ToString("0", CultureInfo.InvariantCulture) ?? "-"} ns/event, {p.WakeupsPerSecond:0.0} wakeups/s");
 
     public static void Print(TextWriter output, IReadOnlyList<CostCurvePoint> points)
     {
         output.WriteLine();
-        output.WriteLine("cost curve (one run per step, stdout to a file; events/s = the programs' calls, any traffic on the host):");
-        output.WriteLine($"{"tracer",-7} {"step",-7} {"events/s",10} {"CPU % core",11} {"BPF ns/ev",10} {"wakeups/s",10}");
+        output.WriteLine("cost curve (one run per step, stdout to a file; events/s: the programs' calls, any traffic on the host; load ev/s: our load's):");
+        output.WriteLine($"{"tracer",-7} {"step",-7} {"events/s",10} {"load ev/s",10} {"CPU % core",11} {"BPF ns/ev",10} {"wakeups/s",10}");
         foreach (CostCurvePoint p in points)
         {
             output.WriteLine(p.Failure is not null
                 ? $"{p.Tracer,-7} {p.Step,-7} FAILED: {p.Failure}"
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"{p.Tracer,-7} {p.Step,-7} {p.EventsPerSecond,10:0} {p.CpuPercent,11:0.00} {p.BpfNsPerEvent?.ToString("0", CultureInfo.InvariantCulture) ?? "-",10} {p.WakeupsPerSecond,10:0.0}"));
+                    $"{p.Tracer,-7} {p.Step,-7} {p.EventsPerSecond,10:0} {p.LoadEventsPerSecond,10:0} {p.CpuPercent,11:0.00} {p.BpfNsPerEvent?.ToString("0", CultureInfo.InvariantCulture) ?? "-",10} {p.WakeupsPerSecond,10:0.0}"));
         }
     }
 }
