@@ -1,4 +1,5 @@
 using TcpStates.Bench.Load;
+using TcpStates.Bench.Measurement;
 
 namespace TcpStates.Bench.Tests;
 
@@ -41,5 +42,21 @@ public class ChurnGeneratorTests
         Assert.Equal(result, ChurnResult.Parse(result.Format()));
         Assert.Equal(result with { FirstError = null }, ChurnResult.Parse((result with { FirstError = null }).Format()));
         Assert.Null(ChurnResult.Parse("something else"));
+    }
+
+    [Fact]
+    public void Result_line_carries_the_loads_cpu_and_host_counters_and_the_c_loops_line_parses_without_them()
+    {
+        var result = new ChurnResult(4242, 20000, 0, 250_000_000, null)
+        {
+            CpuNs = 480_000_000,
+            Machine = new MachineCounters(BusyTicks: 50, StealTicks: 1, TotalTicks: 51, RetransSegs: 2, ListenOverflows: 3, ListenDrops: 4),
+        };
+
+        Assert.Equal(result, ChurnResult.Parse(result.Format()));
+        ChurnResult? fromC = ChurnResult.Parse("result port=35875 connections=20000 failures=0 elapsed_ns=2181723614 first_error=-");
+        Assert.NotNull(fromC);
+        Assert.Null(fromC.CpuNs);
+        Assert.Null(fromC.Machine);
     }
 }

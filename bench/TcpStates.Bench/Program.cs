@@ -12,15 +12,20 @@ internal static class Program
         var churn = new ChurnOptionSet();
         var rounds = new Option<int>("--rounds") { Description = "alternating rounds; the table shows medians", DefaultValueFactory = _ => 5 };
         var sinks = new Option<string>("--sinks") { Description = "tracer stdout per run: file, null, pipe (comma-separated)", DefaultValueFactory = _ => "file,null,pipe" };
-        var tracers = new Option<string>("--tracers") { Description = "columns: ours, anchor, none (comma-separated)", DefaultValueFactory = _ => "ours,anchor,none" };
+        var tracers = new Option<string>("--tracers") { Description = "columns: ours, limit (empty tp_btf program), anchor, none, c-loop (minimal C load, untraced) (comma-separated)", DefaultValueFactory = _ => "ours,limit,anchor,none,c-loop" };
         var ours = new Option<string?>("--ours") { Description = "our tracer binary (default: publish/tcpstates, published when missing or stale)" };
         var noPublish = new Option<bool>("--no-publish") { Description = "never run dotnet publish for ours" };
         var anchor = new Option<string>("--anchor") { Description = "libbpf-tools tcpstates", DefaultValueFactory = _ => "/usr/sbin/tcpstates" };
+        var maxRounds = new Option<int>("--max-rounds") { Description = "add rounds, one at a time, until --min-steady are steady or this many ran (default: rounds + 6)" };
+        var minSteady = new Option<int>("--min-steady") { Description = "steady rounds the speed figure needs", DefaultValueFactory = _ => 3 };
+        var margin = new Option<double>("--margin") { Description = "an untraced round more than this fraction off the median is unsteady", DefaultValueFactory = _ => 0.15 };
+        var maxForeign = new Option<double>("--max-foreign-cores") { Description = "a run during which other processes used more CPU (cores) is unsteady", DefaultValueFactory = _ => 0.3 };
+        var curve = new Option<double>("--curve-seconds") { Description = "seconds per step of the cost curve (idle, 1k, 10k, 100k events/s, max); 0 skips it", DefaultValueFactory = _ => 5 };
         var calibration = new Option<int>("--calibrate-count") { Description = "slow connections to count events per connection", DefaultValueFactory = _ => 200 };
 
         var root = new RootCommand("Measures tcpstates tracers against connection churn on loopback (see bench/README.md).");
         churn.AddTo(root, withPace: false);
-        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration })
+        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration, maxRounds, minSteady, margin, maxForeign, curve })
             root.Options.Add(o);
         root.SetAction(result =>
         {
@@ -32,7 +37,15 @@ internal static class Program
                 result.GetValue(ours),
                 !result.GetValue(noPublish),
                 result.GetValue(anchor)!,
-                result.GetValue(calibration));
+                result.GetValue(calibration))
+            {
+                Steadiness = new Steadiness.SteadinessLimits(
+                    Margin: result.GetValue(margin),
+                    MaxForeignCores: result.GetValue(maxForeign),
+                    MinSteadyRounds: Math.Max(1, result.GetValue(minSteady))),
+                MaxRounds = result.GetValue(maxRounds) is > 0 and int m ? m : Math.Max(1, result.GetValue(rounds)) + 6,
+                CurveSeconds = Math.Max(0, result.GetValue(curve)),
+            };
             return new BenchRunner(options).Run();
         });
 
@@ -46,6 +59,12 @@ internal static class Program
             return 0;
         });
         root.Subcommands.Add(load);
+
+        var objectPath = new Argument<string>("object") { Description = "the compiled bench/reference/limit.bpf.c" };
+        var limit = new Command("limit", "Attach the empty tp_btf program (the limit) until SIGINT (used by the harness).");
+        limit.Arguments.Add(objectPath);
+        limit.SetAction(result => Limit.LimitTracer.Run(result.GetValue(objectPath)!));
+        root.Subcommands.Add(limit);
 
         return root.Parse(args).Invoke();
     }

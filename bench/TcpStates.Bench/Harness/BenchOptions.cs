@@ -1,4 +1,5 @@
 using TcpStates.Bench.Load;
+using TcpStates.Bench.Steadiness;
 using TcpStates.Bench.Tracers;
 
 namespace TcpStates.Bench.Harness;
@@ -12,4 +13,14 @@ internal sealed record BenchOptions(
     string? OursPath,
     bool PublishOurs,
     string AnchorPath,
-    int CalibrationConnections);
+    int CalibrationConnections)
+{
+    /// <summary>When a round counts as steady, and how many must.</summary>
+    public SteadinessLimits Steadiness { get; init; } = new();
+
+    /// <summary>Rounds are added, one at a time, until enough are steady or this many were run.</summary>
+    public int MaxRounds { get; init; }
+
+    /// <summary>Seconds per step of the cost curve (idle, paced rates, maximum); 0 skips it.</summary>
+    public double CurveSeconds { get; init; }
+}

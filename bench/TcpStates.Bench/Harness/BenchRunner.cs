@@ -1,6 +1,8 @@
 using System.Globalization;
 using TcpStates.Bench.Load;
 using TcpStates.Bench.Measurement;
+using TcpStates.Bench.Reference;
+using TcpStates.Bench.Steadiness;
 using TcpStates.Bench.Report;
 using TcpStates.Bench.Tracers;
 
@@ -25,22 +27,27 @@ internal sealed class BenchRunner(BenchOptions options)
         foreach (var (name, value) in facts)
             Console.WriteLine($"{name,-22} {value}");
         Console.WriteLine($"{"workload",-22} {options.Churn.Describe()}");
-        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
+        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), more up to {options.MaxRounds} until {options.Steadiness.MinSteadyRounds} are steady; sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"steady means",-22} untraced within {options.Steadiness.Margin:0%} of the median, others' CPU <= {options.Steadiness.MaxForeignCores:0.00} cores, steal <= {options.Steadiness.MaxStealFraction:0%}, retransmits <= {options.Steadiness.MaxRetransmits}, no listen overflows"));
         Console.WriteLine($"{"lost-events regex",-22} {LostEventReport.PatternText}");
         Console.WriteLine();
 
         var work = Directory.CreateTempSubdirectory("tcpstates-bench-");
         var failed = new Dictionary<string, string>(StringComparer.Ordinal);
         var measurements = new List<RunMeasurement>();
+        SteadinessVerdict? verdict = null;
+        IReadOnlyList<CostCurvePoint>? curve = null;
         try
         {
             using var stats = BpfRunStatistics.Enable();
             var run = new SingleRun(work.FullName);
+            tracers = BuildNativeTracers(tracers, work.FullName);
             double eventsPerConnection = Calibrate(run, tracers, failed);
 
-            for (int round = 1; round <= options.Rounds; round++)
+            void RunRound(int round)
             {
-                foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && !failed.ContainsKey(t.Name)))
+                foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && t.HasOutput && !failed.ContainsKey(t.Name)))
                 {
                     RunMeasurement m = run.MeasureStartup(tracer, round);
                     measurements.Add(m);
@@ -54,6 +61,9 @@ internal sealed class BenchRunner(BenchOptions options)
                     {
                         if (failed.ContainsKey(tracer.Name))
                             continue;
+                        // The C loop measures the machine, not a sink: once per round.
+                        if (tracer.ReferenceLoop is not null && sink != options.Sinks[0])
+                            continue;
                         RunMeasurement m = run.Measure(tracer, sink, options.Churn, round);
                         measurements.Add(m);
                         Console.Error.WriteLine(Progress(m, eventsPerConnection));
@@ -65,8 +75,26 @@ internal sealed class BenchRunner(BenchOptions options)
                 }
             }
 
+            int rounds = 0;
+            while (rounds < options.Rounds)
+                RunRound(++rounds);
+            verdict = Judge(measurements);
+            // A speed figure from too few steady rounds is no figure: add rounds, up to the bound.
+            while (!verdict.Enough && rounds < options.MaxRounds)
+            {
+                Console.Error.WriteLine($"steady rounds {verdict.SteadyRounds.Count} of {rounds}, {options.Steadiness.MinSteadyRounds} needed: adding round {rounds + 1} (at most {options.MaxRounds})");
+                RunRound(++rounds);
+                verdict = Judge(measurements);
+            }
+
+            if (options.CurveSeconds > 0)
+                curve = new CostCurve(run, options.CurveSeconds, eventsPerConnection).Measure(tracers.Where(t => !t.IsNone && !failed.ContainsKey(t.Name)).ToList());
+
             Console.WriteLine();
-            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection);
+            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection, verdict!.SteadyRounds);
+            PrintVerdict(verdict, measurements);
+            if (curve is not null)
+                CostCurve.Print(Console.Out, curve);
         }
         finally
         {
@@ -103,8 +131,14 @@ internal sealed class BenchRunner(BenchOptions options)
                 case TracerSpec.NoneName:
                     list.Add(new TracerSpec(name, null, []));
                     break;
+                case TracerSpec.LimitName:
+                    list.Add(new TracerSpec(name, SelfCommand.Executable, []) { HasOutput = false });
+                    break;
+                case TracerSpec.ReferenceName:
+                    list.Add(new TracerSpec(name, null, []) { ReferenceLoop = "" });
+                    break;
                 default:
-                    throw new ArgumentException($"unknown tracer '{name}' (ours, anchor, none)");
+                    throw new ArgumentException($"unknown tracer '{name}' (ours, limit, anchor, none, c-loop)");
             }
         }
         return list;
@@ -128,7 +162,7 @@ internal sealed class BenchRunner(BenchOptions options)
         };
         var counts = new List<string>();
         double? best = null;
-        foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone))
+        foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && t.HasOutput))
         {
             RunMeasurement m = run.Measure(tracer, OutputSink.Pipe, slow, round: 0);
             if (!m.Succeeded || m.WorkloadLines is null || m.Churn!.Connections == 0)
@@ -150,6 +184,66 @@ internal sealed class BenchRunner(BenchOptions options)
         }
         Console.WriteLine($"{"events per connection",-22} {expected} (known transitions; no tracer to count them)");
         return expected;
+    }
+
+    /// <summary>
+    /// Compiles what the limit and the C loop need (bench/reference) and fills in their command
+    /// lines; a column whose source does not build is left out with the reason.
+    /// </summary>
+    private static List<TracerSpec> BuildNativeTracers(List<TracerSpec> tracers, string directory)
+    {
+        var built = new List<TracerSpec>();
+        foreach (TracerSpec t in tracers)
+        {
+            string? problem = null;
+            if (t.Name == TracerSpec.LimitName)
+            {
+                if (NativeBuild.LimitObject(directory, out problem) is string obj)
+                    built.Add(t with { Arguments = [.. SelfCommand.LeadingArguments, "limit", obj] });
+            }
+            else if (t.Name == TracerSpec.ReferenceName)
+            {
+                if (NativeBuild.ChurnLoop(directory, out problem) is string loop)
+                    built.Add(t with { ReferenceLoop = loop });
+            }
+            else
+            {
+                built.Add(t);
+            }
+            if (problem is not null)
+                Console.WriteLine($"{t.Name}: not measured: {problem}");
+        }
+        return built;
+    }
+
+    private SteadinessVerdict Judge(List<RunMeasurement> measurements)
+    {
+        var rounds = measurements.Where(m => m.Round > 0 && m.Sink != OutputSink.Terminal).GroupBy(m => m.Round).OrderBy(g => g.Key).Select(g => new RoundSample(
+            g.Key,
+            ResultTable.Median(g.Where(m => m.Succeeded && m.Tracer == TracerSpec.NoneName).Select(m => m.Churn?.ConnectionsPerSecond)),
+            g.Where(m => m.Disturbance is not null).SelectMany(m => m.Disturbance!.Reasons(options.Steadiness).Select(r => $"{m.Tracer} {m.Sink.ToString().ToLowerInvariant()}: {r}")).ToList()));
+        return SteadinessJudge.Judge(rounds.ToList(), options.Steadiness);
+    }
+
+    private void PrintVerdict(SteadinessVerdict verdict, List<RunMeasurement> measurements)
+    {
+        string spread = verdict.UntracedSpread is double s ? string.Create(CultureInfo.InvariantCulture, $"untraced runs spread {s:0%} (fastest ÷ slowest − 1)") : "no untraced runs";
+        int all = verdict.SteadyRounds.Count + verdict.UnsteadyRounds.Count;
+        Console.WriteLine();
+        Console.WriteLine(verdict.MachineSteady
+            ? $"machine: steady ({spread}); speed from all {all} rounds"
+            : $"machine: UNSTEADY ({spread}); speed from the {verdict.SteadyRounds.Count} steady rounds of {all}" + (verdict.Enough ? "" : $", FEWER than the {options.Steadiness.MinSteadyRounds} needed: the speed figure is not to be trusted"));
+        foreach (var (round, why) in verdict.UnsteadyRounds.OrderBy(p => p.Key))
+            Console.WriteLine($"  round {round} left out: {why}");
+
+        // The load against the minimal C loop in the same round: whether the generator keeps up with what the machine gives.
+        var pairs = measurements.Where(m => m.Succeeded && m.Tracer == TracerSpec.ReferenceName && m.Churn is not null)
+            .Select(c => (c.Churn!.ConnectionsPerSecond, Load: ResultTable.Median(measurements.Where(n => n.Succeeded && n.Round == c.Round && n.Tracer == TracerSpec.NoneName).Select(n => n.Churn?.ConnectionsPerSecond))))
+            .Where(p => p.Load is > 0 && p.ConnectionsPerSecond > 0)
+            .Select(p => (double?)(p.Load!.Value / p.ConnectionsPerSecond)).ToList();
+        if (ResultTable.Median(pairs) is double ratio)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"load ÷ C loop (untraced, same round): {ratio:0.00} median [{pairs.Min():0.00}–{pairs.Max():0.00}]"));
     }
 
     private static string Progress(RunMeasurement m, double eventsPerConnection)
@@ -176,6 +270,8 @@ internal sealed class BenchRunner(BenchOptions options)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"attached {attach:0.0} ms"));
         if (m.ReadyMs is double ready)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"header {ready:0.0} ms"));
+        if (m.Disturbance is { } d)
+            parts.Add(d.Describe());
         if (m.PeakRssKiB is long rss)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"rss {rss / 1024.0:0.0} MB"));
         return $"{head} {string.Join(", ", parts)}";

@@ -18,6 +18,8 @@ internal sealed class ChurnOptionSet
 
     public Option<double> PaceMs { get; } = new("--pace-ms") { Description = "pause after each connection per worker", DefaultValueFactory = _ => 0 };
 
+    public Option<double> Rate { get; } = new("--rate") { Description = "connections per second over all workers (0: as fast as they go)", DefaultValueFactory = _ => 0 };
+
     public void AddTo(Command command, bool withPace)
     {
         command.Options.Add(Count);
@@ -26,7 +28,10 @@ internal sealed class ChurnOptionSet
         command.Options.Add(Mode);
         command.Options.Add(Family);
         if (withPace)
+        {
             command.Options.Add(PaceMs);
+            command.Options.Add(Rate);
+        }
         Family.AcceptOnlyFromAmong("4", "6");
     }
 
@@ -36,5 +41,8 @@ internal sealed class ChurnOptionSet
         Math.Max(1, result.GetValue(Workers)),
         result.GetValue(Mode),
         result.GetValue(Family) == 6,
-        TimeSpan.FromMilliseconds(result.GetValue(PaceMs)));
+        TimeSpan.FromMilliseconds(result.GetValue(PaceMs)))
+    {
+        Rate = Math.Max(0, result.GetValue(Rate)),
+    };
 }

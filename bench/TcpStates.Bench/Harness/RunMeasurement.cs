@@ -1,5 +1,6 @@
 using TcpStates.Bench.Load;
 using TcpStates.Bench.Measurement;
+using TcpStates.Bench.Steadiness;
 using TcpStates.Bench.Tracers;
 
 namespace TcpStates.Bench.Harness;
@@ -34,6 +35,9 @@ internal sealed record RunMeasurement(string Tracer, OutputSink Sink, int Round)
     public long? PeakRssKiB { get; init; }
 
     public string? ExitDescription { get; init; }
+
+    /// <summary>What else the machine did during the load (null when the load could not say).</summary>
+    public RunDisturbance? Disturbance { get; init; }
 
     public bool Succeeded => Failure is null;
 

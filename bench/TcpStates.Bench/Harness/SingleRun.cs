@@ -2,6 +2,8 @@ using System.Diagnostics;
 using TcpStates.Bench.Interop;
 using TcpStates.Bench.Load;
 using TcpStates.Bench.Measurement;
+using TcpStates.Bench.Reference;
+using TcpStates.Bench.Steadiness;
 using TcpStates.Bench.Tracers;
 
 namespace TcpStates.Bench.Harness;
@@ -15,6 +17,9 @@ internal sealed class SingleRun(string workDirectory)
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where tracer output and stderr files go for the duration of a run.</summary>
+    public string WorkDirectory => workDirectory;
+
     public RunMeasurement Measure(TracerSpec tracer, OutputSink sink, ChurnOptions churn, int round)
     {
         var result = new RunMeasurement(tracer.Name, sink, round);
@@ -22,7 +27,10 @@ internal sealed class SingleRun(string workDirectory)
         {
             try
             {
-                return result with { Churn = LoadProcess.Run(churn) };
+                TimeSpan harnessBefore = Environment.CpuUsage.TotalTime;
+                ChurnResult untraced = tracer.ReferenceLoop is string loop ? ReferenceLoad.Run(loop, churn) : LoadProcess.Run(churn);
+                long harness = (long)(Environment.CpuUsage.TotalTime - harnessBefore).TotalNanoseconds;
+                return result with { Churn = untraced, Disturbance = Disturbance(untraced, harness) };
             }
             catch (InvalidOperationException e)
             {
@@ -35,7 +43,7 @@ internal sealed class SingleRun(string workDirectory)
         try
         {
             using var process = TracerProcess.Start(tracer.Path!, tracer.Arguments, sink, stdoutPath, stderrPath);
-            return MeasureStarted(process, result, sink, churn, stdoutPath);
+            return MeasureStarted(process, tracer, result, sink, churn, stdoutPath);
         }
         finally
         {
@@ -75,14 +83,14 @@ internal sealed class SingleRun(string workDirectory)
         }
     }
 
-    private static string NotReady(TracerProcess process, string why)
+    internal static string NotReady(TracerProcess process, string why)
     {
         process.PollExit();
         string output = TracerProcess.OneLine(TracerProcess.Tail(process.ReadStderr() + " " + (process.PipeScanner?.Header ?? ""), 300));
         return $"{(process.Exited ? $"{why} ({process.ExitDescription})" : why)}: {output}";
     }
 
-    private static RunMeasurement MeasureStarted(TracerProcess process, RunMeasurement result, OutputSink sink, ChurnOptions churn, string stdoutPath)
+    private static RunMeasurement MeasureStarted(TracerProcess process, TracerSpec tracer, RunMeasurement result, OutputSink sink, ChurnOptions churn, string stdoutPath)
     {
         string? notReady = WaitUntilAttached(process, out HashSet<uint> programIds);
         if (notReady is not null)
@@ -96,6 +104,7 @@ internal sealed class SingleRun(string workDirectory)
         long cpuBefore = ProcessProbe.CpuNanoseconds(process.Pid);
 
         ChurnResult churnResult;
+        TimeSpan harnessBefore = Environment.CpuUsage.TotalTime;
         try
         {
             churnResult = LoadProcess.Run(churn);
@@ -104,6 +113,10 @@ internal sealed class SingleRun(string workDirectory)
         {
             return result with { Failure = e.Message };
         }
+
+        // The harness's own CPU (it reads the pipe sink) is not someone else's either.
+        long ownCpuInWindow = ProcessProbe.CpuNanoseconds(process.Pid) - cpuBefore
+            + (long)(Environment.CpuUsage.TotalTime - harnessBefore).TotalNanoseconds;
 
         // Let the last retransmitted segments land (their state changes belong to this run), then let the
         // tracer drain what the churn produced, and read the counters while it still lives.
@@ -126,12 +139,15 @@ internal sealed class SingleRun(string workDirectory)
         // carries that mm's high-water mark into the child's rusage.
 
         TracerOutputScanner? scanner = process.PipeScanner;
-        if (sink == OutputSink.File)
+        if (!tracer.HasOutput)
+            scanner = null;
+        else if (sink == OutputSink.File)
             scanner = ScanFile(stdoutPath);
 
         return result with
         {
             Churn = churnResult,
+            Disturbance = Disturbance(churnResult, ownCpuInWindow),
             Bpf = programIds.Count > 0 ? bpf : null,
             TracerCpuNs = cpu,
             AttachMs = attachMs,
@@ -148,7 +164,7 @@ internal sealed class SingleRun(string workDirectory)
     /// sink, since the header is not visible on a pipe or file until stdio flushes it. Returns why it
     /// never got there, or null.
     /// </summary>
-    private static string? WaitUntilAttached(TracerProcess process, out HashSet<uint> programIds)
+    internal static string? WaitUntilAttached(TracerProcess process, out HashSet<uint> programIds)
     {
         programIds = [];
         var clock = Stopwatch.StartNew();
@@ -171,7 +187,7 @@ internal sealed class SingleRun(string workDirectory)
     /// Waits until the process used less than 2% of a CPU over 50 ms and none of its threads is
     /// runnable at the end of it (it sleeps in poll).
     /// </summary>
-    private static void WaitForIdle(int pid, TimeSpan max)
+    internal static void WaitForIdle(int pid, TimeSpan max)
     {
         var window = TimeSpan.FromMilliseconds(50);
         var clock = Stopwatch.StartNew();
@@ -185,6 +201,12 @@ internal sealed class SingleRun(string workDirectory)
             last = now;
         }
     }
+
+    /// <summary>From the host counters the load took over its own window, less its CPU and ours (tracer and harness).</summary>
+    private static RunDisturbance? Disturbance(ChurnResult churn, long ownCpuNs) =>
+        churn.Machine is { } window && churn.CpuNs is long loadCpu
+            ? RunDisturbance.From(window, churn.ElapsedNs, loadCpu, ownCpuNs)
+            : null;
 
     private static TracerOutputScanner ScanFile(string path)
     {

@@ -91,6 +91,12 @@ internal static unsafe partial class Native
     [LibraryImport(LibName, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long Syscall(long number, long a1, long a2, long a3);
 
+    internal const int ClockMonotonic = 1, TimerAbsTime = 1;
+
+    // Returns the error number.
+    [LibraryImport(LibName, EntryPoint = "clock_nanosleep")]
+    internal static partial int ClockNanosleep(int clock, int flags, Timespec* request, Timespec* remain);
+
     /// <summary>glibc's posix_spawn_file_actions_t is 80 bytes on 64-bit; room to spare.</summary>
     internal const int FileActionsSize = 256;
 
@@ -109,4 +115,11 @@ internal struct Rusage
 
     public readonly long CpuNanoseconds =>
         (UserSeconds + SystemSeconds) * 1_000_000_000L + (UserMicroseconds + SystemMicroseconds) * 1_000L;
+}
+
+/// <summary>struct timespec (64-bit).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct Timespec
+{
+    public long Seconds, Nanoseconds;
 }

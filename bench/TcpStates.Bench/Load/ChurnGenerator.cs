@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TcpStates.Bench.Interop;
+using TcpStates.Bench.Measurement;
 
 namespace TcpStates.Bench.Load;
 
@@ -23,10 +24,12 @@ internal sealed unsafe class ChurnGenerator(ChurnOptions options)
         int listener = OpenListener(listenAddress, out int port);
         var target = new LoopbackAddress(options.IPv6, port);
 
-        var acceptors = StartThreads(options.Workers, () => AcceptLoop(listener));
+        var acceptors = StartThreads(options.Workers, _ => AcceptLoop(listener));
+        MachineCounters machineBefore = MachineCounters.Read();
+        TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
         long start = Stopwatch.GetTimestamp();
         long deadline = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        var clients = StartThreads(options.Workers, () => ClientLoop(target, deadline));
+        var clients = StartThreads(options.Workers, worker => ClientLoop(target, deadline, worker, start));
         foreach (var t in clients)
             t.Join();
 
@@ -36,6 +39,8 @@ internal sealed unsafe class ChurnGenerator(ChurnOptions options)
         while (Volatile.Read(ref _accepted) < Volatile.Read(ref _connected) && settle.Elapsed < TimeSpan.FromSeconds(10))
             Thread.Sleep(1);
         long end = Stopwatch.GetTimestamp();
+        TimeSpan cpuAfter = Environment.CpuUsage.TotalTime;
+        MachineCounters machine = MachineCounters.Read() - machineBefore;
 
         _stopping = true;
         Native.Shutdown(listener, Native.ShutRdWr);   // wakes the acceptors blocked in accept()
@@ -44,15 +49,20 @@ internal sealed unsafe class ChurnGenerator(ChurnOptions options)
         Native.Close(listener);
 
         long elapsedNs = (long)((end - start) * (1e9 / Stopwatch.Frequency));
-        return new ChurnResult(port, _connected, _failures, elapsedNs, _firstError);
+        return new ChurnResult(port, _connected, _failures, elapsedNs, _firstError)
+        {
+            CpuNs = (long)(cpuAfter - cpuBefore).TotalNanoseconds,
+            Machine = machine,
+        };
     }
 
-    private static Thread[] StartThreads(int count, Action body)
+    private static Thread[] StartThreads(int count, Action<int> body)
     {
         var threads = new Thread[count];
         for (int i = 0; i < count; i++)
         {
-            threads[i] = new Thread(() => body()) { IsBackground = true };
+            int index = i;
+            threads[i] = new Thread(() => body(index)) { IsBackground = true };
             threads[i].Start();
         }
         return threads;
@@ -80,16 +90,20 @@ internal sealed unsafe class ChurnGenerator(ChurnOptions options)
         return fd;
     }
 
-    private void ClientLoop(LoopbackAddress target, long deadline)
+    private void ClientLoop(LoopbackAddress target, long deadline, int worker, long start)
     {
         bool reset = options.Mode == CloseMode.Reset;
         int paceMs = (int)options.Pace.TotalMilliseconds;
+        var schedule = new PacedSchedule(options.Rate, options.Workers);
+        long made = 0;
         var linger = stackalloc int[2] { 1, 0 };   // struct linger { l_onoff = 1, l_linger = 0 }: close sends RST
         ReadOnlySpan<byte> address = target.Bytes;
         fixed (byte* sa = address)
         {
             while (Interlocked.Increment(ref _claimed) <= options.Count && Stopwatch.GetTimestamp() < deadline)
             {
+                if (options.Rate > 0)
+                    SleepUntil(start + (long)(schedule.DueSeconds(worker, made++) * Stopwatch.Frequency));
                 int fd = Native.Socket(target.Family, Native.SockStream | Native.SockCloexec, 0);
                 if (fd < 0)
                 {
@@ -106,6 +120,19 @@ internal sealed unsafe class ChurnGenerator(ChurnOptions options)
                 if (paceMs > 0)
                     Thread.Sleep(paceMs);
             }
+        }
+    }
+
+    /// <summary>
+    /// Sleeps to an absolute point of the monotonic clock (Stopwatch's clock on Linux): no spinning,
+    /// whose CPU would be taken from the tracer being measured on a small machine.
+    /// </summary>
+    private static void SleepUntil(long timestamp)
+    {
+        long ns = (long)(timestamp * (1e9 / Stopwatch.Frequency));
+        var due = new Timespec { Seconds = ns / 1_000_000_000, Nanoseconds = ns % 1_000_000_000 };
+        while (Native.ClockNanosleep(Native.ClockMonotonic, Native.TimerAbsTime, &due, null) == Native.EIntr)
+        {
         }
     }
 

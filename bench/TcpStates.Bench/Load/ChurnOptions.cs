@@ -12,6 +12,9 @@ internal sealed record ChurnOptions(
     bool IPv6,
     TimeSpan Pace)
 {
+    /// <summary>Connections per second over all workers, on a fixed grid (<see cref="PacedSchedule"/>); 0 = as fast as they go.</summary>
+    public double Rate { get; init; }
+
     /// <summary>The arguments of the <c>load</c> subcommand that reproduce these options.</summary>
     public IEnumerable<string> ToArguments()
     {
@@ -22,6 +25,7 @@ internal sealed record ChurnOptions(
         yield return "--mode"; yield return Mode.ToString();
         yield return "--family"; yield return IPv6 ? "6" : "4";
         yield return "--pace-ms"; yield return Pace.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--rate"; yield return Rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>State changes the kernel reports per connection in this mode (client and server side).</summary>

@@ -109,6 +109,31 @@ internal static class ProcessProbe
         return true;
     }
 
+    /// <summary>
+    /// Context switches of all live threads (voluntary + nonvoluntary in /proc/PID/task/TID/status):
+    /// each time a thread was switched out, so for a tracer that sleeps between batches, its wakeups.
+    /// </summary>
+    public static long ContextSwitches(int pid)
+    {
+        long total = 0;
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                foreach (string line in (TryRead(Path.Combine(task, "status")) ?? "").Split('\n'))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        total += long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Gone: what was counted so far.
+        }
+        return total;
+    }
+
     /// <summary>Where a stuck process is: state and kernel wait channel of each thread, for the failure message.</summary>
     public static string Describe(int pid)
     {

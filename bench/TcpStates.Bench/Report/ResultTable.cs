@@ -10,11 +10,13 @@ namespace TcpStates.Bench.Report;
 /// </summary>
 internal static class ResultTable
 {
-    private sealed record Row(string Metric, Func<RunMeasurement, double?> Value, string Format, bool TracedOnly = true, OutputSink[]? OnlySinks = null);
+    private sealed record Row(string Metric, Func<RunMeasurement, double?> Value, string Format, bool TracedOnly = true, OutputSink[]? OnlySinks = null, bool VersusLimit = false);
 
-    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection)
+    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection, IReadOnlySet<int> steadyRounds)
     {
         var ok = runs.Where(r => r.Succeeded).ToList();
+        // The speed figure comes from steady rounds only (see SteadinessJudge); from all when none was.
+        bool Counted(RunMeasurement r) => steadyRounds.Count == 0 || steadyRounds.Contains(r.Round);
         // Speed is paired: a traced run against the untraced run of the same round and sink, right after
         // it, so a machine that changes pace between rounds (a shared one does, by 2-3x here) cancels out.
         var untracedRuns = ok.Where(r => r.Tracer == TracerSpec.NoneName && r.Churn is not null).ToList();
@@ -32,9 +34,9 @@ internal static class ResultTable
         Row[] rows =
         [
             new("connections/s", r => r.Churn?.ConnectionsPerSecond, "0", TracedOnly: false),
-            new("speed traced/untraced", r => Untraced(r) is > 0 and double u ? r.Churn?.ConnectionsPerSecond / u : null, "0.00"),
-            new("BPF ns/event", r => r.Bpf is { Events: > 0 } b ? b.RunTimeNs / (double)b.Events : null, "0"),
-            new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00"),
+            new(steadyRounds.Count > 0 ? "speed traced/untraced, steady" : "speed traced/untraced, ALL (none steady)", r => Counted(r) && Untraced(r) is > 0 and double u ? r.Churn?.ConnectionsPerSecond / u : null, "0.00", VersusLimit: true),
+            new("BPF ns/event", r => r.Bpf is { Events: > 0 } b ? b.RunTimeNs / (double)b.Events : null, "0", VersusLimit: true),
+            new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00", VersusLimit: true),
             new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
             new("events printed", r => r.WorkloadLines, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
             new("events missing", r => r.WorkloadLines is long l ? r.CausedEvents(eventsPerConnection) - l : null, "0", OnlySinks: [OutputSink.File, OutputSink.Pipe]),
@@ -47,10 +49,13 @@ internal static class ResultTable
 
         var columns = tracers.ToList();
         bool ratio = columns.Contains(TracerSpec.OursName) && columns.Contains(TracerSpec.AnchorName);
+        bool toLimit = columns.Contains(TracerSpec.OursName) && columns.Contains(TracerSpec.LimitName);
         var header = new List<string> { "metric [sink]" };
         header.AddRange(columns);
         if (ratio)
             header.Add("ours/anchor");
+        if (toLimit)
+            header.Add("ours/limit");
         var table = new List<List<string>> { header };
 
         foreach (OutputSink sink in sinks)
@@ -63,7 +68,7 @@ internal static class ResultTable
                 var medians = new Dictionary<string, double?>(StringComparer.Ordinal);
                 foreach (string tracer in columns)
                 {
-                    bool none = tracer == TracerSpec.NoneName;
+                    bool none = tracer is TracerSpec.NoneName or TracerSpec.ReferenceName;
                     if (none && row.TracedOnly)
                     {
                         cells.Add("");
@@ -79,11 +84,17 @@ internal static class ResultTable
                     double? ours = medians.GetValueOrDefault(TracerSpec.OursName), anchor = medians.GetValueOrDefault(TracerSpec.AnchorName);
                     cells.Add(ours is double o && anchor is double a && a != 0 ? (o / a).ToString("0.00", CultureInfo.InvariantCulture) : "");
                 }
+                if (toLimit)
+                {
+                    double? ours = medians.GetValueOrDefault(TracerSpec.OursName), limit = medians.GetValueOrDefault(TracerSpec.LimitName);
+                    // Only the costs: the limit prints nothing and is a .NET process, so its output, RSS and start-up are no floor.
+                    cells.Add(row.VersusLimit && ours is double o && limit is double l && l != 0 ? (o / l).ToString("0.00", CultureInfo.InvariantCulture) : "");
+                }
                 table.Add(cells);
             }
         }
         Write(output, table);
-        output.WriteLine("cells: median [min–max] over the rounds; speed: each traced run ÷ the untraced run of its round and sink.");
+        output.WriteLine("cells: median [min–max] over the rounds; speed: each traced run ÷ the untraced run of its round and sink, steady rounds only.");
     }
 
     private static string Cell(double median, string format, List<double?> values)
