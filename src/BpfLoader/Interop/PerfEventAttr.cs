@@ -36,12 +36,15 @@ internal struct PerfEventAttr
     // perf_type_id
     public const uint TypeHardware = 0, TypeSoftware = 1, TypeTracepoint = 2;
     // perf_sw_ids
+    public const ulong SwCpuClock = 0;
+    public const ulong SwTaskClock = 1;
     public const ulong SwBpfOutput = 10;
     // perf_event_sample_format
     public const ulong SampleRaw = 1UL << 10;
     // bits of the flags word
     public const ulong FlagDisabled = 1UL << 0;
     public const ulong FlagWatermark = 1UL << 14;
+    public const ulong FlagFreq = 1UL << 10;
 
     public const int PerfFlagFdCloexec = 1 << 3;   // PERF_FLAG_FD_CLOEXEC
 

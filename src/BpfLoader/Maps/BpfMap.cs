@@ -40,6 +40,16 @@ public sealed unsafe class BpfMap : IDisposable
         ValueBufferSize = IsPerCpu(Type) ? PerCpuStride(ValueSize) * PossibleCpuCount : ValueSize;
     }
 
+    /// <summary>A map another process made (from a pin, id or fd), described by the kernel: used by Pinning.</summary>
+    internal static BpfMap FromKernel(FileDescriptor fd, MapInfo info) => new(fd, new MapCreateOptions
+    {
+        Type = (BpfMapType)info.Type,
+        KeySize = info.KeySize,
+        ValueSize = info.ValueSize,
+        MaxEntries = info.MaxEntries,
+        Flags = (MapFlags)info.MapFlags,
+    }, ObjectName.Read(new ReadOnlySpan<byte>(info.Name, ObjectName.Length)));
+
     public static bool IsPerCpu(BpfMapType type) => type is BpfMapType.PercpuHash or BpfMapType.PercpuArray or BpfMapType.LruPercpuHash;
 
     /// <summary>The per-CPU slot size in user-space buffers: the kernel copies each CPU's value 8-byte aligned.</summary>
