@@ -141,13 +141,27 @@ public sealed class Collection : IDisposable
 
     private static BpfLink AttachUprobe(BpfProgram program, ProgramSpec spec, string target)
     {
-        // libbpf's uprobe/PATH:FUNC[+OFF]; only a numeric offset here (no symbol lookup in the binary).
+        // libbpf's uprobe/PATH:FUNC[+OFFSET] or uprobe/PATH:0xOFFSET, in every process that maps PATH.
         int colon = target.LastIndexOf(':');
-        string? offsetText = colon > 0 ? target[(colon + 1)..] : null;
-        if (offsetText is null || !offsetText.StartsWith("0x", StringComparison.Ordinal)
-            || !ulong.TryParse(offsetText.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong offset))
-            throw new BpfException($"program '{spec.Name}' ({spec.SectionName}): auto-attach takes uprobe/PATH:0xOFFSET; for a symbol use PerfEventLink.AttachUprobe with its file offset");
-        return PerfEventLink.AttachUprobe(program, target[..colon], offset, spec.IsReturnProbe);
+        if (colon <= 0 || colon == target.Length - 1)
+            throw new BpfException($"program '{spec.Name}' ({spec.SectionName}): auto-attach takes uprobe/PATH:FUNCTION or uprobe/PATH:0xOFFSET");
+        string path = target[..colon], where = target[(colon + 1)..];
+        var hex = System.Globalization.NumberStyles.HexNumber;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        ulong offset;
+        if (where.StartsWith("0x", StringComparison.Ordinal) && ulong.TryParse(where.AsSpan(2), hex, invariant, out ulong raw))
+        {
+            offset = raw;
+        }
+        else
+        {
+            int plus = where.IndexOf('+', StringComparison.Ordinal);
+            ulong extra = 0;
+            if (plus > 0 && !ulong.TryParse(where.AsSpan(plus + 1).TrimStart("0x"), hex, invariant, out extra))
+                throw new BpfException($"program '{spec.Name}' ({spec.SectionName}): '{where[(plus + 1)..]}' is not a hexadecimal offset");
+            offset = UprobeTarget.FileOffset(path, plus > 0 ? where[..plus] : where) + extra;
+        }
+        return PerfEventLink.AttachUprobe(program, path, offset, spec.IsReturnProbe);
     }
 
     private static string HowToAttach(BpfProgramType type) => type switch

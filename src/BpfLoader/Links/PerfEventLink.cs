@@ -74,7 +74,7 @@ public sealed class PerfEventLink : BpfLink
     /// </summary>
     /// <param name="program">A kprobe-type program (libbpf's <c>uprobe/</c> sections).</param>
     /// <param name="binaryPath">The ELF file, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6.</param>
-    /// <param name="fileOffset">The probed instruction's offset in the file: a symbol's address (readelf --dyn-syms) less its LOAD segment's vaddr plus that segment's file offset.</param>
+    /// <param name="fileOffset">The probed instruction's offset in the file (<see cref="UprobeTarget.FileOffset"/> gives a symbol's).</param>
     /// <param name="isReturn">True for a uretprobe (on the function's return).</param>
     /// <param name="pid">Only in this process; -1 in every process that maps the file.</param>
     public static PerfEventLink AttachUprobe(BpfProgram program, string binaryPath, ulong fileOffset, bool isReturn = false, int pid = -1)
@@ -95,7 +95,7 @@ public sealed class PerfEventLink : BpfLink
 
     private static unsafe PerfEventLink OpenProbe(BpfProgram program, string pmu, string name, ulong offset, bool isReturn, int pid, string target)
     {
-        uint type = PmuType(pmu);
+        uint type = PmuType(pmu, target);
         byte[] nameBytes = new byte[Encoding.UTF8.GetByteCount(name) + 1];
         Encoding.UTF8.GetBytes(name, nameBytes);
         fixed (byte* namePtr = nameBytes)
@@ -145,7 +145,7 @@ public sealed class PerfEventLink : BpfLink
     }
 
     /// <summary>The dynamic PMU's perf type, from sysfs.</summary>
-    private static uint PmuType(string pmu)
+    private static uint PmuType(string pmu, string target)
     {
         string path = $"{PmuRoot}/{pmu}/type";
         string text;
@@ -156,7 +156,7 @@ public sealed class PerfEventLink : BpfLink
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new BpfSyscallException("open", Errno.ENOENT,
-                $"{path}: this kernel has no {pmu} PMU (built without CONFIG_{pmu.ToUpperInvariant()}S, or older than 4.17)");
+                $"{target}: {path}: this kernel has no {pmu} PMU (built without CONFIG_{pmu.ToUpperInvariant()}S, or older than 4.17)");
         }
         if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint type))
             throw new BpfException($"{path} holds '{text}', not a perf type number");
