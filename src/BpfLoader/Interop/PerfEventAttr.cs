@@ -44,7 +44,6 @@ internal struct PerfEventAttr
     // bits of the flags word
     public const ulong FlagDisabled = 1UL << 0;
     public const ulong FlagWatermark = 1UL << 14;
-    public const ulong FlagFreq = 1UL << 10;
 
     public const int PerfFlagFdCloexec = 1 << 3;   // PERF_FLAG_FD_CLOEXEC
 

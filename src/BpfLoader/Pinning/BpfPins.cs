@@ -183,8 +183,9 @@ public static class BpfPins
         // Each info struct starts with a type field, a map's at 0 and a program's too; a wrong kind of object
         // fills a struct of another layout, so check the kind by the fd's anon-inode name instead.
         string link = ReadFdLink(fd);
-        string expected = kind switch { "map" => "bpf-map", "program" => "bpf-prog", _ => "bpf_link" };
-        if (link.Length > 0 && !link.Contains(expected, StringComparison.Ordinal))
+        // Links are "bpf_link" before 6.x and "bpf-link" since.
+        string expected = kind switch { "map" => "bpf-map", "program" => "bpf-prog", _ => "bpf-link" };
+        if (link.Length > 0 && !link.Replace('_', '-').Contains(expected, StringComparison.Ordinal))
             throw new BpfException($"{source} is not a BPF {kind} ({link})");
     }
 
