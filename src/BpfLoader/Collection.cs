@@ -97,7 +97,8 @@ public sealed class Collection : IDisposable
 
     /// <summary>
     /// Attaches a loaded program where its section name says: tracepoint, raw tracepoint, tp_btf,
-    /// fentry/fexit/fmod_ret, lsm, iterators, <c>kprobe/FN</c>, <c>uprobe/PATH:0xOFFSET</c>. Programs
+    /// fentry/fexit/fmod_ret, lsm, iterators, <c>kprobe/FN[+OFF]</c>, <c>uprobe/PATH:FN[+OFF]</c> and
+    /// <c>uprobe/PATH:0xOFFSET</c> (every process). Programs
     /// whose hook the section does not name (XDP, tc, cgroup, socket, perf_event) attach through
     /// <see cref="XdpLink"/>, <see cref="TcxLink"/>, <see cref="CgroupLink"/>, <see cref="SocketFilter"/>,
     /// <see cref="PerfEventLink"/> with the program from <see cref="Programs"/>.
@@ -174,6 +175,8 @@ public sealed class Collection : IDisposable
             or BpfProgramType.CgroupDevice or BpfProgramType.CgroupSysctl or BpfProgramType.CgroupSockopt
             => "attach it with CgroupLink.Attach(program, cgroupPath)",
         BpfProgramType.Kprobe => "attach it with PerfEventLink.AttachKprobe or AttachUprobe",
+        BpfProgramType.RawTracepoint or BpfProgramType.RawTracepointWritable => "attach it with RawTracepointLink.Attach(program, name)",
+        BpfProgramType.Tracepoint => "attach it with TracepointLink.Attach(program, category, name)",
         _ => $"attaching {type} programs is not supported",
     };
 
