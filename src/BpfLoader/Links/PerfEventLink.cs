@@ -38,6 +38,10 @@ public sealed class PerfEventLink : BpfLink
     /// <param name="pid">A process or thread id; 0 the calling thread; -1 every process on <paramref name="cpu"/>.</param>
     /// <param name="cpu">A CPU; -1 any CPU (only with a pid other than -1).</param>
     public static PerfEventLink AttachSoftware(BpfProgram program, PerfSoftwareCounter counter, ulong samplePeriod, int pid = -1, int cpu = 0)
+        => AttachSoftware(program, counter, samplePeriod, pid, cpu, KernelFeatures.HasPerfLink);
+
+    /// <summary>With a chosen mechanism; tests use it to run the ioctl path on kernels that have perf links.</summary>
+    internal static PerfEventLink AttachSoftware(BpfProgram program, PerfSoftwareCounter counter, ulong samplePeriod, int pid, int cpu, bool usePerfLink)
     {
         RequireType(program, "a perf event", BpfProgramType.PerfEvent);
         ArgumentOutOfRangeException.ThrowIfZero(samplePeriod);
@@ -49,7 +53,7 @@ public sealed class PerfEventLink : BpfLink
             SamplePeriod = samplePeriod,
             Flags = PerfEventAttr.FlagDisabled,
         };
-        return Open(program, ref attr, pid, cpu, $"perf event {counter} (pid {pid}, cpu {cpu})");
+        return Open(program, ref attr, pid, cpu, $"perf event {counter} (pid {pid}, cpu {cpu})", usePerfLink);
     }
 
     /// <summary>
@@ -111,11 +115,11 @@ public sealed class PerfEventLink : BpfLink
                 Flags = PerfEventAttr.FlagDisabled,
             };
             // A kprobe fires on every CPU for every task: one event (pid -1, cpu 0) holds it, as for tracepoints.
-            return Open(program, ref attr, pid, pid < 0 ? 0 : -1, target);
+            return Open(program, ref attr, pid, pid < 0 ? 0 : -1, target, KernelFeatures.HasPerfLink);
         }
     }
 
-    private static PerfEventLink Open(BpfProgram program, ref PerfEventAttr attr, int pid, int cpu, string target)
+    private static PerfEventLink Open(BpfProgram program, ref PerfEventAttr attr, int pid, int cpu, string target, bool usePerfLink)
     {
         int fd = Libc.PerfEventOpen(ref attr, pid, cpu, -1, PerfEventAttr.PerfFlagFdCloexec);
         if (fd < 0)
@@ -124,7 +128,7 @@ public sealed class PerfEventLink : BpfLink
         FileDescriptor? link = null;
         try
         {
-            if (KernelFeatures.HasPerfLink)
+            if (usePerfLink)
             {
                 link = LinkCreate(program, perf.Value, BpfAttachType.PerfEvent, target);
             }

@@ -71,6 +71,31 @@ public sealed partial class AttachTests
     }
 
     [KernelFact]
+    public void Tcx_egress_on_a_veth_counts_the_packets_it_sends()
+    {
+        using Collection objects = AttachObjects.Load("count_tcx");
+        using var net = new VethNamespaces();
+        using TcxLink link = net.InA(() => TcxLink.Attach(objects.Programs["count_tcx"], VethNamespaces.InterfaceA, TcxDirection.Egress));
+        Assert.Equal(0UL, AttachObjects.Hits(objects, AttachObjects.Tcx));
+
+        net.SendFromB(3);   // A answers: ARP replies, and ICMP port unreachable for the closed port
+
+        Assert.True(AttachObjects.Hits(objects, AttachObjects.Tcx) >= 1);
+    }
+
+    [KernelFact]
+    public void Generic_xdp_on_a_veth_counts_the_packets_it_receives()
+    {
+        using Collection objects = AttachObjects.Load("count_xdp");
+        using var net = new VethNamespaces();
+        using XdpLink link = net.InA(() => XdpLink.Attach(objects.Programs["count_xdp"], VethNamespaces.InterfaceA, XdpMode.Generic));
+
+        net.SendFromB(3);
+
+        Assert.True(AttachObjects.Hits(objects, AttachObjects.Xdp) >= 3);
+    }
+
+    [KernelFact]
     public void An_interface_that_does_not_exist_is_a_typed_error_naming_it()
     {
         using Collection objects = AttachObjects.Load("count_xdp");
@@ -141,14 +166,18 @@ public sealed partial class AttachTests
         Assert.Equal("ENOENT", e.ErrnoName);
     }
 
-    [KernelFact]
-    public void A_perf_event_program_runs_on_samples_of_the_calling_threads_clock()
+    [KernelTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_perf_event_program_runs_on_samples_of_the_calling_threads_clock(bool perfLink)
     {
         using Collection objects = AttachObjects.Load("count_perf_event");
+        bool? linked = null;
         var thread = new Thread(() =>
         {
             using PerfEventLink link = PerfEventLink.AttachSoftware(objects.Programs["count_perf_event"], PerfSoftwareCounter.TaskClock,
-                samplePeriod: 100_000, pid: 0, cpu: -1);
+                samplePeriod: 100_000, pid: 0, cpu: -1, usePerfLink: perfLink);
+            linked = link.IsPerfLink;
             // Run until sampled; bounded so that a broken attach fails instead of hanging.
             var bound = System.Diagnostics.Stopwatch.StartNew();
             while (AttachObjects.Hits(objects, AttachObjects.PerfEvent) == 0 && bound.Elapsed < TimeSpan.FromSeconds(60))
@@ -156,6 +185,7 @@ public sealed partial class AttachTests
         });
         thread.Start();
         thread.Join();
+        Assert.Equal(perfLink, linked);
         Assert.True(AttachObjects.Hits(objects, AttachObjects.PerfEvent) > 0);
     }
 
