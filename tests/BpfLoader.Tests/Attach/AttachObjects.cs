@@ -10,7 +10,7 @@ internal static class AttachObjects
     public const string Name = "attach_types.bpf.o";
 
     // The slots of `hits`, as the C enum numbers them.
-    public const int Xdp = 0, Tcx = 1, Socket = 2, CgroupSkb = 3, SockOps = 4, Connect4 = 5, PerfEvent = 6, Uprobe = 7, Kprobe = 8, Iter = 9;
+    public const int Xdp = 0, Tcx = 1, Socket = 2, CgroupSkb = 3, SockOps = 4, Connect4 = 5, PerfEvent = 6, Uprobe = 7, Kprobe = 8, Iter = 9, UprobeBySection = 10;
 
     public static CollectionSpec Spec() => CollectionSpec.Parse(TestObjects.Bytes(Name));
 

@@ -216,6 +216,26 @@ public sealed partial class AttachTests
     }
 
     [KernelFact]
+    public void A_uretprobe_section_naming_a_library_and_function_attaches_by_itself()
+    {
+        using Collection objects = AttachObjects.Load("count_uretprobe_by_section");
+        const string link = "/tmp/bpfloader-attach-libc.so";   // the path the section names
+        string libc = LibcPath();
+        if (!File.Exists(link) || File.ResolveLinkTarget(link, returnFinalTarget: true)?.FullName != Path.GetFullPath(libc))
+        {
+            File.Delete(link);
+            File.CreateSymbolicLink(link, libc);
+        }
+        using BpfLink probe = objects.Attach("count_uretprobe_by_section");
+        Assert.Contains("uretprobe /tmp/bpfloader-attach-libc.so:0x", probe.Target, StringComparison.Ordinal);
+
+        for (int i = 0; i < 5; i++) GetPid();
+
+        // In every process (the section names no pid): at least this one's calls.
+        Assert.True(AttachObjects.Hits(objects, AttachObjects.UprobeBySection) >= 5);
+    }
+
+    [KernelFact]
     public void A_kprobe_attaches_through_the_kprobe_pmu_or_says_the_kernel_has_none()
     {
         using Collection objects = AttachObjects.Load("count_kprobe");

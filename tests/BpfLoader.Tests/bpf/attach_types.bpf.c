@@ -2,7 +2,7 @@
 /* One program per attach type the loader knows, each counting its runs in its own slot of `hits`. */
 #include "bpf_base.h"
 
-enum { XDP, TCX, SOCKET, CGROUP_SKB, SOCKOPS, CONNECT4, PERF_EVENT, UPROBE, KPROBE, ITER, SLOTS };
+enum { XDP, TCX, SOCKET, CGROUP_SKB, SOCKOPS, CONNECT4, PERF_EVENT, UPROBE, KPROBE, ITER, UPROBE_BY_SECTION, SLOTS };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -73,6 +73,14 @@ SEC("uprobe")
 int count_uprobe(void *ctx)
 {
 	hit(UPROBE);
+	return 0;
+}
+
+/* Attached by its section alone: the test links this path to the C library. */
+SEC("uretprobe//tmp/bpfloader-attach-libc.so:getpid")
+int count_uretprobe_by_section(void *ctx)
+{
+	hit(UPROBE_BY_SECTION);
 	return 0;
 }
 
