@@ -2,6 +2,7 @@ using BpfLoader.Btf;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Pinning;
 using BpfLoader.Programs;
 using BpfLoader.Spec;
 
@@ -21,14 +22,25 @@ public sealed class Collection : IDisposable
     private readonly Dictionary<string, Variable> _globals;
 
     private Collection(Dictionary<string, BpfMap> maps, Dictionary<string, BpfProgram> programs,
-        Dictionary<string, ProgramSpec> specs, BtfHandle? btf, CollectionSpec spec)
+        Dictionary<string, ProgramSpec> specs, BtfHandle? btf, CollectionSpec spec, Dictionary<string, string> skipped, List<string> reused)
     {
         _maps = maps;
         _programs = programs;
         _specs = specs;
         _btf = btf;
+        SkippedPrograms = skipped;
+        ReusedPinnedMaps = reused;
         (_globalData, _globals) = CreateGlobals(spec, maps, useMapping: true);
     }
+
+    /// <summary>
+    /// Programs not loaded because their section name is none this loader knows (name → section), as
+    /// libbpf would refuse them: the object's other programs load regardless.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SkippedPrograms { get; }
+
+    /// <summary>Maps marked <c>pinning = LIBBPF_PIN_BY_NAME</c> that were found pinned and reused rather than created.</summary>
+    public IReadOnlyList<string> ReusedPinnedMaps { get; }
 
     /// <summary>
     /// The global variables of the data sections whose maps were created (those a loaded program uses), by
@@ -69,7 +81,13 @@ public sealed class Collection : IDisposable
         {
             foreach (string name in options.Programs.Where(n => !spec.Programs.ContainsKey(n)))
                 throw new BpfException($"the object has no program '{name}' (it has: {string.Join(", ", spec.Programs.Keys)})");
+            foreach (ProgramSpec p in wanted.Where(p => p.Type == BpfProgramType.Unspec))
+                throw new BpfObjectException($"program '{p.Name}': section '{p.SectionName}' names no program type this loader knows");
         }
+        var skipped = wanted.Where(p => p.Type == BpfProgramType.Unspec)
+            .ToDictionary(p => p.Name, p => p.SectionName, StringComparer.Ordinal);
+        wanted.RemoveAll(p => p.Type == BpfProgramType.Unspec);
+        var reused = new List<string>();
 
         // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done.
         using BtfSpec? ownKernelBtf = options.KernelBtf is null && wanted.Any(NeedsKernelBtf) ? BtfSpec.LoadKernel() : null;
@@ -85,7 +103,9 @@ public sealed class Collection : IDisposable
             {
                 if (!spec.Maps.TryGetValue(name, out MapSpec? map))
                     throw new BpfObjectException($"a program refers to map '{name}', which the object does not define");
-                maps[name] = CreateMap(map, btf);
+                maps[name] = map.Pinning == PinByName
+                    ? OpenOrCreatePinned(map, btf, options.PinPath ?? BpfPins.DefaultPath, reused)
+                    : CreateMap(map, btf);
             }
 
             CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf);
@@ -99,29 +119,130 @@ public sealed class Collection : IDisposable
             btf?.Dispose();
             throw;
         }
-        return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf, spec);
+        return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf, spec, skipped, reused);
     }
 
-    /// <summary>Attaches a loaded program where its section name says: tracepoint, raw tracepoint, tp_btf, fentry/fexit.</summary>
+    /// <summary>
+    /// Attaches a loaded program where its section name says: tracepoint, raw tracepoint, tp_btf,
+    /// fentry/fexit/fmod_ret, lsm, iterators, <c>kprobe/FN[+OFF]</c>, <c>uprobe/PATH:FN[+OFF]</c> and
+    /// <c>uprobe/PATH:0xOFFSET</c> (every process). Programs
+    /// whose hook the section does not name (XDP, tc, cgroup, socket, perf_event) attach through
+    /// <see cref="XdpLink"/>, <see cref="TcxLink"/>, <see cref="CgroupLink"/>, <see cref="SocketFilter"/>,
+    /// <see cref="PerfEventLink"/> with the program from <see cref="Programs"/>.
+    /// </summary>
+    /// <param name="programName">The program's function name.</param>
     public BpfLink Attach(string programName)
     {
         if (!_programs.TryGetValue(programName, out BpfProgram? program))
-            throw new BpfException($"program '{programName}' is not loaded");
+            throw new BpfException(SkippedPrograms.TryGetValue(programName, out string? section)
+                ? $"program '{programName}' was not loaded: section '{section}' names no program type this loader knows"
+                : $"program '{programName}' is not loaded");
         ProgramSpec spec = _specs[programName];
-        string target = spec.AttachTo ?? throw new BpfException($"program '{programName}' ({spec.SectionName}) names nothing to attach to");
+        if (spec.Type is BpfProgramType.Tracing or BpfProgramType.Lsm)
+            return spec.AttachType == BpfAttachType.TraceIter ? IterLink.Attach(program) : TracingLink.Attach(program);
+        string target = spec.AttachTo ?? throw new BpfException(
+            $"program '{programName}' ({spec.SectionName}) names nothing to attach to: {HowToAttach(spec.Type)}");
         switch (spec.Type)
         {
+            case BpfProgramType.Kprobe when spec.SectionName.StartsWith('u'):
+                return AttachUprobe(program, spec, target);
+            case BpfProgramType.Kprobe when spec.SectionName.StartsWith("ksyscall", StringComparison.Ordinal)
+                || spec.SectionName.StartsWith("kretsyscall", StringComparison.Ordinal):
+                throw new BpfException($"program '{programName}' ({spec.SectionName}): ksyscall needs the architecture's syscall prefix, which this loader does not resolve; use PerfEventLink.AttachKprobe");
+            case BpfProgramType.Kprobe:
+                int plus = target.LastIndexOf('+');
+                ulong offset = 0;
+                if (plus > 0 && ulong.TryParse(target.AsSpan(plus + 1).TrimStart("0x"), System.Globalization.NumberStyles.HexNumber,
+                        System.Globalization.CultureInfo.InvariantCulture, out ulong o))
+                    (target, offset) = (target[..plus], o);
+                return PerfEventLink.AttachKprobe(program, target, spec.IsReturnProbe, offset);
             case BpfProgramType.Tracepoint:
                 int slash = target.IndexOf('/', StringComparison.Ordinal);
                 if (slash <= 0) throw new BpfException($"tracepoint section '{spec.SectionName}' is not tracepoint/CATEGORY/NAME");
                 return TracepointLink.Attach(program, target[..slash], target[(slash + 1)..]);
             case BpfProgramType.RawTracepoint:
                 return RawTracepointLink.Attach(program, target);
-            case BpfProgramType.Tracing:
-                return TracingLink.Attach(program);
             default:
-                throw new BpfException($"attaching {spec.Type} programs ({spec.SectionName}) is not supported");
+                throw new BpfException($"program '{programName}' ({spec.SectionName}): {HowToAttach(spec.Type)}");
         }
+    }
+
+    private static BpfLink AttachUprobe(BpfProgram program, ProgramSpec spec, string target)
+    {
+        // libbpf's uprobe/PATH:FUNC[+OFFSET] or uprobe/PATH:0xOFFSET, in every process that maps PATH.
+        int colon = target.LastIndexOf(':');
+        if (colon <= 0 || colon == target.Length - 1)
+            throw new BpfException($"program '{spec.Name}' ({spec.SectionName}): auto-attach takes uprobe/PATH:FUNCTION or uprobe/PATH:0xOFFSET");
+        string path = target[..colon], where = target[(colon + 1)..];
+        var hex = System.Globalization.NumberStyles.HexNumber;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        ulong offset;
+        if (where.StartsWith("0x", StringComparison.Ordinal) && ulong.TryParse(where.AsSpan(2), hex, invariant, out ulong raw))
+        {
+            offset = raw;
+        }
+        else
+        {
+            int plus = where.IndexOf('+', StringComparison.Ordinal);
+            ulong extra = 0;
+            if (plus > 0 && !ulong.TryParse(where.AsSpan(plus + 1).TrimStart("0x"), hex, invariant, out extra))
+                throw new BpfException($"program '{spec.Name}' ({spec.SectionName}): '{where[(plus + 1)..]}' is not a hexadecimal offset");
+            offset = UprobeTarget.FileOffset(path, plus > 0 ? where[..plus] : where) + extra;
+        }
+        return PerfEventLink.AttachUprobe(program, path, offset, spec.IsReturnProbe);
+    }
+
+    private static string HowToAttach(BpfProgramType type) => type switch
+    {
+        BpfProgramType.Xdp => "attach it with XdpLink.Attach(program, interface)",
+        BpfProgramType.SchedCls => "attach it with TcxLink.Attach(program, interface, direction)",
+        BpfProgramType.SocketFilter => "attach it with SocketFilter.Attach(socket, program)",
+        BpfProgramType.PerfEvent => "attach it with PerfEventLink.AttachSoftware",
+        BpfProgramType.CgroupSkb or BpfProgramType.CgroupSock or BpfProgramType.CgroupSockAddr or BpfProgramType.SockOps
+            or BpfProgramType.CgroupDevice or BpfProgramType.CgroupSysctl or BpfProgramType.CgroupSockopt
+            => "attach it with CgroupLink.Attach(program, cgroupPath)",
+        BpfProgramType.Kprobe => "attach it with PerfEventLink.AttachKprobe or AttachUprobe",
+        BpfProgramType.RawTracepoint or BpfProgramType.RawTracepointWritable => "attach it with RawTracepointLink.Attach(program, name)",
+        BpfProgramType.Tracepoint => "attach it with TracepointLink.Attach(program, category, name)",
+        _ => $"attaching {type} programs is not supported",
+    };
+
+    /// <summary>LIBBPF_PIN_BY_NAME in a map definition's <c>pinning</c> member.</summary>
+    private const uint PinByName = 1;
+
+    /// <summary>As libbpf: reuse the map pinned at DIR/NAME if it is compatible, else create it and pin it there.</summary>
+    private static BpfMap OpenOrCreatePinned(MapSpec spec, BtfHandle? btf, string directory, List<string> reused)
+    {
+        string path = Path.Combine(directory, spec.Name);
+        if (BpfPins.Exists(path))
+        {
+            BpfMap pinned = BpfPins.OpenMap(path);
+            uint maxEntries = spec.Type == BpfMapType.PerfEventArray && spec.MaxEntries == 0 ? (uint)BpfMap.PossibleCpuCount : spec.MaxEntries;
+            var differences = new List<string>();
+            if (pinned.Type != spec.Type) differences.Add($"type {pinned.Type}, not {spec.Type}");
+            if (pinned.KeySize != spec.KeySize) differences.Add($"key size {pinned.KeySize}, not {spec.KeySize}");
+            if (pinned.ValueSize != spec.ValueSize) differences.Add($"value size {pinned.ValueSize}, not {spec.ValueSize}");
+            if (pinned.MaxEntries != maxEntries) differences.Add($"max entries {pinned.MaxEntries}, not {maxEntries}");
+            if ((uint)pinned.Flags != spec.Flags) differences.Add($"flags 0x{(uint)pinned.Flags:x}, not 0x{spec.Flags:x}");
+            if (differences.Count == 0)
+            {
+                reused.Add(spec.Name);
+                return pinned;
+            }
+            pinned.Dispose();
+            throw new BpfException($"map '{spec.Name}' cannot reuse the map pinned at {path}: it has {string.Join(", ", differences)}");
+        }
+        BpfMap map = CreateMap(spec, btf);
+        try
+        {
+            BpfPins.Pin(map, path);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+        return map;
     }
 
     /// <summary>Closes every program and map fd of the collection, and its BTF; links made from it stay until disposed.</summary>
@@ -133,7 +254,7 @@ public sealed class Collection : IDisposable
         _btf?.Dispose();
     }
 
-    private static bool NeedsKernelBtf(ProgramSpec p) => p.CoreRelocations.Count > 0 || p.Type == BpfProgramType.Tracing;
+    private static bool NeedsKernelBtf(ProgramSpec p) => p.CoreRelocations.Count > 0 || p.Type is BpfProgramType.Tracing or BpfProgramType.Lsm;
 
     /// <summary>The object's BTF for func/line info and map types; a kernel that refuses it only costs us those.</summary>
     private static BtfHandle? LoadObjectBtf(CollectionSpec spec)
@@ -224,14 +345,23 @@ public sealed class Collection : IDisposable
         });
     }
 
-    /// <summary>tp_btf attaches to the typedef btf_trace_NAME; fentry/fexit to the kernel function itself.</summary>
+    /// <summary>
+    /// tp_btf attaches to the typedef btf_trace_NAME; fentry/fexit to the kernel function itself; lsm to
+    /// the function bpf_lsm_HOOK; an iterator to the function bpf_iter_TARGET.
+    /// </summary>
     private static uint AttachBtfId(ProgramSpec spec, BtfSpec? kernelBtf)
     {
-        if (spec.Type != BpfProgramType.Tracing) return 0;
+        if (spec.Type is not (BpfProgramType.Tracing or BpfProgramType.Lsm)) return 0;
         if (kernelBtf is null || spec.AttachTo is null)
             throw new BpfException($"program '{spec.Name}' ({spec.SectionName}) needs the kernel's BTF to attach");
         bool tracepoint = spec.AttachType == BpfAttachType.TraceRawTp;
-        string name = tracepoint ? "btf_trace_" + spec.AttachTo : spec.AttachTo;
+        string name = spec.AttachType switch
+        {
+            BpfAttachType.TraceRawTp => "btf_trace_" + spec.AttachTo,
+            BpfAttachType.TraceIter => "bpf_iter_" + spec.AttachTo,
+            BpfAttachType.LsmMac or BpfAttachType.LsmCgroup => "bpf_lsm_" + spec.AttachTo,
+            _ => spec.AttachTo,
+        };
         if (!kernelBtf.TryFindTypeId(name, tracepoint ? BtfKind.Typedef : BtfKind.Func, out int id))
             throw new BpfException($"the kernel has no {(tracepoint ? "tracepoint" : "function")} '{spec.AttachTo}' in its BTF ({name})");
         return (uint)id;

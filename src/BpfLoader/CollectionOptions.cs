@@ -13,4 +13,11 @@ public sealed class CollectionOptions
 
     /// <summary>Verifier log level for every program (0: a log only when a load fails).</summary>
     public uint LogLevel { get; init; }
+
+    /// <summary>
+    /// The bpffs directory for maps whose definition says <c>pinning = LIBBPF_PIN_BY_NAME</c>: such a map
+    /// is reused from DIR/NAME when a compatible one is pinned there, else created and pinned there.
+    /// Null means <see cref="Pinning.BpfPins.DefaultPath"/> (/sys/fs/bpf), as libbpf.
+    /// </summary>
+    public string? PinPath { get; init; }
 }

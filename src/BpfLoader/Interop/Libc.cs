@@ -28,6 +28,26 @@ internal static unsafe partial class Libc
     [LibraryImport(LibName, EntryPoint = "ioctl", SetLastError = true)]
     internal static partial int Ioctl(int fd, ulong request, nint arg);
 
+    [LibraryImport(LibName, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(nint socket, int level, int name, void* value, uint length);
+
+    [LibraryImport(LibName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
+    [LibraryImport(LibName, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint IfNameToIndex(string name);
+
+    [LibraryImport(LibName, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int command, int argument);
+
+    internal const int FDupFdCloexec = 1030;   // F_DUPFD_CLOEXEC, the same on x86-64 and aarch64
+
+    // setsockopt: the same numbers on x86-64 and aarch64 (asm-generic/socket.h).
+    internal const int SolSocket = 1;
+    internal const int SoAttachBpf = 50;
+    internal const int SoDetachBpf = 27;
+    internal const int ORdOnly = 0;
+
     [LibraryImport(LibName, EntryPoint = "mmap", SetLastError = true)]
     internal static partial void* Mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
 

@@ -36,6 +36,8 @@ internal struct PerfEventAttr
     // perf_type_id
     public const uint TypeHardware = 0, TypeSoftware = 1, TypeTracepoint = 2;
     // perf_sw_ids
+    public const ulong SwCpuClock = 0;
+    public const ulong SwTaskClock = 1;
     public const ulong SwBpfOutput = 10;
     // perf_event_sample_format
     public const ulong SampleRaw = 1UL << 10;

@@ -4,8 +4,9 @@ using BpfLoader.Programs;
 namespace BpfLoader.Links;
 
 /// <summary>
-/// A program attached to a kernel hook. The attachment lives exactly as long as <see cref="Fd"/>:
-/// disposing (or the process dying) detaches, and nothing is ever pinned.
+/// A program attached to a kernel hook. The attachment lives as long as <see cref="Fd"/>: disposing
+/// (or the process dying) detaches, unless the link was pinned (<see cref="Pin"/>), which keeps it in
+/// the kernel until the pin is removed.
 /// </summary>
 public abstract class BpfLink : IDisposable
 {
@@ -15,28 +16,47 @@ public abstract class BpfLink : IDisposable
     /// <summary>What the program is attached to, e.g. "tracepoint sock:inet_sock_set_state".</summary>
     public string Target { get; }
 
-    /// <summary>A link that owns <paramref name="fd"/>, attached to <paramref name="target"/> (for messages).</summary>
+    /// <summary>Takes ownership of a link (or perf event) fd.</summary>
+    /// <param name="fd">The fd whose close detaches.</param>
+    /// <param name="target">What the program is attached to, for messages.</param>
     protected BpfLink(FileDescriptor fd, string target)
     {
         Fd = fd;
         Target = target;
     }
 
-    /// <summary>Detaches the program: closes the link's fd.</summary>
+    /// <summary>
+    /// BPF_OBJ_PIN: pins the link at a path on a bpffs, so that it (and its attachment) outlives this
+    /// process; <see cref="Pinning.BpfPins.Unpin"/> removes the pin. Links made through a perf event
+    /// ioctl rather than a bpf_link cannot be pinned (the kernel answers EINVAL).
+    /// </summary>
+    /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_link.</param>
+    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
+
+    /// <summary>BPF_OBJ_GET_INFO_BY_FD: the link's id, kind and program.</summary>
+    public BpfLinkInfo GetInfo()
+    {
+        LinkInfo info = default;
+        ObjectInfo.Get(Fd, ref info, ToString());
+        return new BpfLinkInfo(info.Id, info.Type, info.ProgId);
+    }
+
+    /// <summary>Closes the fd: detaches, unless the link is pinned.</summary>
     public void Dispose()
     {
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Closes the fd when <paramref name="disposing"/>; a subclass closes what it holds besides.</summary>
+    /// <summary>Closes the fd (and whatever else a subclass holds).</summary>
+    /// <param name="disposing">False from a finalizer.</param>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)
             Fd.Dispose();
     }
 
-    /// <summary>The attach target and the fd, for messages.</summary>
+    /// <inheritdoc/>
     public override string ToString() => $"{Target} ({Fd})";
 
     internal static void RequireType(BpfProgram program, string hook, params BpfProgramType[] types)
@@ -47,11 +67,30 @@ public abstract class BpfLink : IDisposable
     }
 
     /// <summary>BPF_LINK_CREATE; returns the link fd or -errno.</summary>
-    internal static int TryLinkCreate(BpfProgram program, int targetFd, BpfAttachType attachType)
+    internal static int TryLinkCreate(BpfProgram program, int targetFd, BpfAttachType attachType, uint flags = 0)
     {
         using var lease = new FdLease(program.Fd);
-        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = (uint)targetFd, BpfAttachType = (uint)attachType };
+        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = (uint)targetFd, BpfAttachType = (uint)attachType, Flags = flags };
         return BpfSyscall.TryInvoke(BpfCommand.LinkCreate, ref attr);
+    }
+
+    /// <summary>BPF_LINK_CREATE; the link fd, or a <see cref="BpfSyscallException"/> naming program and target.</summary>
+    internal static FileDescriptor LinkCreate(BpfProgram program, int targetFd, BpfAttachType attachType, string target, uint flags = 0)
+    {
+        int fd = TryLinkCreate(program, targetFd, attachType, flags);
+        if (fd < 0)
+            throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -fd, $"{program} to {target}");
+        return new FileDescriptor(fd);
+    }
+
+    /// <summary>The index of a network interface in the calling thread's network namespace.</summary>
+    internal static int InterfaceIndex(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        uint index = Libc.IfNameToIndex(name);
+        if (index == 0)
+            throw new BpfSyscallException("if_nametoindex", Libc.Errno, $"interface '{name}'");
+        return (int)index;
     }
 
     /// <summary>BPF_RAW_TRACEPOINT_OPEN with a name, or with none for BTF-attached programs.</summary>

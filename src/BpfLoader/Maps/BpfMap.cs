@@ -47,6 +47,16 @@ public sealed unsafe partial class BpfMap : IDisposable
         ValueBufferSize = IsPerCpu(Type) ? PerCpuStride(ValueSize) * PossibleCpuCount : ValueSize;
     }
 
+    /// <summary>A map another process made (from a pin, id or fd), described by the kernel: used by Pinning.</summary>
+    internal static BpfMap FromKernel(FileDescriptor fd, MapInfo info) => new(fd, new MapCreateOptions
+    {
+        Type = (BpfMapType)info.Type,
+        KeySize = info.KeySize,
+        ValueSize = info.ValueSize,
+        MaxEntries = info.MaxEntries,
+        Flags = (MapFlags)info.MapFlags,
+    }, ObjectName.Read(new ReadOnlySpan<byte>(info.Name, ObjectName.Length)));
+
     /// <summary>True for the map types whose values are one per possible CPU.</summary>
     public static bool IsPerCpu(BpfMapType type) => type is BpfMapType.PercpuHash or BpfMapType.PercpuArray or BpfMapType.LruPercpuHash;
 

@@ -21,13 +21,27 @@ public sealed unsafe class BpfProgram : IDisposable
     public string VerifierLog { get; }
 
     private BpfProgram(FileDescriptor fd, ProgramLoadOptions options, string name, string log)
+        : this(fd, options.Type, options.ExpectedAttachType, name, log) { }
+
+    private BpfProgram(FileDescriptor fd, BpfProgramType type, BpfAttachType expectedAttachType, string name, string log)
     {
         Fd = fd;
-        Type = options.Type;
-        ExpectedAttachType = options.ExpectedAttachType;
+        Type = type;
+        ExpectedAttachType = expectedAttachType;
         Name = name;
         VerifierLog = log;
     }
+
+    /// <summary>A program another process loaded (from a pin or id): the kernel does not say its expected attach type.</summary>
+    internal static BpfProgram FromKernel(FileDescriptor fd, ProgInfo info) =>
+        new(fd, (BpfProgramType)info.Type, BpfAttachType.None, ObjectName.Read(new ReadOnlySpan<byte>(info.Name, ObjectName.Length)), string.Empty);
+
+    /// <summary>
+    /// BPF_OBJ_PIN: pins the program at a path on a mounted bpffs, so that it outlives this process;
+    /// <see cref="Pinning.BpfPins.Unpin"/> removes the pin.
+    /// </summary>
+    /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_prog.</param>
+    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
 
     /// <summary>
     /// BPF_PROG_LOAD. A rejected program is loaded again with a verifier log (grown until it fits, up to

@@ -94,4 +94,25 @@ public enum BpfAttachType
     TraceKprobeMulti = 42,
     /// <summary>BPF_LSM_CGROUP</summary>
     LsmCgroup = 43,
+    /// <summary>BPF_STRUCT_OPS</summary>
+    StructOps = 44,
+    /// <summary>BPF_NETFILTER</summary>
+    Netfilter = 45,
+    /// <summary>BPF_TCX_INGRESS (6.6)</summary>
+    TcxIngress = 46,
+    /// <summary>BPF_TCX_EGRESS (6.6)</summary>
+    TcxEgress = 47,
+    /// <summary>BPF_TRACE_UPROBE_MULTI</summary>
+    TraceUprobeMulti = 48,
+    /// <summary>BPF_CGROUP_UNIX_CONNECT</summary>
+    CgroupUnixConnect = 49,
+    /// <summary>BPF_CGROUP_UNIX_SENDMSG</summary>
+    CgroupUnixSendmsg = 50,
+    /// <summary>BPF_CGROUP_UNIX_RECVMSG</summary>
+    CgroupUnixRecvmsg = 51,
+    /// <summary>BPF_CGROUP_UNIX_GETPEERNAME</summary>
+    CgroupUnixGetpeername = 52,
+    /// <summary>BPF_CGROUP_UNIX_GETSOCKNAME</summary>
+    CgroupUnixGetsockname = 53,
 }
+

@@ -15,7 +15,7 @@ public sealed class InteropLayoutTests
     private static readonly string[] Includes =
     [
         "stddef.h", "errno.h", "fcntl.h", "unistd.h", "sys/mman.h", "sys/epoll.h", "sys/eventfd.h",
-        "sys/syscall.h", "linux/bpf.h", "linux/perf_event.h",
+        "sys/syscall.h", "sys/socket.h", "linux/bpf.h", "linux/perf_event.h", "linux/if_link.h",
     ];
 
     /// <summary>
@@ -51,6 +51,8 @@ public sealed class InteropLayoutTests
             ["TargetBtfId"] = "tracing.target_btf_id",
             ["BpfCookie"] = "perf_event.bpf_cookie",
         }),
+        new(typeof(ObjPinAttr), "union bpf_attr", Members: new() { ["Pathname"] = "pathname" }),
+        new(typeof(GetFdByIdAttr), "union bpf_attr"),
         new(typeof(EnableStatsAttr), "union bpf_attr", "enable_stats."),
         new(typeof(MapBatchAttr), "union bpf_attr", "batch."),
         new(typeof(ProgTestRunAttr), "union bpf_attr", "test."),
@@ -61,6 +63,7 @@ public sealed class InteropLayoutTests
     [
         new(typeof(ProgInfo), "struct bpf_prog_info"),
         new(typeof(MapInfo), "struct bpf_map_info"),
+        new(typeof(LinkInfo), "struct bpf_link_info"),
         // perf_event_attr only grows, and each PERF_ATTR_SIZE_VERn is where the next field starts: config3
         // (Linux 6.3) starts at VER7, which Debian 12's 6.1 headers have while they lack the member itself.
         new(typeof(PerfEventAttr), "struct perf_event_attr", Members: new() { ["ClockId"] = "clockid" },
@@ -145,6 +148,34 @@ public sealed class InteropLayoutTests
             ("BPF_MAP_TYPE_QUEUE", "BPF_MAP_TYPE_QUEUE", (long)BpfMapType.Queue),
             ("BPF_MAP_TYPE_STACK", "BPF_MAP_TYPE_STACK", (long)BpfMapType.Stack),
             ("BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_SYSCALL", (long)BpfProgramType.Syscall),
+            ("PERF_COUNT_SW_CPU_CLOCK", "PERF_COUNT_SW_CPU_CLOCK", (long)Links.PerfSoftwareCounter.CpuClock),
+            ("PERF_COUNT_SW_TASK_CLOCK", "PERF_COUNT_SW_TASK_CLOCK", (long)Links.PerfSoftwareCounter.TaskClock),
+            ("PERF_COUNT_SW_PAGE_FAULTS", "PERF_COUNT_SW_PAGE_FAULTS", (long)Links.PerfSoftwareCounter.PageFaults),
+            ("PERF_COUNT_SW_CONTEXT_SWITCHES", "PERF_COUNT_SW_CONTEXT_SWITCHES", (long)Links.PerfSoftwareCounter.ContextSwitches),
+            ("PERF_COUNT_SW_CPU_MIGRATIONS", "PERF_COUNT_SW_CPU_MIGRATIONS", (long)Links.PerfSoftwareCounter.CpuMigrations),
+            ("SOL_SOCKET", "SOL_SOCKET", Libc.SolSocket),
+            ("SO_ATTACH_BPF", "SO_ATTACH_BPF", Libc.SoAttachBpf),
+            ("SO_DETACH_BPF", "SO_DETACH_BPF", Libc.SoDetachBpf),
+            ("O_RDONLY", "O_RDONLY", Libc.ORdOnly),
+            ("F_DUPFD_CLOEXEC", "F_DUPFD_CLOEXEC", Libc.FDupFdCloexec),
+            ("XDP_FLAGS_SKB_MODE", "XDP_FLAGS_SKB_MODE", (long)Links.XdpMode.Generic),
+            ("XDP_FLAGS_DRV_MODE", "XDP_FLAGS_DRV_MODE", (long)Links.XdpMode.Driver),
+            ("XDP_FLAGS_HW_MODE", "XDP_FLAGS_HW_MODE", (long)Links.XdpMode.Offload),
+            ("BPF_OBJ_PIN", "BPF_OBJ_PIN", (long)BpfCommand.ObjPin),
+            ("BPF_OBJ_GET", "BPF_OBJ_GET", (long)BpfCommand.ObjGet),
+            ("BPF_PROG_GET_FD_BY_ID", "BPF_PROG_GET_FD_BY_ID", (long)BpfCommand.ProgGetFdById),
+            ("BPF_MAP_GET_FD_BY_ID", "BPF_MAP_GET_FD_BY_ID", (long)BpfCommand.MapGetFdById),
+            ("BPF_LINK_GET_FD_BY_ID", "BPF_LINK_GET_FD_BY_ID", (long)BpfCommand.LinkGetFdById),
+            ("BPF_ITER_CREATE", "BPF_ITER_CREATE", (long)BpfCommand.IterCreate),
+            ("BPF_LINK_CREATE", "BPF_LINK_CREATE", (long)BpfCommand.LinkCreate),
+            ("BPF_XDP", "BPF_XDP", (long)BpfAttachType.Xdp),
+            ("BPF_TRACE_ITER", "BPF_TRACE_ITER", (long)BpfAttachType.TraceIter),
+            ("BPF_PERF_EVENT", "BPF_PERF_EVENT", (long)BpfAttachType.PerfEvent),
+            ("BPF_LSM_CGROUP", "BPF_LSM_CGROUP", (long)BpfAttachType.LsmCgroup),
+            // Attach types newer than Debian 12's 6.1 headers are checked against the running kernel's BTF (Attach/AttachTypeNumberTests).
+            ("BPF_LINK_TYPE_XDP", "BPF_LINK_TYPE_XDP", 6),
+            ("BPF_LINK_TYPE_CGROUP", "BPF_LINK_TYPE_CGROUP", 3),
+            ("BPF_LINK_TYPE_ITER", "BPF_LINK_TYPE_ITER", 4),
         };
         // Every bpf(2) command the loader issues, by its UAPI name.
         foreach (BpfCommand command in Enum.GetValues<BpfCommand>())
