@@ -51,7 +51,14 @@ public class BpfVerifierException : BpfSyscallException
     public string VerifierLog { get; }
 
     public BpfVerifierException(string programName, int errno, string verifierLog)
-        : base($"BPF_PROG_LOAD {programName}", errno, "verifier log:" + Environment.NewLine + Tail(verifierLog, 20))
+        : this(programName, errno, verifierLog, null)
+    {
+    }
+
+    /// <summary>A refusal with the loader's own <paramref name="explanation"/> of it before the log's end.</summary>
+    public BpfVerifierException(string programName, int errno, string verifierLog, string? explanation)
+        : base($"BPF_PROG_LOAD {programName}", errno,
+            (explanation is null ? "" : explanation + Environment.NewLine) + "verifier log:" + Environment.NewLine + Tail(verifierLog, 20))
     {
         ProgramName = programName;
         VerifierLog = verifierLog;

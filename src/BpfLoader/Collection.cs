@@ -1,4 +1,5 @@
 using BpfLoader.Btf;
+using BpfLoader.Externs;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
@@ -58,12 +59,19 @@ public sealed class Collection : IDisposable
             {
                 if (!spec.Maps.TryGetValue(name, out MapSpec? map))
                     throw new BpfObjectException($"a program refers to map '{name}', which the object does not define");
-                maps[name] = CreateMap(map, btf);
+                byte[]? contents = name == ExternSpec.KconfigMapName
+                    ? KconfigValues.Build(spec, options.KernelConfig ?? KernelConfig.LoadRunning())
+                    : null;
+                maps[name] = CreateMap(map, btf, contents);
             }
 
-            CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf);
+            CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf, options.StrictCoreRelocations);
+            Dictionary<string, ulong> symbols = KernelSymbols.Find(wanted
+                .SelectMany(p => p.ExternReferences).Select(r => spec.Externs[r.Name])
+                .Where(e => e.Kind == ExternKind.Ksym && e.IsUntyped).Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
             foreach (ProgramSpec program in wanted)
-                programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel);
+                programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel,
+                    name => symbols.TryGetValue(name, out ulong a) ? a : null);
         }
         catch
         {
@@ -104,7 +112,8 @@ public sealed class Collection : IDisposable
         _btf?.Dispose();
     }
 
-    private static bool NeedsKernelBtf(ProgramSpec p) => p.CoreRelocations.Count > 0 || p.Type == BpfProgramType.Tracing;
+    private static bool NeedsKernelBtf(ProgramSpec p) =>
+        p.CoreRelocations.Count > 0 || p.Type == BpfProgramType.Tracing || p.ExternReferences.Count > 0;
 
     /// <summary>The object's BTF for func/line info and map types; a kernel that refuses it only costs us those.</summary>
     private static BtfHandle? LoadObjectBtf(CollectionSpec spec)
@@ -120,7 +129,7 @@ public sealed class Collection : IDisposable
         }
     }
 
-    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf)
+    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf, byte[]? contentsOverride = null)
     {
         BpfMapType type = spec.Type;
         uint maxEntries = spec.MaxEntries;
@@ -138,7 +147,7 @@ public sealed class Collection : IDisposable
             map = BpfMap.Create(Options(spec, type, maxEntries, null));
         }
 
-        if (spec.Contents is { } contents)
+        if ((contentsOverride ?? spec.Contents) is { } contents)
         {
             try
             {
@@ -170,10 +179,29 @@ public sealed class Collection : IDisposable
     };
 
     private static BpfProgram LoadProgram(ProgramSpec spec, CoreRelocator? relocator, BtfSpec? kernelBtf,
-        Dictionary<string, BpfMap> maps, BtfHandle? btf, uint logLevel)
+        Dictionary<string, BpfMap> maps, BtfHandle? btf, uint logLevel, Func<string, ulong?> kernelSymbol)
     {
-        LinkedProgram linked = spec.Link(relocator, kernelBtf, name => maps[name].Fd.Value);
+        LinkedProgram linked = spec.Link(relocator, kernelBtf, name => maps[name].Fd.Value, kernelSymbol);
         bool withBtf = btf is not null;
+        try
+        {
+            return LoadLinked(spec, linked, kernelBtf, btf, withBtf, logLevel);
+        }
+        catch (BpfVerifierException e) when (linked.PoisonedRelocations.Count > 0 && e.VerifierLog.Contains(PoisonCall, StringComparison.Ordinal))
+        {
+            // Name the relocation, not just "unknown#195896080": the one at the refused instruction if the log says.
+            var reached = linked.PoisonedRelocations
+                .Where(r => e.VerifierLog.Contains($"{r.Instruction}: (85) {PoisonCall}", StringComparison.Ordinal)).ToList();
+            if (reached.Count == 0) reached = [.. linked.PoisonedRelocations];
+            throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog,
+                $"{string.Join("; ", reached)}: the kernel's BTF has no such type or field, and the verifier found the access reachable (guard it with bpf_core_field_exists/bpf_core_type_exists)");
+        }
+    }
+
+    private static readonly string PoisonCall = $"call unknown#{CoreRelocator.PoisonHelperId}";
+
+    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, BtfSpec? kernelBtf, BtfHandle? btf, bool withBtf, uint logLevel)
+    {
         return BpfProgram.Load(new ProgramLoadOptions
         {
             Type = spec.Type,
