@@ -221,8 +221,6 @@ internal sealed class ProgramLinker
             mapRefs.Add(new MapReference(slot, ExternSpec.KconfigMapName, MapReferenceKind.Value, (uint)offset));
             return;
         }
-        if (ext.Kind == ExternKind.Kfunc)
-            throw new BpfObjectException($"{f.Name}: instruction {i} takes the address of kfunc '{ext.Name}', which only a call may use");
         output[slot] = insn with { Immediate = 0 };
         output[slot + 1] = output[slot + 1] with { Immediate = 0 };
         externRefs.Add(new ExternReference(slot, ext.Name));

@@ -151,12 +151,13 @@ public sealed class ProgramSpec
         }
         if (kernelBtf is null)
             throw new ExternResolutionException(ext.Name, $"{Name}: extern '{ext.Name}' needs the kernel's BTF, and none was given");
+        // A kfunc's address (bpf_ksym_exists) is, like a typed ksym, a BPF_PSEUDO_BTF_ID load; 0 if weak and missing.
         bool isFunc = ext.Kind == ExternKind.Kfunc;
         bool found = kernelBtf.TryFindTypeId(ext.Name, isFunc ? BtfKind.Func : BtfKind.Var, out int id);
         if (!found && !ext.IsWeak)
             throw new ExternResolutionException(ext.Name,
                 $"{Name}: {(isFunc ? "kfunc" : "extern __ksym variable")} '{ext.Name}' is not in the kernel's BTF (kernel modules' BTF is not searched)");
-        if (isFunc)
+        if (isFunc && !insn.IsLoadImm64)
         {
             // A missing weak kfunc: a call the verifier refuses only if reachable (guard it with bpf_ksym_exists).
             insns[r.Instruction] = found
