@@ -56,14 +56,7 @@ public sealed class Collection : IDisposable
         {
             btf = LoadObjectBtf(spec);
             foreach (string name in wanted.SelectMany(p => p.MapNames).Distinct(StringComparer.Ordinal))
-            {
-                if (!spec.Maps.TryGetValue(name, out MapSpec? map))
-                    throw new BpfObjectException($"a program refers to map '{name}', which the object does not define");
-                byte[]? contents = name == ExternSpec.KconfigMapName
-                    ? KconfigValues.Build(spec, options.KernelConfig ?? KernelConfig.LoadRunning())
-                    : null;
-                maps[name] = CreateMap(map, btf, contents);
-            }
+                CreateNamedMap(spec, name, maps, btf, options);
 
             CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf, options.StrictCoreRelocations);
             Dictionary<string, ulong> symbols = KernelSymbols.Find(wanted
@@ -72,6 +65,7 @@ public sealed class Collection : IDisposable
             foreach (ProgramSpec program in wanted)
                 programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel,
                     name => symbols.TryGetValue(name, out ulong a) ? a : null);
+            FillProgramArrays(spec, maps, programs);
         }
         catch
         {
@@ -115,6 +109,59 @@ public sealed class Collection : IDisposable
     private static bool NeedsKernelBtf(ProgramSpec p) =>
         p.CoreRelocations.Count > 0 || p.Type == BpfProgramType.Tracing || p.ExternReferences.Count > 0;
 
+    /// <summary>
+    /// Creates map <paramref name="name"/> unless done: a map of maps after the maps its initial values name, with its
+    /// inner template (created, passed as inner_map_fd, closed) and filled with their fds, as libbpf does.
+    /// </summary>
+    private static BpfMap CreateNamedMap(CollectionSpec spec, string name, Dictionary<string, BpfMap> maps, BtfHandle? btf,
+        CollectionOptions options, int depth = 0)
+    {
+        if (maps.TryGetValue(name, out BpfMap? existing)) return existing;
+        if (!spec.Maps.TryGetValue(name, out MapSpec? map))
+            throw new BpfObjectException($"a program or map refers to map '{name}', which the object does not define");
+        if (map.Type is not (BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps))
+        {
+            byte[]? contents = name == ExternSpec.KconfigMapName
+                ? KconfigValues.Build(spec, options.KernelConfig ?? KernelConfig.LoadRunning())
+                : null;
+            return maps[name] = CreateMap(map, btf, contents);
+        }
+
+        if (depth > 0) throw new BpfObjectException($"map {name}: a map of maps cannot hold another map of maps");
+        var inner = new List<(uint Key, BpfMap Map)>();
+        foreach ((uint key, string innerName) in map.InitialEntries)
+            inner.Add((key, CreateNamedMap(spec, innerName, maps, btf, options, depth + 1)));
+        MapSpec template = map.InnerMap
+            ?? throw new BpfObjectException($"map {name}: a {map.Type} needs __array(values, struct {{ ... }}) to describe its inner maps");
+        BpfMap outer;
+        using (BpfMap templateMap = CreateMap(template, btf))
+            outer = maps[name] = CreateMap(map, btf, innerMap: templateMap);
+        Span<byte> keyBytes = stackalloc byte[Math.Max(4, (int)map.KeySize)];
+        foreach ((uint key, BpfMap value) in inner)
+        {
+            keyBytes.Clear();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(keyBytes, key);
+            outer.Update(keyBytes[..(int)map.KeySize], BitConverter.GetBytes(value.Fd.Value));
+        }
+        return outer;
+    }
+
+    /// <summary>Prog arrays' initial values (<c>.values = { [i] = &amp;prog }</c>), once the programs are loaded.</summary>
+    private static void FillProgramArrays(CollectionSpec spec, Dictionary<string, BpfMap> maps, Dictionary<string, BpfProgram> programs)
+    {
+        foreach ((string name, BpfMap map) in maps)
+        {
+            MapSpec mapSpec = spec.Maps[name];
+            if (mapSpec.Type != BpfMapType.ProgArray) continue;
+            foreach ((uint key, string programName) in mapSpec.InitialEntries)
+            {
+                if (!programs.TryGetValue(programName, out BpfProgram? program))
+                    throw new BpfException($"prog array {name} starts with program '{programName}' at [{key}], which is not loaded (add it to CollectionOptions.Programs)");
+                map.Update(BitConverter.GetBytes(key), BitConverter.GetBytes(program.Fd.Value));
+            }
+        }
+    }
+
     /// <summary>The object's BTF for func/line info and map types; a kernel that refuses it only costs us those.</summary>
     private static BtfHandle? LoadObjectBtf(CollectionSpec spec)
     {
@@ -129,7 +176,7 @@ public sealed class Collection : IDisposable
         }
     }
 
-    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf, byte[]? contentsOverride = null)
+    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf, byte[]? contentsOverride = null, BpfMap? innerMap = null)
     {
         BpfMapType type = spec.Type;
         uint maxEntries = spec.MaxEntries;
@@ -139,12 +186,12 @@ public sealed class Collection : IDisposable
         BpfMap map;
         try
         {
-            map = BpfMap.Create(Options(spec, type, maxEntries, typed ? btf : null));
+            map = BpfMap.Create(Options(spec, type, maxEntries, typed ? btf : null, innerMap));
         }
         catch (BpfSyscallException e) when (typed && e.Errno == Interop.Errno.EINVAL)
         {
             // As libbpf: a kernel that can't take this map's BTF still gets the map.
-            map = BpfMap.Create(Options(spec, type, maxEntries, null));
+            map = BpfMap.Create(Options(spec, type, maxEntries, null, innerMap));
         }
 
         if ((contentsOverride ?? spec.Contents) is { } contents)
@@ -164,8 +211,9 @@ public sealed class Collection : IDisposable
         return map;
     }
 
-    private static MapCreateOptions Options(MapSpec spec, BpfMapType type, uint maxEntries, BtfHandle? btf) => new()
+    private static MapCreateOptions Options(MapSpec spec, BpfMapType type, uint maxEntries, BtfHandle? btf, BpfMap? innerMap) => new()
     {
+        InnerMap = innerMap,
         Type = type,
         KeySize = spec.KeySize,
         ValueSize = spec.ValueSize,

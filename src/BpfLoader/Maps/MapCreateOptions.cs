@@ -17,4 +17,6 @@ public sealed class MapCreateOptions
     public uint BtfKeyTypeId { get; init; }
     public uint BtfValueTypeId { get; init; }
     public ulong MapExtra { get; init; }
+    /// <summary>For ARRAY_OF_MAPS and HASH_OF_MAPS: a map of the kind the outer map will hold (its template; it may be closed once the outer map exists).</summary>
+    public BpfMap? InnerMap { get; init; }
 }
