@@ -410,6 +410,8 @@ public sealed class BtfSpec : IDisposable
             if (kind == BtfKind.Var && t.Linkage == 2)
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(raw[12..], 1);
+                // A ksym may be void (untyped) and is placed in no section: as libbpf, an int stands in.
+                if (kconfigOffset(t.Name) is null && intId != 0) BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], (uint)intId);
             }
             else if (kind == BtfKind.Func && t.Linkage == 2)
             {

@@ -28,9 +28,14 @@ internal static class ExternDefinitions
             {
                 BtfType v = btf.Type(entry.TypeId);
                 if (v.Kind != BtfKind.Var) throw new BpfObjectException($"{ExternSpec.KconfigMapName} entry {v} is not a VAR");
-                int size = checked((int)btf.ResolveSize(v.TypeId));
+                ulong declared = btf.ResolveSize(v.TypeId);
+                if (declared == 0 || declared > MapDefinitions.MaxDataSectionSize)
+                    throw new BpfObjectException($"extern __kconfig {v.Name} has a size of {declared} bytes");
+                int size = (int)declared;
                 int align = Alignment(btf, v.TypeId);
                 kconfigSize = (kconfigSize + align - 1) / align * align;
+                if ((ulong)kconfigSize + declared > MapDefinitions.MaxDataSectionSize)
+                    throw new BpfObjectException($"the __kconfig externs take more than {MapDefinitions.MaxDataSectionSize} bytes");
                 Add(externs, new ExternSpec(v.Name, ExternKind.Kconfig, weak.Contains(v.Name), v.Id, kconfigSize, size));
                 kconfigSize += size;
             }

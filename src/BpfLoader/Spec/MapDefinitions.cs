@@ -54,7 +54,9 @@ internal static class MapDefinitions
             if (r.Offset < start || r.Offset >= own.Value + Math.Max(own.Size, valuesOffset)) continue;
             if ((r.Offset - start) % 8 != 0) throw new BpfObjectException($"map {map.Name}: initial value at byte {r.Offset - own.Value} is not a pointer slot");
             ElfSymbol target = elf.Symbol(r.SymbolIndex);
-            uint index = checked((uint)((r.Offset - start) / 8));
+            ulong slot = (r.Offset - start) / 8;
+            if (slot > uint.MaxValue) throw new BpfObjectException($"map {map.Name}: initial value [{slot}] is past any key");
+            uint index = (uint)slot;
             if (index >= map.MaxEntries && map.Type != BpfMapType.HashOfMaps)
                 throw new BpfObjectException($"map {map.Name}: initial value [{index}] is past max_entries {map.MaxEntries}");
             bool isProgram = target.Type == ElfSymbolType.Func;

@@ -76,6 +76,8 @@ public sealed partial class ExternTests
         Assert.True(spec.Externs["_text"].IsUntyped);
         Assert.False(spec.Externs["runqueues"].IsUntyped);
         using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["externs"] });
+        // The kernel took the object's BTF (extern VARs and FUNCs rewritten as libbpf does), so the program has it.
+        Assert.NotEqual(0u, objects.Programs["externs"].GetInfo().BtfId);
         GlobalsReader g = Run(spec, objects);
 
         Assert.Equal((ulong)Environment.ProcessId, g.U64("task_tgid"));       // bpf_task_from_pid found us

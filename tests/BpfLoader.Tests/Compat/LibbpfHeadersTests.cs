@@ -64,6 +64,7 @@ public sealed partial class LibbpfHeadersTests
             CollectionSpec spec = CollectionSpec.Parse(Build(dir));
             spec.SetConstant("target_tgid", (uint)Environment.ProcessId);
             using Collection objects = Collection.Load(spec);
+            Assert.NotEqual(0u, objects.Programs["on_sys_enter"].GetInfo().BtfId);   // its BTF, externs and all, was accepted
             int parent;
             using (BpfLink link = objects.Attach("on_sys_enter"))
                 parent = GetPpid();
