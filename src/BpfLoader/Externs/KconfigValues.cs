@@ -9,7 +9,8 @@ namespace BpfLoader.Externs;
 /// <summary>
 /// The value of the .kconfig map: every <c>__kconfig</c> extern of a collection written at its offset
 /// with libbpf's rules (bpf_object__read_kconfig_file): <c>y</c>/<c>n</c>/<c>m</c> into bool, tristate
-/// or char; numbers into integers; quoted strings into char arrays; LINUX_KERNEL_VERSION from the release.
+/// or char; numbers into integers; quoted strings into char arrays; LINUX_KERNEL_VERSION from the release,
+/// LINUX_HAS_SYSCALL_WRAPPER from CONFIG_ARCH_HAS_SYSCALL_WRAPPER, LINUX_HAS_BPF_COOKIE from the version (5.15).
 /// A weak extern the configuration lacks stays 0; a missing non-weak one is an error.
 /// </summary>
 public static class KconfigValues
@@ -34,10 +35,22 @@ public static class KconfigValues
                 WriteNumber(e, type, slot, config.KernelVersion);
                 continue;
             }
+            if (e.Name == "LINUX_HAS_SYSCALL_WRAPPER")
+            {
+                // What libbpf probes for (BPF_KSYSCALL reads it): syscalls entered through __<arch>_sys_* wrappers.
+                WriteNumber(e, type, slot, config.Values.GetValueOrDefault("CONFIG_ARCH_HAS_SYSCALL_WRAPPER") == "y" ? 1UL : 0UL);
+                continue;
+            }
+            if (e.Name == "LINUX_HAS_BPF_COOKIE")
+            {
+                // bpf_get_attach_cookie, which usdt.bpf.h checks for, came with 5.15.
+                WriteNumber(e, type, slot, config.KernelVersion >= ((5u << 16) | (15u << 8)) ? 1UL : 0UL);
+                continue;
+            }
             if (!e.Name.StartsWith("CONFIG_", StringComparison.Ordinal))
             {
                 if (e.IsWeak) continue;
-                throw new ExternResolutionException(e.Name, $"extern __kconfig '{e.Name}' is neither CONFIG_* nor a LINUX_* value this loader provides (LINUX_KERNEL_VERSION)");
+                throw new ExternResolutionException(e.Name, $"extern __kconfig '{e.Name}' is neither CONFIG_* nor a LINUX_* value this loader provides (LINUX_KERNEL_VERSION, LINUX_HAS_SYSCALL_WRAPPER, LINUX_HAS_BPF_COOKIE)");
             }
             if (!config.Values.TryGetValue(e.Name, out string? text))
             {

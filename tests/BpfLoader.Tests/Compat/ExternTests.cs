@@ -65,6 +65,7 @@ public sealed partial class ExternTests
             Dictionary<string, string> config = ConfigByHand();
             Assert.Equal(config.TryGetValue("CONFIG_HZ", out string? hz) ? ulong.Parse(hz, CultureInfo.InvariantCulture) : 0, g.U64("hz"));
             Assert.Equal(config.TryGetValue("CONFIG_LOCALVERSION", out string? lv) ? lv.Trim('"') : "", g.CString("localversion"));
+            Assert.Equal(config.GetValueOrDefault("CONFIG_ARCH_HAS_SYSCALL_WRAPPER") == "y" ? 1UL : 0UL, g.U64("syscall_wrapper"));
         }
     }
 
@@ -134,6 +135,7 @@ public sealed partial class ExternTests
         Assert.Equal(0, value[Ext("CONFIG_NO_SUCH_OPTION_FOR_TESTS").Offset]);
         Assert.Equal("-abc\0"u8.ToArray(), value.AsSpan(Ext("CONFIG_LOCALVERSION").Offset, 5).ToArray());
         Assert.Equal(0, Ext("CONFIG_HZ").Offset % 4);
+        Assert.Equal(0, value[Ext("LINUX_HAS_SYSCALL_WRAPPER").Offset]);   // CONFIG_ARCH_HAS_SYSCALL_WRAPPER is not in this config
 
         var bad = KernelConfig.Parse("CONFIG_BPF_SYSCALL=m\n", "6.1");
         Assert.Throws<ExternResolutionException>(() => KconfigValues.Build(spec, bad));   // a bool cannot be 'm'

@@ -34,6 +34,7 @@ extern bool CONFIG_BPF_SYSCALL __kconfig;
 extern int CONFIG_HZ __kconfig __weak;
 extern char CONFIG_LOCALVERSION[32] __kconfig __weak;
 extern bool CONFIG_NO_SUCH_OPTION_FOR_TESTS __kconfig __weak;
+extern bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
 
 static void *(*bpf_per_cpu_ptr)(const void *percpu_ptr, __u32 cpu) = (void *)BPF_FUNC_per_cpu_ptr;
 
@@ -43,6 +44,7 @@ __u64 kernel_version;
 __u64 bpf_syscall;
 __u64 hz;
 __u64 no_such_option = 99;
+__u64 syscall_wrapper = 99;
 char localversion[32];
 __u64 text_address;
 __u64 missing_symbol_address = 99;
@@ -60,6 +62,7 @@ int externs(u64 *ctx)
 	bpf_syscall = CONFIG_BPF_SYSCALL;
 	hz = CONFIG_HZ;
 	no_such_option = CONFIG_NO_SUCH_OPTION_FOR_TESTS;
+	syscall_wrapper = LINUX_HAS_SYSCALL_WRAPPER;
 	for (int i = 0; i < 32; i++)
 		localversion[i] = CONFIG_LOCALVERSION[i];
 	text_address = (__u64)&_text;
