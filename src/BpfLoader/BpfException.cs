@@ -63,7 +63,14 @@ public class BpfVerifierException : BpfSyscallException
 
     /// <summary>BPF_PROG_LOAD of <paramref name="programName"/> refused with <paramref name="errno"/> and the verifier's <paramref name="verifierLog"/>.</summary>
     public BpfVerifierException(string programName, int errno, string verifierLog)
-        : base($"BPF_PROG_LOAD {programName}", errno, "verifier log:" + Environment.NewLine + Tail(verifierLog, 20))
+        : this(programName, errno, verifierLog, null)
+    {
+    }
+
+    /// <summary>A refusal with the loader's own <paramref name="explanation"/> of it before the log's end.</summary>
+    public BpfVerifierException(string programName, int errno, string verifierLog, string? explanation)
+        : base($"BPF_PROG_LOAD {programName}", errno,
+            (explanation is null ? "" : explanation + Environment.NewLine) + "verifier log:" + Environment.NewLine + Tail(verifierLog, 20))
     {
         ProgramName = programName;
         VerifierLog = verifierLog;

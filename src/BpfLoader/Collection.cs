@@ -1,4 +1,5 @@
 using BpfLoader.Btf;
+using BpfLoader.Externs;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
@@ -100,17 +101,16 @@ public sealed class Collection : IDisposable
         {
             btf = LoadObjectBtf(spec);
             foreach (string name in wanted.SelectMany(p => p.MapNames).Distinct(StringComparer.Ordinal))
-            {
-                if (!spec.Maps.TryGetValue(name, out MapSpec? map))
-                    throw new BpfObjectException($"a program refers to map '{name}', which the object does not define");
-                maps[name] = map.Pinning == PinByName
-                    ? OpenOrCreatePinned(map, btf, options.PinPath ?? BpfPins.DefaultPath, reused)
-                    : CreateMap(map, btf);
-            }
+                CreateNamedMap(spec, name, maps, btf, options, reused);
 
-            CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf);
+            CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf, options.StrictCoreRelocations);
+            Dictionary<string, ulong> symbols = KernelSymbols.Find(wanted
+                .SelectMany(p => p.ExternReferences).Select(r => spec.Externs[r.Name])
+                .Where(e => e.Kind == ExternKind.Ksym && e.IsUntyped).Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
             foreach (ProgramSpec program in wanted)
-                programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel);
+                programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel,
+                    name => symbols.TryGetValue(name, out ulong a) ? a : null);
+            FillProgramArrays(spec, maps, programs);
         }
         catch
         {
@@ -254,7 +254,63 @@ public sealed class Collection : IDisposable
         _btf?.Dispose();
     }
 
-    private static bool NeedsKernelBtf(ProgramSpec p) => p.CoreRelocations.Count > 0 || p.Type is BpfProgramType.Tracing or BpfProgramType.Lsm;
+    private static bool NeedsKernelBtf(ProgramSpec p) =>
+        p.CoreRelocations.Count > 0 || p.Type is BpfProgramType.Tracing or BpfProgramType.Lsm || p.ExternReferences.Count > 0;
+
+    /// <summary>
+    /// Creates map <paramref name="name"/> unless done: a map of maps after the maps its initial values name, with its
+    /// inner template (created, passed as inner_map_fd, closed) and filled with their fds, as libbpf does.
+    /// </summary>
+    private static BpfMap CreateNamedMap(CollectionSpec spec, string name, Dictionary<string, BpfMap> maps, BtfHandle? btf,
+        CollectionOptions options, List<string> reused, int depth = 0)
+    {
+        if (maps.TryGetValue(name, out BpfMap? existing)) return existing;
+        if (!spec.Maps.TryGetValue(name, out MapSpec? map))
+            throw new BpfObjectException($"a program or map refers to map '{name}', which the object does not define");
+        if (map.Type is not (BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps))
+        {
+            byte[]? contents = name == ExternSpec.KconfigMapName
+                ? KconfigValues.Build(spec, options.KernelConfig ?? KernelConfig.LoadRunning())
+                : null;
+            return maps[name] = map.Pinning == PinByName
+                ? OpenOrCreatePinned(map, btf, options.PinPath ?? BpfPins.DefaultPath, reused)
+                : CreateMap(map, btf, contents);
+        }
+
+        if (depth > 0) throw new BpfObjectException($"map {name}: a map of maps cannot hold another map of maps");
+        var inner = new List<(uint Key, BpfMap Map)>();
+        foreach ((uint key, string innerName) in map.InitialEntries)
+            inner.Add((key, CreateNamedMap(spec, innerName, maps, btf, options, reused, depth + 1)));
+        MapSpec template = map.InnerMap
+            ?? throw new BpfObjectException($"map {name}: a {map.Type} needs __array(values, struct {{ ... }}) to describe its inner maps");
+        BpfMap outer;
+        using (BpfMap templateMap = CreateMap(template, btf))
+            outer = maps[name] = CreateMap(map, btf, innerMap: templateMap);
+        Span<byte> keyBytes = stackalloc byte[Math.Max(4, (int)map.KeySize)];
+        foreach ((uint key, BpfMap value) in inner)
+        {
+            keyBytes.Clear();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(keyBytes, key);
+            outer.Update(keyBytes[..(int)map.KeySize], BitConverter.GetBytes(value.Fd.Value));
+        }
+        return outer;
+    }
+
+    /// <summary>Prog arrays' initial values (<c>.values = { [i] = &amp;prog }</c>), once the programs are loaded.</summary>
+    private static void FillProgramArrays(CollectionSpec spec, Dictionary<string, BpfMap> maps, Dictionary<string, BpfProgram> programs)
+    {
+        foreach ((string name, BpfMap map) in maps)
+        {
+            MapSpec mapSpec = spec.Maps[name];
+            if (mapSpec.Type != BpfMapType.ProgArray) continue;
+            foreach ((uint key, string programName) in mapSpec.InitialEntries)
+            {
+                if (!programs.TryGetValue(programName, out BpfProgram? program))
+                    throw new BpfException($"prog array {name} starts with program '{programName}' at [{key}], which is not loaded (add it to CollectionOptions.Programs)");
+                map.Update(BitConverter.GetBytes(key), BitConverter.GetBytes(program.Fd.Value));
+            }
+        }
+    }
 
     /// <summary>The object's BTF for func/line info and map types; a kernel that refuses it only costs us those.</summary>
     private static BtfHandle? LoadObjectBtf(CollectionSpec spec)
@@ -270,7 +326,7 @@ public sealed class Collection : IDisposable
         }
     }
 
-    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf)
+    private static BpfMap CreateMap(MapSpec spec, BtfHandle? btf, byte[]? contentsOverride = null, BpfMap? innerMap = null)
     {
         BpfMapType type = spec.Type;
         uint maxEntries = spec.MaxEntries;
@@ -280,15 +336,15 @@ public sealed class Collection : IDisposable
         BpfMap map;
         try
         {
-            map = BpfMap.Create(Options(spec, type, maxEntries, typed ? btf : null));
+            map = BpfMap.Create(Options(spec, type, maxEntries, typed ? btf : null, innerMap));
         }
         catch (BpfSyscallException e) when (typed && e.Errno == Interop.Errno.EINVAL)
         {
             // As libbpf: a kernel that can't take this map's BTF still gets the map.
-            map = BpfMap.Create(Options(spec, type, maxEntries, null));
+            map = BpfMap.Create(Options(spec, type, maxEntries, null, innerMap));
         }
 
-        if (spec.Contents is { } contents)
+        if ((contentsOverride ?? spec.Contents) is { } contents)
         {
             try
             {
@@ -305,8 +361,9 @@ public sealed class Collection : IDisposable
         return map;
     }
 
-    private static MapCreateOptions Options(MapSpec spec, BpfMapType type, uint maxEntries, BtfHandle? btf) => new()
+    private static MapCreateOptions Options(MapSpec spec, BpfMapType type, uint maxEntries, BtfHandle? btf, BpfMap? innerMap) => new()
     {
+        InnerMap = innerMap,
         Type = type,
         KeySize = spec.KeySize,
         ValueSize = spec.ValueSize,
@@ -321,10 +378,29 @@ public sealed class Collection : IDisposable
     };
 
     private static BpfProgram LoadProgram(ProgramSpec spec, CoreRelocator? relocator, BtfSpec? kernelBtf,
-        Dictionary<string, BpfMap> maps, BtfHandle? btf, uint logLevel)
+        Dictionary<string, BpfMap> maps, BtfHandle? btf, uint logLevel, Func<string, ulong?> kernelSymbol)
     {
-        LinkedProgram linked = spec.Link(relocator, kernelBtf, name => maps[name].Fd.Value);
+        LinkedProgram linked = spec.Link(relocator, kernelBtf, name => maps[name].Fd.Value, kernelSymbol);
         bool withBtf = btf is not null;
+        try
+        {
+            return LoadLinked(spec, linked, kernelBtf, btf, withBtf, logLevel);
+        }
+        catch (BpfVerifierException e) when (linked.PoisonedRelocations.Count > 0 && e.VerifierLog.Contains(PoisonCall, StringComparison.Ordinal))
+        {
+            // Name the relocation, not just "unknown#195896080": the one at the refused instruction if the log says.
+            var reached = linked.PoisonedRelocations
+                .Where(r => e.VerifierLog.Contains($"{r.Instruction}: (85) {PoisonCall}", StringComparison.Ordinal)).ToList();
+            if (reached.Count == 0) reached = [.. linked.PoisonedRelocations];
+            throw new BpfVerifierException(e.ProgramName, e.Errno, e.VerifierLog,
+                $"{string.Join("; ", reached)}: the kernel's BTF has no such type or field, and the verifier found the access reachable (guard it with bpf_core_field_exists/bpf_core_type_exists)");
+        }
+    }
+
+    private static readonly string PoisonCall = $"call unknown#{CoreRelocator.PoisonHelperId}";
+
+    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, BtfSpec? kernelBtf, BtfHandle? btf, bool withBtf, uint logLevel)
+    {
         return BpfProgram.Load(new ProgramLoadOptions
         {
             Type = spec.Type,

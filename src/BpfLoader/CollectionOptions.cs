@@ -11,6 +11,16 @@ public sealed class CollectionOptions
     /// <summary>The BTF to relocate against and to find attach targets in; null reads the running kernel's when needed.</summary>
     public BtfSpec? KernelBtf { get; init; }
 
+    /// <summary>
+    /// False (default, as libbpf): a CO-RE relocation whose target the kernel lacks is poisoned, and the
+    /// program fails to load only if the verifier finds the poisoned instruction reachable. True: such a
+    /// relocation fails the load at once with <see cref="CoreRelocationException"/>.
+    /// </summary>
+    public bool StrictCoreRelocations { get; init; }
+
+    /// <summary>The kernel configuration <c>__kconfig</c> externs read; null reads the running kernel's when the object has any.</summary>
+    public Externs.KernelConfig? KernelConfig { get; init; }
+
     /// <summary>Verifier log level for every program (0: a log only when a load fails).</summary>
     public uint LogLevel { get; init; }
 

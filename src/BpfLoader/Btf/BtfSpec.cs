@@ -394,6 +394,66 @@ public sealed class BtfSpec : IDisposable
     }
 
     /// <summary>
+    /// The kernel refuses extern VARs and FUNCs (linkage 2) and DATASECs holding FUNCs; libbpf rewrites them
+    /// before loading the object's BTF, and so do we, in place so that type ids stay: extern VARs become
+    /// allocated ones, extern FUNCs typedefs of their prototypes, the <paramref name="ksymsSection"/> DATASEC
+    /// a union of ints, and the <paramref name="kconfigSection"/> DATASEC takes the layout of the .kconfig
+    /// map's value (<paramref name="kconfigOffset"/> by variable name, <paramref name="kconfigSize"/>).
+    /// </summary>
+    internal void FixExterns(string kconfigSection, string ksymsSection, Func<string, int?> kconfigOffset, int kconfigSize)
+    {
+        if (_mapping is not null) throw new InvalidOperationException("a mapped BTF is read-only");
+        int intId = 0;
+        for (int id = 1; id < _offsets.Length && intId == 0; id++)
+            if (KindAt(id) == BtfKind.Int) intId = id;
+        for (int id = 1; id < _offsets.Length; id++)
+        {
+            BtfKind kind = KindAt(id);
+            if (kind is not (BtfKind.Var or BtfKind.Func or BtfKind.DataSec)) continue;
+            BtfType t = Type(id);
+            Span<byte> raw = Data[_offsets[id]..];
+            if (kind == BtfKind.Var && t.Linkage == 2)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(raw[12..], 1);
+                // A ksym may be void (untyped) and is placed in no section: as libbpf, an int stands in.
+                if (kconfigOffset(t.Name) is null && intId != 0) BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], (uint)intId);
+            }
+            else if (kind == BtfKind.Func && t.Linkage == 2)
+            {
+                WriteHeader(raw, BinaryPrimitives.ReadUInt32LittleEndian(raw), BtfKind.Typedef, 0, false, t.SizeOrType);
+            }
+            else if (kind == BtfKind.DataSec && t.Name == kconfigSection)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(raw[8..], (uint)kconfigSize);
+                for (int i = 0; i < t.Variables.Count; i++)
+                {
+                    BtfType v = Type(t.Variables[i].TypeId);
+                    if (kconfigOffset(v.Name) is not int offset) continue;
+                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 4)..], (uint)offset);
+                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 8)..], (uint)ResolveSize(v.TypeId));
+                }
+            }
+            else if (kind == BtfKind.DataSec && t.Name == ksymsSection && intId != 0)
+            {
+                // Same 12-byte entries as a union's members: (name, type, bit offset) = (none, int, 0).
+                BtfType intType = Type(intId);
+                WriteHeader(raw, 0, BtfKind.Union, (uint)t.VLen, false, intType.Size);
+                for (int i = 0; i < t.VLen; i++)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12)..], 0);
+                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 4)..], (uint)intId);
+                    BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 8)..], 0);
+                }
+            }
+            else
+            {
+                continue;
+            }
+            _decoded[id] = null;
+        }
+    }
+
+    /// <summary>
     /// The BTF as bytes for BPF_BTF_LOAD. Kinds the kernel lacks (per <paramref name="supported"/>)
     /// are rewritten, as libbpf does, to older kinds of the same size and layout so type ids stay the same.
     /// </summary>

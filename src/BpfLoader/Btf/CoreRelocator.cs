@@ -33,24 +33,32 @@ public sealed class CoreRelocator
     }
 
     /// <summary>
-    /// When the target has no type of the local type's name: false (default) fails the relocation
-    /// with <see cref="CoreRelocationException"/> unless it is an existence check (which gives 0);
-    /// true poisons the instruction as libbpf does.
+    /// When the target has no type of the local type's name: true (the default, as libbpf) poisons the
+    /// instruction, so the verifier refuses the program only if that instruction is reachable (a guarded
+    /// access behind <c>bpf_core_field_exists</c> is dropped as dead code); false fails the relocation with
+    /// <see cref="CoreRelocationException"/> unless it is an existence check (which gives 0).
     /// </summary>
-    public bool PoisonMissingTypes { get; init; }
+    public bool PoisonMissingTypes { get; init; } = true;
 
     /// <summary>Relocates <paramref name="instructions"/> in place.</summary>
-    public void Apply(Span<Instruction> instructions, IReadOnlyList<CoreRelocation> relocations, string programName)
+    /// <returns>The relocations that were poisoned (empty if none), to explain a verifier refusal.</returns>
+    public IReadOnlyList<PoisonedRelocation> Apply(Span<Instruction> instructions, IReadOnlyList<CoreRelocation> relocations, string programName)
     {
         ArgumentNullException.ThrowIfNull(relocations);
+        List<PoisonedRelocation>? poisoned = null;
         for (int i = 0; i < relocations.Count; i++)
         {
             CoreRelocation relo = relocations[i];
             if ((uint)relo.Instruction >= (uint)instructions.Length)
                 throw new CoreRelocationException($"{programName}: CO-RE relocation #{i} points at instruction {relo.Instruction}, past the end");
             CoreResult result = Calculate(relo, programName);
-            Patch(instructions, relo, result, programName, i);
+            if (Patch(instructions, relo, result, programName, i))
+            {
+                string what = CoreAccessSpec.Parse(_local, relo.TypeId, relo.Access, relo.Kind).Describe(relo.Kind);
+                (poisoned ??= []).Add(new PoisonedRelocation(i, relo.Instruction, relo.Kind, what));
+            }
         }
+        return poisoned ?? (IReadOnlyList<PoisonedRelocation>)[];
     }
 
     /// <summary>The value a relocation resolves to (or poison) and what validates the instruction.</summary>
@@ -398,8 +406,8 @@ public sealed class CoreRelocator
         return (ulong)spec.Btf.Type(step.TypeId).EnumValues[step.Index].Value;
     }
 
-    /// <summary>bpf_core_patch_insn.</summary>
-    private static void Patch(Span<Instruction> insns, CoreRelocation relo, CoreResult res, string programName, int reloIndex)
+    /// <summary>bpf_core_patch_insn; true if the instruction was poisoned.</summary>
+    private static bool Patch(Span<Instruction> insns, CoreRelocation relo, CoreResult res, string programName, int reloIndex)
     {
         int at = relo.Instruction;
         Instruction insn = insns[at];
@@ -407,7 +415,7 @@ public sealed class CoreRelocator
         if (res.Poison)
         {
             Poison(insns, at);
-            return;
+            return true;
         }
         switch (insn.Class)
         {
@@ -424,7 +432,7 @@ public sealed class CoreRelocator
                 if (res.FailMemorySizeAdjust)
                 {
                     Poison(insns, at);
-                    return;
+                    return true;
                 }
                 byte code = insn.OpCode;
                 if (res.NewSize != res.OriginalSize)
@@ -450,6 +458,7 @@ public sealed class CoreRelocator
             default:
                 throw new CoreRelocationException($"{where}: instruction 0x{insn.OpCode:x2} cannot be relocated");
         }
+        return false;
     }
 
     /// <summary>A call to a helper that does not exist: the verifier rejects it only if it is reachable.</summary>

@@ -81,6 +81,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         ObjectName.Write(name, new Span<byte>(attr.MapName, ObjectName.Length));
 
         using var btf = new FdLease(options.Btf?.Fd);
+        using var inner = new FdLease(options.InnerMap?.Fd);
+        if (options.InnerMap is not null) attr.InnerMapFd = inner.Value;
         if (options.Btf is not null)
         {
             attr.BtfFd = btf.Value;

@@ -25,4 +25,6 @@ public sealed class MapCreateOptions
     public uint BtfValueTypeId { get; init; }
     /// <summary>map_extra: the bloom filter's hash count, or an arena's address.</summary>
     public ulong MapExtra { get; init; }
+    /// <summary>For ARRAY_OF_MAPS and HASH_OF_MAPS: a map of the kind the outer map will hold (its template; it may be closed once the outer map exists).</summary>
+    public BpfMap? InnerMap { get; init; }
 }

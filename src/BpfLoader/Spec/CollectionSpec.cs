@@ -27,6 +27,9 @@ public sealed class CollectionSpec
     public BtfSpec? Btf { get; }
     /// <summary>The object's func_info, line_info and CO-RE records (.BTF.ext).</summary>
     public BtfExt BtfExt { get; }
+    /// <summary>The object's <c>__kconfig</c> and <c>__ksym</c> externs, by name; resolved against the running kernel at load.</summary>
+    public IReadOnlyDictionary<string, ExternSpec> Externs { get; private init; } = new Dictionary<string, ExternSpec>();
+
     /// <summary>Global variables of the data sections, by name.</summary>
     public IReadOnlyDictionary<string, GlobalVariable> Variables => _variables;
 
@@ -108,14 +111,34 @@ public sealed class CollectionSpec
             }
         }
 
-        var linker = new ProgramLinker(elf, ext, maps);
+        (Dictionary<string, ExternSpec> externs, int kconfigSize) = ExternDefinitions.Collect(elf, btf);
+        if (externs.Count > 0)
+        {
+            btf!.FixExterns(ExternSpec.KconfigMapName, ExternDefinitions.KsymsSection,
+                name => externs.TryGetValue(name, out ExternSpec? e) && e.Kind == ExternKind.Kconfig ? e.Offset : null, kconfigSize);
+        }
+        if (kconfigSize > 0)
+        {
+            // As libbpf: one read-only array whose value the loader fills from the running kernel's config.
+            if (!maps.TryAdd(ExternSpec.KconfigMapName, new MapSpec(ExternSpec.KconfigMapName, BpfMapType.Array, 4, (uint)kconfigSize, 1)
+                {
+                    SectionName = ExternSpec.KconfigMapName,
+                    Contents = new byte[kconfigSize],
+                    Freeze = true,
+                    Flags = MapSpec.FlagReadOnlyProgram,
+                    BtfValueTypeId = btf!.TryFindTypeId(ExternSpec.KconfigMapName, BtfKind.DataSec, out int kid) ? kid : 0,
+                }))
+                throw new BpfObjectException($"the object defines a map named {ExternSpec.KconfigMapName}");
+        }
+
+        var linker = new ProgramLinker(elf, ext, maps, externs);
         var programs = new Dictionary<string, ProgramSpec>(StringComparer.Ordinal);
         foreach (CodeFunction entry in linker.Entries)
         {
             ProgramSpec p = linker.Link(entry, license, version, btf);
             if (!programs.TryAdd(p.Name, p)) throw new BpfObjectException($"program {p.Name} is defined twice");
         }
-        return new CollectionSpec(programs, maps, license, version, btf, ext, variables);
+        return new CollectionSpec(programs, maps, license, version, btf, ext, variables) { Externs = externs };
     }
 
     private static string CString(ReadOnlySpan<byte> bytes)
@@ -143,5 +166,9 @@ public sealed class CollectionSpec
         SetConstant(name, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
 
     /// <summary>One relocator (with its candidate cache) for all programs of this collection.</summary>
-    public CoreRelocator? CreateCoreRelocator(BtfSpec kernelBtf) => Btf is null ? null : new CoreRelocator(Btf, kernelBtf);
+    public CoreRelocator? CreateCoreRelocator(BtfSpec kernelBtf) => CreateCoreRelocator(kernelBtf, strict: false);
+
+    /// <summary>As <see cref="CreateCoreRelocator(BtfSpec)"/>; <paramref name="strict"/> fails a relocation whose target the kernel lacks instead of poisoning it.</summary>
+    public CoreRelocator? CreateCoreRelocator(BtfSpec kernelBtf, bool strict) =>
+        Btf is null ? null : new CoreRelocator(Btf, kernelBtf) { PoisonMissingTypes = !strict };
 }

@@ -9,6 +9,9 @@ public sealed record LinkedProgram(
     byte[] FuncInfo, int FuncInfoRecordSize, int FuncInfoCount,
     byte[] LineInfo, int LineInfoRecordSize, int LineInfoCount)
 {
+    /// <summary>CO-RE relocations poisoned because the kernel lacks their target (see <see cref="Btf.CoreRelocator.PoisonMissingTypes"/>).</summary>
+    public IReadOnlyList<Btf.PoisonedRelocation> PoisonedRelocations { get; init; } = [];
+
     /// <summary>How many instruction slots the program has.</summary>
     public int InstructionCount => Instructions.Length / Asm.Instruction.Size;
 }

@@ -27,16 +27,50 @@ internal static class MapDefinitions
         if (btf is null) throw new BpfObjectException("the object has a .maps section but no BTF to describe it");
         if (!btf.TryFindTypeId(MapsSection, BtfKind.DataSec, out int secId))
             throw new BpfObjectException("the object has a .maps section but no .maps DATASEC in its BTF");
+        ElfSection maps = elf.Section(MapsSection)!;
+        IReadOnlyList<ElfRelocation> relocations = elf.RelocationsFor(maps.Index);
         foreach (BtfDataSecVar v in btf.Type(secId).Variables)
         {
             BtfType var = btf.Type(v.TypeId);
             if (var.Kind != BtfKind.Var) throw new BpfObjectException($".maps entry {var} is not a VAR");
-            yield return FromDefinition(btf, var.Name, var.TypeId);
+            MapSpec map = FromDefinition(btf, var.Name, var.TypeId, out ulong valuesOffset);
+            if (valuesOffset != ulong.MaxValue)
+                ReadInitialEntries(elf, maps, relocations, map, valuesOffset);
+            yield return map;
         }
     }
 
-    private static MapSpec FromDefinition(BtfSpec btf, string name, int typeId)
+    /// <summary>
+    /// <c>.values = { [i] = &amp;x }</c> is a relocation in .maps at the i-th pointer of the flexible
+    /// <c>values</c> array, against the symbol of map or program x (libbpf's bpf_object__collect_map_relos).
+    /// </summary>
+    private static void ReadInitialEntries(ElfObject elf, ElfSection maps, IReadOnlyList<ElfRelocation> relocations, MapSpec map, ulong valuesOffset)
     {
+        ElfSymbol? own = elf.Symbols.FirstOrDefault(y => y.SectionIndex == maps.Index && y.Name == map.Name && y.Type != ElfSymbolType.Section);
+        if (own is null) return;
+        ulong start = own.Value + valuesOffset;
+        foreach (ElfRelocation r in relocations)
+        {
+            if (r.Offset < start || r.Offset >= own.Value + Math.Max(own.Size, valuesOffset)) continue;
+            if ((r.Offset - start) % 8 != 0) throw new BpfObjectException($"map {map.Name}: initial value at byte {r.Offset - own.Value} is not a pointer slot");
+            ElfSymbol target = elf.Symbol(r.SymbolIndex);
+            ulong slot = (r.Offset - start) / 8;
+            if (slot > uint.MaxValue) throw new BpfObjectException($"map {map.Name}: initial value [{slot}] is past any key");
+            uint index = (uint)slot;
+            if (index >= map.MaxEntries && map.Type != BpfMapType.HashOfMaps)
+                throw new BpfObjectException($"map {map.Name}: initial value [{index}] is past max_entries {map.MaxEntries}");
+            bool isProgram = target.Type == ElfSymbolType.Func;
+            if (isProgram != (map.Type == BpfMapType.ProgArray))
+                throw new BpfObjectException($"map {map.Name} ({map.Type}): initial value [{index}] is {(isProgram ? "a program" : "not a program")}, '{target.Name}'");
+            map.InitialEntries[index] = target.Name;
+        }
+    }
+
+    /// <summary>A map definition; <paramref name="valuesOffset"/> is where its <c>values</c> member starts (ulong.MaxValue if none).</summary>
+    private static MapSpec FromDefinition(BtfSpec btf, string name, int typeId, out ulong valuesOffset)
+    {
+        valuesOffset = ulong.MaxValue;
+        BtfMember? values = null;
         BtfType def = btf.SkipModifiersAndTypedefs(typeId);
         if (def.Kind != BtfKind.Struct) throw new BpfObjectException($"map {name}: definition {def} is not a struct");
         var map = new MapSpec(name, BpfMapType.Unspec, 0, 0, 0) { SectionName = MapsSection };
@@ -61,13 +95,42 @@ internal static class MapDefinitions
                     SetSize(map, name, isKey: false, checked((uint)btf.ResolveSize(map.BtfValueTypeId)));
                     break;
                 case "values":
-                    throw new BpfObjectException($"map {name}: initial 'values' (map-in-map, prog arrays) are not supported");
+                    values = m;
+                    valuesOffset = m.BitOffset / 8;
+                    break;
                 default:
                     throw new BpfObjectException($"map {name}: unknown definition member '{m.Name}'");
             }
         }
         if (map.Type == BpfMapType.Unspec) throw new BpfObjectException($"map {name}: definition has no type");
+        if (values is { } v) ReadValuesMember(btf, name, map, v);
         return map;
+    }
+
+    /// <summary><c>__array(values, T)</c> is <c>T *values[]</c>: T the inner map's definition, or a function prototype for a prog array.</summary>
+    private static void ReadValuesMember(BtfSpec btf, string name, MapSpec map, BtfMember m)
+    {
+        BtfType array = btf.SkipModifiersAndTypedefs(m.TypeId);
+        if (array.Kind != BtfKind.Array) throw new BpfObjectException($"map {name}: member 'values' is not __array()");
+        BtfType ptr = btf.SkipModifiersAndTypedefs(array.Array.ElementType);
+        if (ptr.Kind != BtfKind.Pointer) throw new BpfObjectException($"map {name}: member 'values' is not an array of pointers");
+        switch (map.Type)
+        {
+            case BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps:
+                if (btf.SkipModifiersAndTypedefs(ptr.TypeId).Kind != BtfKind.Struct)
+                    throw new BpfObjectException($"map {name}: 'values' of a map of maps must be __array(values, struct {{ ... }})");
+                map.InnerMap = FromDefinition(btf, name + ".inner", ptr.TypeId, out _);
+                break;
+            case BpfMapType.ProgArray:
+                if (btf.SkipModifiersAndTypedefs(ptr.TypeId).Kind != BtfKind.FuncProto)
+                    throw new BpfObjectException($"map {name}: 'values' of a prog array must be __array(values, int (void *))");
+                break;
+            default:
+                throw new BpfObjectException($"map {name}: {map.Type} maps take no 'values'");
+        }
+        // The value is a map or program fd.
+        SetSize(map, name, isKey: false, 4);
+        if (map.KeySize == 0) SetSize(map, name, isKey: true, 4);
     }
 
     private static void SetSize(MapSpec map, string name, bool isKey, uint size)

@@ -55,6 +55,18 @@ public sealed class MapSpec
     /// <summary>True for a global data section (.rodata, .data, .bss) made into a one-entry array.</summary>
     public bool IsGlobalData => Contents is not null;
 
+    /// <summary>
+    /// For ARRAY_OF_MAPS and HASH_OF_MAPS: the inner map's definition, from <c>__array(values, struct { ... })</c>.
+    /// The loader creates it as a template (BPF_MAP_CREATE's inner_map_fd) and closes it once the outer map exists.
+    /// </summary>
+    public MapSpec? InnerMap { get; set; }
+
+    /// <summary>
+    /// Initial entries from the definition's <c>.values = { [i] = &amp;name }</c>: key index to the name of a map
+    /// (for a map of maps) or of a program (for a prog array) of the same object; set after loading as libbpf does.
+    /// </summary>
+    public IDictionary<uint, string> InitialEntries { get; } = new SortedDictionary<uint, string>();
+
     /// <summary>Name, type, sizes, capacity and flags, for messages.</summary>
     public override string ToString() => $"{Name} {Type} key {KeySize} value {ValueSize} max {MaxEntries} flags 0x{Flags:x}";
 }

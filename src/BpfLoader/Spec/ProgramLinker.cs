@@ -16,10 +16,12 @@ internal sealed class ProgramLinker
     private readonly ElfObject _elf;
     private readonly BtfExt _ext;
     private readonly IReadOnlyDictionary<string, MapSpec> _maps;
+    private readonly IReadOnlyDictionary<string, ExternSpec> _externs;
     private readonly Dictionary<int, List<CodeFunction>> _functionsBySection = [];
 
-    public ProgramLinker(ElfObject elf, BtfExt ext, IReadOnlyDictionary<string, MapSpec> maps)
+    public ProgramLinker(ElfObject elf, BtfExt ext, IReadOnlyDictionary<string, MapSpec> maps, IReadOnlyDictionary<string, ExternSpec> externs)
     {
+        _externs = externs;
         _elf = elf;
         _ext = ext;
         _maps = maps;
@@ -101,6 +103,7 @@ internal sealed class ProgramLinker
         var funcInfos = new List<FuncInfo>();
         var lineInfos = new List<LineInfo>();
         var core = new List<CoreRelocation>();
+        var externRefs = new List<ExternReference>();
 
         int Place(CodeFunction f)
         {
@@ -124,7 +127,7 @@ internal sealed class ProgramLinker
                 int slot = at + i;
                 if (f.Relocations.TryGetValue(i, out ElfRelocation r))
                 {
-                    ResolveRelocation(f, i, slot, insn, r, output, mapRefs, Place);
+                    ResolveRelocation(f, i, slot, insn, r, output, mapRefs, externRefs, Place);
                 }
                 else if (insn.IsPseudoCall)
                 {
@@ -140,15 +143,20 @@ internal sealed class ProgramLinker
             core.AddRange(f.CoreRelocations.Select(x => x with { Instruction = x.Instruction + at }));
         }
         return new ProgramSpec(entry.Name, entry.Section.Name, ProgramSection.Parse(entry.Section.Name), license, kernelVersion,
-            [.. output], mapRefs, funcInfos, lineInfos, core, btf, _ext);
+            [.. output], mapRefs, funcInfos, lineInfos, core, btf, _ext) { ExternReferences = externRefs, Externs = _externs };
     }
 
     private void ResolveRelocation(CodeFunction f, int i, int slot, Instruction insn, ElfRelocation r,
-        List<Instruction> output, List<MapReference> mapRefs, Func<CodeFunction, int> place)
+        List<Instruction> output, List<MapReference> mapRefs, List<ExternReference> externRefs, Func<CodeFunction, int> place)
     {
         ElfSymbol sym = _elf.Symbol(r.SymbolIndex);
+        if (sym.SectionIndex == 0 && _externs.TryGetValue(sym.Name, out ExternSpec? ext))
+        {
+            ResolveExtern(f, i, slot, insn, r, ext, output, mapRefs, externRefs);
+            return;
+        }
         if (sym.SectionIndex <= 0 || sym.SectionIndex >= _elf.Sections.Count)
-            throw new BpfObjectException($"{f.Name}: instruction {i} refers to '{sym.Name}', which is not defined in this object (externs are not supported)");
+            throw new BpfObjectException($"{f.Name}: instruction {i} refers to '{sym.Name}', which is not defined in this object (only __kconfig and __ksym externs are)");
         ElfSection target = _elf.Sections[sym.SectionIndex];
         bool isCall = insn.OpCode == (OpCodes.ClassJmp | OpCodes.JmpCall);
 
@@ -190,6 +198,32 @@ internal sealed class ProgramLinker
             return;
         }
         throw new BpfObjectException($"{f.Name}: instruction {i} refers to '{sym.Name}' in section {target.Name}, which holds no map or data");
+    }
+
+    /// <summary>As libbpf's RELO_EXTERN_CALL and RELO_EXTERN_LD64: kconfig values are read from the .kconfig map, ksyms resolved at load.</summary>
+    private static void ResolveExtern(CodeFunction f, int i, int slot, Instruction insn, ElfRelocation r, ExternSpec ext,
+        List<Instruction> output, List<MapReference> mapRefs, List<ExternReference> externRefs)
+    {
+        bool isCall = insn.OpCode == (OpCodes.ClassJmp | OpCodes.JmpCall);
+        if (isCall && ext.Kind == ExternKind.Kfunc)
+        {
+            output[slot] = insn with { Src = OpCodes.PseudoKfuncCall, Offset = 0, Immediate = 0 };
+            externRefs.Add(new ExternReference(slot, ext.Name));
+            return;
+        }
+        if (!insn.IsLoadImm64 || r.Type != ElfRelocation.Bpf64_64 || i + 1 >= f.Code.Length)
+            throw new BpfObjectException($"{f.Name}: instruction {i} (opcode 0x{insn.OpCode:x2}) uses extern '{ext.Name}' ({ext.Kind}) in a way this loader does not know");
+        if (ext.Kind == ExternKind.Kconfig)
+        {
+            long offset = ext.Offset + (long)insn.Immediate;
+            output[slot] = insn with { Src = OpCodes.PseudoMapValue, Immediate = 0 };
+            output[slot + 1] = output[slot + 1] with { Immediate = (int)offset };
+            mapRefs.Add(new MapReference(slot, ExternSpec.KconfigMapName, MapReferenceKind.Value, (uint)offset));
+            return;
+        }
+        output[slot] = insn with { Immediate = 0 };
+        output[slot + 1] = output[slot + 1] with { Immediate = 0 };
+        externRefs.Add(new ExternReference(slot, ext.Name));
     }
 
     private (CodeFunction Function, int Inner) FunctionAt(ElfSection section, long slot, string caller)

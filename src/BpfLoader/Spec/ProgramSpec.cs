@@ -73,6 +73,14 @@ public sealed class ProgramSpec
     /// <summary>The object's BTF, which func/line info refer to (load it with BPF_BTF_LOAD first); null if the object has none.</summary>
     public BtfSpec? Btf { get; }
 
+    /// <summary>Instructions that call a kfunc or load a <c>__ksym</c> variable, resolved at <see cref="Link(CoreRelocator?, BtfSpec?, Func{string, int}, Func{string, ulong?}?)"/>.</summary>
+    public IReadOnlyList<ExternReference> ExternReferences { get; internal init; } = [];
+
+    internal IReadOnlyDictionary<string, ExternSpec> Externs { get; init; } = new Dictionary<string, ExternSpec>();
+
+    /// <summary>libbpf's POISON_CALL_KFUNC_BASE: a weak kfunc the kernel lacks becomes a call to this invalid helper (plus the extern's index).</summary>
+    public const int PoisonKfuncBase = 2002000000;
+
     /// <summary>Names of the maps this program uses.</summary>
     public IEnumerable<string> MapNames => MapReferences.Select(r => r.MapName).Distinct(StringComparer.Ordinal);
 
@@ -84,10 +92,19 @@ public sealed class ProgramSpec
     public LinkedProgram Link(BtfSpec? kernelBtf, Func<string, int> mapFd) => Link(null, kernelBtf, mapFd);
 
     /// <summary>As <see cref="Link(BtfSpec?, Func{string, int})"/>, sharing one relocator (and its candidate cache) across programs.</summary>
-    public LinkedProgram Link(CoreRelocator? relocator, BtfSpec? kernelBtf, Func<string, int> mapFd)
+    public LinkedProgram Link(CoreRelocator? relocator, BtfSpec? kernelBtf, Func<string, int> mapFd) =>
+        Link(relocator, kernelBtf, mapFd, null);
+
+    /// <summary>
+    /// As <see cref="Link(CoreRelocator?, BtfSpec?, Func{string, int})"/>, resolving <c>__ksym</c> externs too: kfuncs and
+    /// typed ksyms by their BTF id in <paramref name="kernelBtf"/>, untyped ksyms by address from <paramref name="kernelSymbol"/>
+    /// (name to address, null if unknown; /proc/kallsyms in <see cref="Collection.Load"/>).
+    /// </summary>
+    public LinkedProgram Link(CoreRelocator? relocator, BtfSpec? kernelBtf, Func<string, int> mapFd, Func<string, ulong?>? kernelSymbol)
     {
         ArgumentNullException.ThrowIfNull(mapFd);
         Instruction[] insns = (Instruction[])_instructions.Clone();
+        IReadOnlyList<PoisonedRelocation> poisoned = [];
         if (CoreRelocations.Count > 0)
         {
             if (Btf is null) throw new CoreRelocationException($"{Name}: CO-RE relocations without object BTF");
@@ -96,7 +113,7 @@ public sealed class ProgramSpec
                 : new CoreRelocator(Btf, kernelBtf);
             try
             {
-                relocator.Apply(insns, CoreRelocations, Name);
+                poisoned = relocator.Apply(insns, CoreRelocations, Name);
             }
             catch (BpfException) { throw; }
             catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
@@ -106,6 +123,8 @@ public sealed class ProgramSpec
         }
         foreach (MapReference r in MapReferences)
             insns[r.Instruction] = insns[r.Instruction] with { Immediate = mapFd(r.MapName) };
+        foreach (ExternReference r in ExternReferences)
+            ResolveExtern(insns, r, kernelBtf, kernelSymbol);
 
         var funcInfo = new byte[FuncInfos.Count * FuncInfoRecordSize];
         for (int i = 0; i < FuncInfos.Count; i++)
@@ -125,7 +144,40 @@ public sealed class ProgramSpec
             BinaryPrimitives.WriteUInt32LittleEndian(rec[12..], l.LineColumn);
         }
         return new LinkedProgram(Instruction.EncodeAll(insns), funcInfo, FuncInfoRecordSize, FuncInfos.Count,
-            lineInfo, LineInfoRecordSize, LineInfos.Count);
+            lineInfo, LineInfoRecordSize, LineInfos.Count) { PoisonedRelocations = poisoned };
+    }
+
+    private void ResolveExtern(Instruction[] insns, ExternReference r, BtfSpec? kernelBtf, Func<string, ulong?>? kernelSymbol)
+    {
+        ExternSpec ext = Externs[r.Name];
+        Instruction insn = insns[r.Instruction];
+        if (ext.Kind == ExternKind.Ksym && ext.IsUntyped)
+        {
+            ulong? address = kernelSymbol?.Invoke(ext.Name);
+            if (address is null && !ext.IsWeak)
+                throw new ExternResolutionException(ext.Name, $"{Name}: extern '{ext.Name}' __ksym is not in /proc/kallsyms");
+            insns[r.Instruction] = insn with { Immediate = (int)(uint)(address ?? 0) };
+            insns[r.Instruction + 1] = insns[r.Instruction + 1] with { Immediate = (int)(uint)((address ?? 0) >> 32) };
+            return;
+        }
+        if (kernelBtf is null)
+            throw new ExternResolutionException(ext.Name, $"{Name}: extern '{ext.Name}' needs the kernel's BTF, and none was given");
+        // A kfunc's address (bpf_ksym_exists) is, like a typed ksym, a BPF_PSEUDO_BTF_ID load; 0 if weak and missing.
+        bool isFunc = ext.Kind == ExternKind.Kfunc;
+        bool found = kernelBtf.TryFindTypeId(ext.Name, isFunc ? BtfKind.Func : BtfKind.Var, out int id);
+        if (!found && !ext.IsWeak)
+            throw new ExternResolutionException(ext.Name,
+                $"{Name}: {(isFunc ? "kfunc" : "extern __ksym variable")} '{ext.Name}' is not in the kernel's BTF (kernel modules' BTF is not searched)");
+        if (isFunc && !insn.IsLoadImm64)
+        {
+            // A missing weak kfunc: a call the verifier refuses only if reachable (guard it with bpf_ksym_exists).
+            insns[r.Instruction] = found
+                ? insn with { Src = OpCodes.PseudoKfuncCall, Offset = 0, Immediate = id }
+                : insn with { Src = 0, Offset = 0, Immediate = PoisonKfuncBase + ext.BtfTypeId };
+            return;
+        }
+        insns[r.Instruction] = insn with { Src = found ? OpCodes.PseudoBtfId : (byte)0, Immediate = found ? id : 0 };
+        insns[r.Instruction + 1] = insns[r.Instruction + 1] with { Immediate = 0 };
     }
 
     /// <summary>llvm-objdump-style listing with map references named.</summary>

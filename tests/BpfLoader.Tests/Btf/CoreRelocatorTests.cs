@@ -102,14 +102,16 @@ public class CoreRelocatorTests
     public void An_access_to_a_type_the_kernel_lacks_fails_naming_type_and_field()
     {
         ProgramSpec p = CollectionSpec.Parse(TestObjects.Bytes(TestObjects.CoreMissing)).Programs["core_missing"];
-        CoreRelocationException e = Assert.Throws<CoreRelocationException>(() => p.Link(Kernel.Value, _ => 3));
+        var strict = new CoreRelocator(p.Btf!, Kernel.Value) { PoisonMissingTypes = false };
+        CoreRelocationException e = Assert.Throws<CoreRelocationException>(() => p.Link(strict, Kernel.Value, _ => 3));
         Assert.Contains("struct no_such_kernel_struct::missing_field", e.Message, StringComparison.Ordinal);
         Assert.Contains("core_missing", e.Message, StringComparison.Ordinal);
 
-        // libbpf's choice instead: poison, so only a reachable access fails (in the verifier).
-        var relocator = new CoreRelocator(p.Btf!, Kernel.Value) { PoisonMissingTypes = true };
-        Instruction[] code = Instruction.DecodeAll(p.Link(relocator, Kernel.Value, _ => 3).Instructions);
+        // libbpf's choice, the default: poison, so only a reachable access fails (in the verifier).
+        LinkedProgram linked = p.Link(Kernel.Value, _ => 3);
+        Instruction[] code = Instruction.DecodeAll(linked.Instructions);
         Assert.Equal(CoreRelocator.PoisonHelperId, code[p.CoreRelocations[0].Instruction].Immediate);
+        Assert.Equal(p.CoreRelocations[0].Instruction, Assert.Single(linked.PoisonedRelocations).Instruction);
     }
 
     [KernelBtfFact]

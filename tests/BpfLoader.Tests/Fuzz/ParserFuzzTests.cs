@@ -49,7 +49,10 @@ public class ParserFuzzTests(ITestOutputHelper output)
         {
             BtfType t = btf.Type(id);
             if (id < 256 && t.Name.Length > 0) btf.TypeIdsByName(t.Name);
-            if (t.IsComposite || t.Kind is BtfKind.Array or BtfKind.Typedef or BtfKind.Var) btf.ResolveSize(id);
+            // An untyped __ksym extern is a VAR of (const) void, which has no size.
+            bool sized = t.IsComposite || t.Kind is BtfKind.Array or BtfKind.Typedef
+                || (t.Kind == BtfKind.Var && btf.SkipModifiersAndTypedefs(t.TypeId).Kind != BtfKind.Void);
+            if (sized) btf.ResolveSize(id);
             btf.SkipModifiersAndTypedefs(id);
         }
         btf.Marshal(BtfFeatures.None);
@@ -130,7 +133,8 @@ public class ParserFuzzTests(ITestOutputHelper output)
     [Fact]
     public void The_undamaged_inputs_parse()
     {
-        foreach (FuzzInput o in FuzzInputs.Objects.Where(o => !o.Name.Contains("core_", StringComparison.Ordinal)))
+        // Not those whose CO-RE relocations or externs resolve only against a kernel, not against their own BTF.
+        foreach (FuzzInput o in FuzzInputs.Objects.Where(o => !o.Name.Contains("core_", StringComparison.Ordinal) && !o.Name.Contains("externs", StringComparison.Ordinal)))
             ParseObject(o.Bytes);
         foreach (FuzzInput b in FuzzInputs.Btfs)
             ParseBtf((byte[])b.Bytes.Clone());
