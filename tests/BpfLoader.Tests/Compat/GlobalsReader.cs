@@ -10,7 +10,7 @@ internal sealed class GlobalsReader(CollectionSpec spec, Collection objects)
     public byte[] Bytes(string name)
     {
         GlobalVariable v = spec.Variables[name];
-        Maps.BpfMap map = objects.Maps[v.MapName];
+        global::BpfLoader.Maps.BpfMap map = objects.Maps[v.MapName];
         var value = new byte[map.ValueSize];
         Assert.True(map.TryLookup(new byte[4], value));
         return value.AsSpan(v.Offset, v.Size).ToArray();
