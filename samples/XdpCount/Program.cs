@@ -23,13 +23,7 @@ try
 {
     CollectionSpec spec = CollectionSpec.Parse(Embedded.Read("xdpcount.bpf.o"));
     using Collection objects = Collection.Load(spec);
-#if XDP_LINK
     using var link = BpfLoader.Links.XdpLink.Attach(objects.Programs["count_packets"], interfaceName);
-#else
-    Console.Error.WriteLine($"xdpcount: loaded, but this BpfLoader cannot attach XDP programs (to {interfaceName}) yet");
-    return 1;
-#endif
-#pragma warning disable CS0162 // reached once XDP_LINK is defined
     BpfMap counts = objects.Maps["counts"];
     Console.WriteLine($"counting packets on {interfaceName} for {seconds} s");
     Console.Out.Flush();
@@ -44,7 +38,6 @@ try
     foreach (Totals t in perCpu) { packets += t.Packets; bytes += t.Bytes; }
     Console.WriteLine($"{packets} packets, {bytes} bytes");
     return 0;
-#pragma warning restore CS0162
 }
 catch (BpfException e)
 {

@@ -57,7 +57,7 @@ public sealed class SampleToolTests : IClassFixture<PackedSamples>
         Assert.True(long.Parse(row.Groups[1].Value) >= Calls, row.Value);   // the test host may connect too
     }
 
-    [KernelFact(Skip = "needs XdpLink (lib-attach, issue 11 item 2) in the package; then build XdpCount with BpfLoaderHasXdpLink=true")]
+    [KernelFact]
     public void XdpCount_counts_packets_arriving_on_a_veth_in_a_namespace_of_the_test()
     {
         string exe = _samples.Build("XdpCount");
