@@ -227,7 +227,7 @@ public class CollectionSpecTests
         Assert.Equal(BpfProgramType.RawTracepoint, spec.Programs["tcpstates_hits"].Type);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_hits"].AttachTo);
         Assert.NotEmpty(spec.Programs["tcpstates_btf"].CoreRelocations);
-        Assert.Equal(["filter_by_dport", "filter_by_sport", "target_cgroup", "target_family", "target_netns", "use_ringbuf", "wakeup_bytes"], spec.Variables.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["filter_by_dport", "filter_by_sport", "target_cgroup", "target_family", "target_netns", "use_ringbuf", "wakeup_bytes", "want_owner"], spec.Variables.Keys.Order(StringComparer.Ordinal));
         spec.SetConstant("target_family", (ushort)10);
         spec.SetConstant("use_ringbuf", (byte)0);
     }
