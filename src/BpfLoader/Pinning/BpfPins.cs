@@ -124,43 +124,24 @@ public static class BpfPins
     }
 
     /// <summary>The map behind an fd this method now owns (closed if it is not a map).</summary>
-    internal static BpfMap MapFromFd(FileDescriptor fd, string source)
-    {
-        try
-        {
-            MapInfo info = default;
-            ReadInfo(fd, ref info, source, "map");
-            return BpfMap.FromKernel(fd, info);
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-    }
+    internal static BpfMap MapFromFd(FileDescriptor fd, string source) =>
+        Adopt(fd, source, "map", (MapInfo info) => BpfMap.FromKernel(fd, info));
 
-    private static BpfProgram ProgramFromFd(FileDescriptor fd, string source)
-    {
-        try
-        {
-            ProgInfo info = default;
-            ReadInfo(fd, ref info, source, "program");
-            return BpfProgram.FromKernel(fd, info);
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-    }
+    private static BpfProgram ProgramFromFd(FileDescriptor fd, string source) =>
+        Adopt(fd, source, "program", (ProgInfo info) => BpfProgram.FromKernel(fd, info));
 
-    private static KernelLink LinkFromFd(FileDescriptor fd, string source)
+    private static KernelLink LinkFromFd(FileDescriptor fd, string source) =>
+        Adopt(fd, source, "link", (LinkInfo info) =>
+            new KernelLink(fd, $"link {info.Id} (type {info.Type}, program {info.ProgId}) from {source}"));
+
+    /// <summary>Wraps an fd this method now owns once the kernel confirms its <paramref name="kind"/>; closes it otherwise.</summary>
+    private static T Adopt<TInfo, T>(FileDescriptor fd, string source, string kind, Func<TInfo, T> wrap) where TInfo : unmanaged
     {
         try
         {
-            LinkInfo info = default;
-            ReadInfo(fd, ref info, source, "link");
-            return new KernelLink(fd, $"link {info.Id} (type {info.Type}, program {info.ProgId}) from {source}");
+            TInfo info = default;
+            ReadInfo(fd, ref info, source, kind);
+            return wrap(info);
         }
         catch
         {
