@@ -125,24 +125,13 @@ public sealed class PerfEventLink : BpfLink
         if (fd < 0)
             throw new BpfSyscallException("perf_event_open", Libc.Errno, target);
         var perf = new FileDescriptor(fd);
-        FileDescriptor? link = null;
         try
         {
-            if (usePerfLink)
-            {
-                link = LinkCreate(program, perf.Value, BpfAttachType.PerfEvent, target);
-            }
-            else
-            {
-                using var lease = new FdLease(program.Fd);
-                Ioctl(perf, PerfEventAttr.IocSetBpf, (nint)lease.Value, "PERF_EVENT_IOC_SET_BPF", target);
-            }
-            Ioctl(perf, PerfEventAttr.IocEnable, 0, "PERF_EVENT_IOC_ENABLE", target);
+            FileDescriptor? link = BindToPerfEvent(program, perf, usePerfLink, target);
             return new PerfEventLink(link ?? perf, perf, isPerfLink: link is not null, target);
         }
         catch
         {
-            link?.Dispose();
             perf.Dispose();
             throw;
         }
@@ -178,10 +167,4 @@ public sealed class PerfEventLink : BpfLink
             : throw new BpfException($"{path} holds '{text}', not config:BIT");
     }
 
-    private static void Ioctl(FileDescriptor fd, ulong request, nint arg, string operation, string target)
-    {
-        using var lease = new FdLease(fd);
-        if (Libc.Ioctl((int)lease.Value, request, arg) != 0)
-            throw new BpfSyscallException(operation, Libc.Errno, target);
-    }
 }

@@ -34,27 +34,13 @@ public sealed class TracepointLink : BpfLink
         string target = $"tracepoint {category}:{name}";
         ulong id = Tracefs.GetTracepointId(category, name);
         FileDescriptor perf = OpenPerfEvent(id, target);
-        FileDescriptor? link = null;
         try
         {
-            if (usePerfLink)
-            {
-                int fd = TryLinkCreate(program, perf.Value, BpfAttachType.PerfEvent);
-                if (fd < 0)
-                    throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -fd, $"{program} to {target}");
-                link = new FileDescriptor(fd);
-            }
-            else
-            {
-                using var lease = new FdLease(program.Fd);
-                Ioctl(perf, PerfEventAttr.IocSetBpf, (nint)lease.Value, "PERF_EVENT_IOC_SET_BPF", target);
-            }
-            Ioctl(perf, PerfEventAttr.IocEnable, 0, "PERF_EVENT_IOC_ENABLE", target);
+            FileDescriptor? link = BindToPerfEvent(program, perf, usePerfLink, target);
             return new TracepointLink(link ?? perf, perf, isPerfLink: link is not null, target);
         }
         catch
         {
-            link?.Dispose();
             perf.Dispose();
             throw;
         }
@@ -76,12 +62,5 @@ public sealed class TracepointLink : BpfLink
         if (fd < 0)
             throw new BpfSyscallException("perf_event_open", Libc.Errno, target);
         return new FileDescriptor(fd);
-    }
-
-    private static void Ioctl(FileDescriptor fd, ulong request, nint arg, string operation, string target)
-    {
-        using var lease = new FdLease(fd);
-        if (Libc.Ioctl((int)lease.Value, request, arg) != 0)
-            throw new BpfSyscallException(operation, Libc.Errno, target);
     }
 }
