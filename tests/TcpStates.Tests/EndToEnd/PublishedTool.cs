@@ -17,10 +17,16 @@ public sealed class PublishedTool
         string? given = Environment.GetEnvironmentVariable("TCPSTATES_BIN");
         if (!string.IsNullOrEmpty(given)) return given;
 
+        return Publish("linux-x64", "e2e", "");
+    }
+
+    /// <summary>`dotnet publish src/TcpStates -r <paramref name="rid"/>` into artifacts/<paramref name="folder"/>; the binary's path.</summary>
+    internal static string Publish(string rid, string folder, string hint)
+    {
         string root = RepoRoot();
-        string output = System.IO.Path.Combine(root, "artifacts", "e2e");
+        string output = System.IO.Path.Combine(root, "artifacts", folder);
         var psi = new ProcessStartInfo("dotnet",
-            $"publish \"{System.IO.Path.Combine(root, "src", "TcpStates")}\" -r linux-x64 -c Release -o \"{output}\" --nologo -v:q")
+            $"publish \"{System.IO.Path.Combine(root, "src", "TcpStates")}\" -r {rid} -c Release -o \"{output}\" --nologo -v:q")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -29,7 +35,7 @@ public sealed class PublishedTool
         Task<string> err = p.StandardError.ReadToEndAsync();
         string log = p.StandardOutput.ReadToEnd() + err.Result;
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException("dotnet publish failed:\n" + log);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet publish -r {rid} failed{hint}:\n" + log);
         return System.IO.Path.Combine(output, "tcpstates");
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TcpStates.Tests.EndToEnd;
 
 namespace TcpStates.Tests.Portability;
@@ -20,21 +19,7 @@ internal static class PublishedArm64Tool
 
         // After the x64 publish, never beside it: both build the same referenced projects.
         _ = PublishedTool.Path;
-        string root = PublishedTool.RepoRoot();
-        string output = System.IO.Path.Combine(root, "artifacts", "e2e-arm64");
-        var psi = new ProcessStartInfo("dotnet",
-            $"publish \"{System.IO.Path.Combine(root, "src", "TcpStates")}\" -r linux-arm64 -c Release -o \"{output}\" --nologo -v:q")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string log = p.StandardOutput.ReadToEnd() + err.Result;
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException(
-                "dotnet publish -r linux-arm64 failed (the cross toolchain: apt-get install libc6-dev:arm64 libgcc-12-dev:arm64 binutils-aarch64-linux-gnu):\n" + log);
-        return System.IO.Path.Combine(output, "tcpstates");
+        return PublishedTool.Publish("linux-arm64", "e2e-arm64",
+            " (the cross toolchain: apt-get install libc6-dev:arm64 libgcc-12-dev:arm64 binutils-aarch64-linux-gnu)");
     }
 }
