@@ -27,6 +27,10 @@ internal sealed partial class VethNamespaces : IDisposable
         try
         {
             Ip($"netns add {B}");
+            // No IPv6 in either namespace: a new link would otherwise send router solicitations and MLD
+            // reports of its own at any moment, and the tests count every packet the programs see.
+            DisableIpv6(A);
+            DisableIpv6(B);
             Ip($"-n {A} link add va type veth peer name vb netns {B}");
             Ip($"-n {A} addr add {AddressA}/24 dev va");
             Ip($"-n {B} addr add 10.213.{n}.2/24 dev vb");
@@ -79,6 +83,9 @@ internal sealed partial class VethNamespaces : IDisposable
     }
 
     private static void Ip(string arguments) => Run("ip", arguments);
+
+    private static void DisableIpv6(string ns) =>
+        Run("ip", $"netns exec {ns} sh -c \"echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6\"");
 
     public static string Run(string tool, string arguments, bool check = true)
     {
