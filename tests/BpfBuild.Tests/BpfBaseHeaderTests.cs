@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace BpfBuild.Tests;
 
 /// <summary>
@@ -10,33 +7,21 @@ namespace BpfBuild.Tests;
 /// </summary>
 public sealed class BpfBaseHeaderTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bpfbase-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchProject _project = new(
+        "<OutputType>Exe</OutputType><BpfIncludeDirs>$(MSBuildProjectDirectory)/myinc</BpfIncludeDirs>",
+        "<BpfSource Include=\"src/probe.bpf.c\" />");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _project.Dispose();
 
     [VmlinuxHeaderFact]
     public void Combines_with_vmlinux_h_from_the_projects_own_include_dirs()
     {
-        string root = RepoRoot();
-        Directory.CreateDirectory(Path.Combine(_dir, "myinc"));
-        (int dumped, string vmlinux) = Run("bpftool", "btf dump file /sys/kernel/btf/vmlinux format c");
+        (int dumped, string vmlinux) = ScratchProject.Run("bpftool", "btf dump file /sys/kernel/btf/vmlinux format c");
         Assert.True(dumped == 0, "bpftool btf dump: " + vmlinux);
-        File.WriteAllText(Path.Combine(_dir, "myinc", "vmlinux.h"), vmlinux);
+        _project.Write("myinc/vmlinux.h", vmlinux);
 
-        File.WriteAllText(Path.Combine(_dir, "Directory.Build.props"),
-            $"<Project><Import Project=\"{root}/Directory.Build.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Directory.Packages.props"),
-            $"<Project><Import Project=\"{root}/Directory.Packages.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Probe.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><OutputType>Exe</OutputType><BpfIncludeDirs>{_dir}/myinc</BpfIncludeDirs></PropertyGroup>
-              <ItemGroup><BpfSource Include="src/probe.bpf.c" /></ItemGroup>
-              <Import Project="{root}/build/Bpf.targets" />
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(_dir, "Program.cs"), "System.Console.WriteLine(\"ok\");\n");
-        Directory.CreateDirectory(Path.Combine(_dir, "src"));
-        File.WriteAllText(Path.Combine(_dir, "src", "probe.bpf.c"), """
+        _project.Write("Program.cs", "System.Console.WriteLine(\"ok\");\n");
+        _project.Write("src/probe.bpf.c", """
             #include "vmlinux.h"
             #include <bpf_base.h>
             char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -60,9 +45,9 @@ public sealed class BpfBaseHeaderTests : IDisposable
             }
             """);
 
-        (int code, string output) = Run("dotnet", "build --nologo -v:q -clp:NoSummary", _dir);
+        (int code, string output) = _project.Dotnet("build");
         Assert.True(code == 0, output);
-        string obj = Directory.GetFiles(_dir, "probe.bpf.o", SearchOption.AllDirectories).Single();
+        string obj = Directory.GetFiles(_project.Dir, "probe.bpf.o", SearchOption.AllDirectories).Single();
         byte[] elf = File.ReadAllBytes(obj);
         Assert.True(ContainsAscii(elf, ".ksyms"), "the __ksym extern must land in .ksyms");
         Assert.True(ContainsAscii(elf, ".kconfig"), "the __kconfig extern must land in .kconfig");
@@ -70,36 +55,6 @@ public sealed class BpfBaseHeaderTests : IDisposable
 
     private static bool ContainsAscii(byte[] haystack, string needle) =>
         haystack.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(needle)) >= 0;
-
-    private static (int, string) Run(string file, string args, string? dir = null)
-    {
-        var psi = new ProcessStartInfo(file, args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (dir is not null) psi.WorkingDirectory = dir;
-        psi.Environment["MSBUILDNOINPROCNODE"] = "1";
-        try
-        {
-            using Process p = Process.Start(psi)!;
-            Task<string> err = p.StandardError.ReadToEndAsync();
-            string output = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, output + err.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, file + ": " + e.Message);
-        }
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location);
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpStates.sln"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
 }
 
 /// <summary>A test that needs bpftool and the kernel's BTF to make a vmlinux.h: skipped without them, except under CI.</summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace BpfBuild.Tests;
 
 /// <summary>
@@ -10,24 +7,12 @@ namespace BpfBuild.Tests;
 /// </summary>
 public sealed class ClangBuildTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bpfbuild-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchProject _project = new("<OutputType>Exe</OutputType>", "<BpfSource Include=\"probe.bpf.c\" />");
+    private readonly string _dir;
 
     public ClangBuildTests()
     {
-        Directory.CreateDirectory(_dir);
-        string root = RepoRoot();
-        // The repo's props (warnings as errors, central versions) come along through an import.
-        File.WriteAllText(Path.Combine(_dir, "Directory.Build.props"),
-            $"<Project><Import Project=\"{root}/Directory.Build.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Directory.Packages.props"),
-            $"<Project><Import Project=\"{root}/Directory.Packages.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Probe.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><OutputType>Exe</OutputType></PropertyGroup>
-              <ItemGroup><BpfSource Include="probe.bpf.c" /></ItemGroup>
-              <Import Project="{root}/build/Bpf.targets" />
-            </Project>
-            """);
+        _dir = _project.Dir;
         File.WriteAllText(Path.Combine(_dir, "Program.cs"), """
             using var s = typeof(Probe).Assembly.GetManifestResourceStream("probe.bpf.o");
             System.Console.WriteLine("embedded=" + (s?.Length ?? -1));
@@ -43,7 +28,7 @@ public sealed class ClangBuildTests : IDisposable
             """);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _project.Dispose();
 
     [Fact]
     public void Builds_embeds_rebuilds_on_header_change_and_reports_syntax_errors_at_their_line()
@@ -72,26 +57,5 @@ public sealed class ClangBuildTests : IDisposable
         Assert.False(File.Exists(obj), "a failed compile must not leave an object behind");
     }
 
-    private (int, string) Dotnet(string verb)
-    {
-        var psi = new ProcessStartInfo("dotnet", $"{verb} --nologo -v:q -clp:NoSummary")
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["MSBUILDNOINPROCNODE"] = "1";
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd() + err.Result;
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location);
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpStates.sln"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
+    private (int, string) Dotnet(string verb) => _project.Dotnet(verb);
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace BpfBuild.Tests;
 
 /// <summary>
@@ -9,23 +6,12 @@ namespace BpfBuild.Tests;
 /// </summary>
 public sealed class TargetArchTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bpfarch-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchProject _project = new("<OutputType>Library</OutputType><SelfContained>false</SelfContained>", "<BpfSource Include=\"probe.bpf.c\" />");
+    private readonly string _dir;
 
     public TargetArchTests()
     {
-        Directory.CreateDirectory(_dir);
-        string root = RepoRoot();
-        File.WriteAllText(Path.Combine(_dir, "Directory.Build.props"),
-            $"<Project><Import Project=\"{root}/Directory.Build.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Directory.Packages.props"),
-            $"<Project><Import Project=\"{root}/Directory.Packages.props\" /></Project>");
-        File.WriteAllText(Path.Combine(_dir, "Probe.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><OutputType>Library</OutputType><SelfContained>false</SelfContained></PropertyGroup>
-              <ItemGroup><BpfSource Include="probe.bpf.c" /></ItemGroup>
-              <Import Project="{root}/build/Bpf.targets" />
-            </Project>
-            """);
+        _dir = _project.Dir;
         File.WriteAllText(Path.Combine(_dir, "Probe.cs"), "public static class Probe { }\n");
         // Fails to compile unless exactly the expected architecture is defined.
         File.WriteAllText(Path.Combine(_dir, "probe.bpf.c"), """
@@ -39,7 +25,7 @@ public sealed class TargetArchTests : IDisposable
             """);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _project.Dispose();
 
     [Theory]
     [InlineData("linux-arm64", "")]
@@ -54,26 +40,5 @@ public sealed class TargetArchTests : IDisposable
         Assert.True(code == 0, output);
     }
 
-    private (int, string) Dotnet(string args)
-    {
-        var psi = new ProcessStartInfo("dotnet", $"{args} --nologo -v:q -clp:NoSummary")
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["MSBUILDNOINPROCNODE"] = "1";
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd() + err.Result;
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location);
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpStates.sln"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
+    private (int, string) Dotnet(string args) => _project.Dotnet(args);
 }

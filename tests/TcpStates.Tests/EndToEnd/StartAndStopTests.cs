@@ -7,38 +7,13 @@ namespace TcpStates.Tests.EndToEnd;
 [Collection("tracer")]
 public sealed class StartAndStopTests
 {
-    private static (int Code, string Stdout, string Stderr) Shell(string script, Action? whileRunning = null, int timeoutMs = 30_000)
-    {
-        var psi = new ProcessStartInfo("bash", new[] { "-c", script })
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["BIN"] = PublishedTool.Path;
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        DateTime until = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!p.HasExited && DateTime.UtcNow < until)
-        {
-            whileRunning?.Invoke();
-            p.WaitForExit(50);
-        }
-        if (!p.HasExited)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"still running after {timeoutMs} ms; stdout: {stdout.Result}; stderr: {stderr.Result}");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
     [KernelFact]
     public void A_closed_stdout_ends_the_tool_quietly_with_exit_0()
     {
         using var listener = Traffic.Listen(IPAddress.Loopback);
         int port = Traffic.PortOf(listener);
         // head takes the header and two rows and leaves; the tool's next write finds the pipe closed.
-        (int code, string stdout, string stderr) = Shell(
+        (int code, string stdout, string stderr) = ToolScript.Run(
             "\"$BIN\" -s | head -n 3; echo \"tool=${PIPESTATUS[0]}\"",
             () => Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), TimeSpan.Zero));
         Assert.Equal(0, code);
@@ -52,7 +27,7 @@ public sealed class StartAndStopTests
     [KernelFact]
     public void Without_privileges_the_tool_says_so_in_one_line_and_fails()
     {
-        (int code, string stdout, string stderr) = Shell("exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \"$BIN\"");
+        (int code, string stdout, string stderr) = ToolScript.Run("exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \"$BIN\"");
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -66,7 +41,7 @@ public sealed class StartAndStopTests
     {
         foreach (string args in new[] { "-L 0", "-L 70000", "-D x", "-L ''", "-4 -6", "--nope" })
         {
-            (int code, string stdout, string stderr) = Shell($"exec \"$BIN\" {args}");
+            (int code, string stdout, string stderr) = ToolScript.Run($"exec \"$BIN\" {args}");
             Assert.Equal(2, code);
             Assert.Equal("", stdout);
             string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -79,7 +54,7 @@ public sealed class StartAndStopTests
     [KernelFact]
     public void Ebpf_prints_the_program_and_exits_without_tracing()
     {
-        (int code, string stdout, string stderr) = Shell("exec \"$BIN\" --ebpf");
+        (int code, string stdout, string stderr) = ToolScript.Run("exec \"$BIN\" --ebpf");
         Assert.Equal(0, code);
         Assert.Contains("SEC(\"tp_btf/inet_sock_set_state\")", stdout);
         Assert.Contains("struct event {", stdout);

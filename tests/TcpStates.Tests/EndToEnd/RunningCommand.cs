@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using TcpStates.Tests.EndToEnd;
-
-namespace TcpStates.Tests.Packaging;
+namespace TcpStates.Tests.EndToEnd;
 
 /// <summary>A long-running command: its stdout lines as they come, its stderr, and a signal to end it.</summary>
 public sealed class RunningCommand : IDisposable
@@ -31,6 +29,9 @@ public sealed class RunningCommand : IDisposable
 
     /// <summary>The process ID (a journal entry's _PID, for one).</summary>
     public int Id => _process.Id;
+
+    /// <summary>Whether the command has ended.</summary>
+    public bool HasExited => _process.HasExited;
 
     public IReadOnlyList<string> Lines
     {

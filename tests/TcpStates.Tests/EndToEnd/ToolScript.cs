@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using TcpStates.Tests.EndToEnd;
-
-namespace TcpStates.Tests.Faults;
+namespace TcpStates.Tests.EndToEnd;
 
 /// <summary>A bash script around the published tool ($BIN), bounded in time: exit code, stdout and stderr.</summary>
 internal static class ToolScript
