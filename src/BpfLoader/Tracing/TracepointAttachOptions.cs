@@ -6,7 +6,7 @@ namespace BpfLoader.Tracing;
 /// What <see cref="TracepointAttachment.Attach"/> loads and attaches: the caller's object, which carries programs for
 /// both ways onto one tracepoint, and the names of its programs and maps for each way.
 /// </summary>
-public sealed class TracepointAttachOptions
+public sealed record TracepointAttachOptions
 {
     /// <summary>The tracepoint's category (tracefs events/CATEGORY/NAME), such as <c>sock</c>.</summary>
     public required string Category { get; init; }
