@@ -150,7 +150,8 @@ public sealed class TracepointAttachment : IDisposable
             options.BeforeAttach?.Invoke(collection);
             // Before the programs attach: a perf event array's slots are empty until its reader fills them.
             if (options.EventMap is string name)
-                ring = EventRing.Open(collection.Maps[name], options.EventRing);
+                ring = EventRing.Open(collection.Maps.TryGetValue(name, out BpfMap? eventsMap) ? eventsMap
+                    : throw new BpfException($"map '{name}' was not created: none of the programs {string.Join(", ", programs)} uses it"), options.EventRing);
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));
             if (hitCountProgram is not null)
