@@ -14,10 +14,11 @@ public static class TraceSession
     /// </summary>
     public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken)
     {
-        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, sink.OnEvent, Debug, Notice);
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(options, Debug, Notice);
         Debug("attached: " + probe.Description);
+        RingReader events = probe.Events.Connect(sink.OnEvent);
         using var poller = new RingPoller();
-        poller.Add(probe.Reader);
+        poller.Add(events);
         using CancellationTokenRegistration wake = cancellationToken.Register(poller.Wake);
 
         sink.Start();
@@ -28,14 +29,14 @@ public static class TraceSession
             // The program rarely wakes us (see WakeupBytes): drain on a timer, short while events flow.
             int read = poller.Poll(timeoutMs);
             if (read == 0)
-                read = probe.Reader.DrainAll();
+                read = events.DrainAll();
             timeoutMs = read > 0 ? TcpStatesProbe.BusyPollTimeoutMs : TcpStatesProbe.PollTimeoutMs;
             ReportDrops(probe, sink);
             if (!sink.Flush()) return;
         }
 
         probe.Detach();
-        probe.Reader.DrainAll();
+        events.DrainAll();
         ReportDrops(probe, sink, final: true);
         sink.Flush();
         Debug("events lost: " + probe.LossBreakdown);

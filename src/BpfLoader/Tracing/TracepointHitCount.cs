@@ -1,0 +1,95 @@
+using BpfLoader.Kernel;
+using BpfLoader.Maps;
+using BpfLoader.Programs;
+
+namespace BpfLoader.Tracing;
+
+/// <summary>
+/// The kernel's count of a tracepoint's hits since this count was made, to compare with what the programs
+/// on the tracepoint were called for: a hit that reached none of them shows as a difference. Two sources:
+/// <list type="bullet">
+/// <item><see cref="FromPerfCounter"/>: a perf counting event per CPU (<see cref="TracepointCounter"/>). For
+/// tp_btf and raw tracepoint programs; not where classic tracepoint programs are attached, since the kernel
+/// skips counting a hit such a program returned 0 for.</item>
+/// <item><see cref="FromProgram"/>: a raw tracepoint program of the caller's own that counts each hit in a
+/// per-CPU array, plus its own recursion misses (hits it was skipped for). For the classic tracepoint, whose
+/// programs are reached through perf, on another path than the raw tracepoint's.</item>
+/// </list>
+/// </summary>
+public sealed class TracepointHitCount : IDisposable
+{
+    private TracepointCounter? _counter;
+    private readonly BpfProgram? _program;
+    private readonly BpfMap? _counts;
+    private readonly ulong _start;
+    private ulong? _stopped;
+
+    private TracepointHitCount(TracepointCounter? counter, BpfProgram? program, BpfMap? counts)
+    {
+        _counter = counter;
+        _program = program;
+        _counts = counts;
+        _start = ReadTotal();
+    }
+
+    /// <summary>Counts the hits of <paramref name="category"/>:<paramref name="name"/> with the kernel's perf counters (tracefs gives its id).</summary>
+    public static TracepointHitCount FromPerfCounter(string category, string name)
+    {
+        TracepointCounter counter = TracepointCounter.Open(category, name);
+        try
+        {
+            return new TracepointHitCount(counter, null, null);
+        }
+        catch
+        {
+            counter.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Counts the hits as <paramref name="counter"/> (a raw tracepoint program, attached by the caller) counts them in
+    /// <paramref name="counts"/> (a one-entry per-CPU array of u64 it adds one to per call), plus the program's
+    /// recursion misses. Both stay the caller's: this count does not dispose them.
+    /// </summary>
+    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts)
+    {
+        ArgumentNullException.ThrowIfNull(counter);
+        ArgumentNullException.ThrowIfNull(counts);
+        PerCpuCount.Check(counts, nameof(counts));
+        return new TracepointHitCount(null, counter, counts);
+    }
+
+    /// <summary>Whether <see cref="Stop"/> was called: <see cref="Read"/> returns the count as of then, at no cost.</summary>
+    public bool IsStopped => _stopped is not null;
+
+    /// <summary>
+    /// Hits since this count was made (until <see cref="Stop"/>). With perf counters every read interrupts each other
+    /// CPU: read it on a timer, not per event. Allocates nothing.
+    /// </summary>
+    public ulong Read() => _stopped ?? ReadTotal() - _start;
+
+    /// <summary>Stops counting: hits after this one are not owed to anyone. Later reads return the count as of now.</summary>
+    public void Stop()
+    {
+        if (_stopped is not null) return;
+        _stopped = ReadTotal() - _start;
+        _counter?.Dispose();
+        _counter = null;
+    }
+
+    private ulong ReadTotal()
+    {
+        if (_counter is not null) return _counter.Read();
+        if (_program is null) return 0;
+        ulong misses = _program.GetRunStatistics().RecursionMisses;
+        return PerCpuCount.Sum(_counts) + misses;
+    }
+
+    /// <summary>Closes the perf counters, if any; the count is gone with them (a stopped count keeps its value).</summary>
+    public void Dispose()
+    {
+        _counter?.Dispose();
+        _counter = null;
+    }
+}

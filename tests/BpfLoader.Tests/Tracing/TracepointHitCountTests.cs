@@ -1,0 +1,61 @@
+using BpfLoader.Links;
+using BpfLoader.Maps;
+using BpfLoader.Spec;
+using BpfLoader.Tests.Kernel;
+using BpfLoader.Tracing;
+
+namespace BpfLoader.Tests.Tracing;
+
+/// <summary>The kernel's count of sock:inet_sock_set_state hits, from perf counters or from a counting raw tracepoint.</summary>
+public sealed class TracepointHitCountTests
+{
+    private const int Connections = 20;
+
+    [KernelFact]
+    public void Perf_counters_count_at_least_every_change_of_our_connections_and_stop_counting_when_stopped()
+    {
+        using var traffic = new TracingObject();
+        using TracepointHitCount hits = TracepointHitCount.FromPerfCounter("sock", "inet_sock_set_state");
+        traffic.Connect(Connections);
+        ulong counted = hits.Read();
+        // Each connection changes state at least 2 times on either side (it reaches ESTABLISHED, then leaves it).
+        Assert.InRange(counted, (ulong)(4 * Connections), ulong.MaxValue);
+        hits.Stop();
+        ulong stopped = hits.Read();
+        traffic.Connect(Connections);
+        Assert.True(hits.IsStopped);
+        Assert.Equal(stopped, hits.Read());
+    }
+
+    [KernelFact]
+    public void A_counting_raw_tracepoint_counts_every_hit_the_main_program_was_called_for()
+    {
+        using var traffic = new TracingObject();
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
+        spec.SetConstant("target_port", traffic.Port);
+        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["on_btf", "count_hits"] });
+        using BpfLink main = objects.Attach("on_btf");
+        using BpfLink counter = objects.Attach("count_hits");
+        using TracepointHitCount hits = TracepointHitCount.FromProgram(objects.Programs["count_hits"], objects.Maps["hits"]);
+        ulong callsBefore = TracingObject.Sum(objects.Maps["calls"]);
+        traffic.Connect(Connections);
+        ulong counted = hits.Read();
+        ulong calls = TracingObject.Sum(objects.Maps["calls"]) - callsBefore;
+        Assert.InRange(counted, (ulong)(4 * Connections), ulong.MaxValue);
+        // The counter attached after the main program and was made after both: it cannot have counted more
+        // hits than the main program was called for since then (less what it missed), give or take the hits
+        // of other sockets landing between the two readings.
+        Assert.InRange(TracingObject.Sum(objects.Maps["wanted"]), (ulong)(4 * Connections), ulong.MaxValue);
+        Assert.True(counted <= calls + 1000, $"{counted} hits counted, {calls} calls");
+    }
+
+    [KernelFact]
+    public void A_count_map_that_is_not_a_per_CPU_array_of_u64_is_refused_by_name()
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
+        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["count_hits"] });
+        using BpfMap wrong = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = "not_percpu" });
+        var e = Assert.Throws<ArgumentException>(() => TracepointHitCount.FromProgram(objects.Programs["count_hits"], wrong));
+        Assert.Contains("not_percpu", e.Message, StringComparison.Ordinal);
+    }
+}
