@@ -78,6 +78,7 @@ public sealed class RunningCommand : IDisposable
     /// <summary>Sends <paramref name="signal"/> and waits for the exit; returns the exit code.</summary>
     public int Stop(int signal)
     {
+        Faults.ToolLeftovers.WaitForObjects();
         Host.Kill(_process.Id, signal);
         return WaitForExit(TimeSpan.FromSeconds(15));
     }

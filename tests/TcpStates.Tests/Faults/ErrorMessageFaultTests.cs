@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TcpStates.Tests.EndToEnd;
 
 namespace TcpStates.Tests.Faults;
 
@@ -11,9 +12,9 @@ public sealed partial class ErrorMessageFaultTests
     {
         using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         // The kernel's BTF hidden from the tool alone, in a mount namespace of its own.
-        (int code, string stdout, string stderr) = ShellRun.Run(
+        (int code, string stdout, string stderr) = ToolScript.Run(
             "exec unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec \"$BIN\" -s'");
-        string line = Assert.Single(ShellRun.Lines(stderr));
+        string line = Assert.Single(ToolScript.Lines(stderr));
         Assert.StartsWith("tcpstates: ", line);
         Assert.Contains("ENOENT (No such file or directory)", line);
         Assert.DoesNotMatch(ResourceKey(), line);

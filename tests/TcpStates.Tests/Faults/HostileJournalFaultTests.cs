@@ -138,7 +138,7 @@ public sealed class HostileJournalFaultTests
               n=$((n + 1))
             done
             for i in $(seq 100); do [ $(grep -a -c 'SYN_SENT' "$out") -ge $n ] && break; sleep 0.1; done
-            kill -TERM $pid; wait $pid; rc=$?
+            tool_seen; kill -TERM $pid; wait $pid; rc=$?
             rm -rf "$dir" "$out"; exit $rc
             """, environment: new Dictionary<string, string> { [JournalSocketVariable] = journalSocket });
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}");

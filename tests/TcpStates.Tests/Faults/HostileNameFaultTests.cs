@@ -49,7 +49,7 @@ public sealed partial class HostileNameFaultTests
               n=$((n + 1))
             done
             for i in $(seq 100); do [ $(grep -a -c 'SYN_SENT' "$out") -ge $n ] && break; sleep 0.1; done
-            kill -TERM $pid; wait $pid; rc=$?
+            tool_seen; kill -TERM $pid; wait $pid; rc=$?
             base64 -w0 < "$out"; rm -rf "$dir" "$out"; exit $rc
             """);
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}");

@@ -35,10 +35,10 @@ public sealed class JournalFaultTests
     {
         using var leftovers = ToolLeftovers.Watch(requireObjects: false);
         string path = Path.Combine(Path.GetTempPath(), $"tcpstates-no-journal-{Guid.NewGuid():N}.sock");
-        (int code, string stdout, string stderr) = ShellRun.Run("exec \"$BIN\" -Y",
+        (int code, string stdout, string stderr) = ToolScript.Run("exec \"$BIN\" -Y",
             environment: new Dictionary<string, string> { ["TCPSTATES_JOURNAL_SOCKET"] = path });
         Assert.Equal($"tcpstates: cannot log to the systemd journal: it is not running (no socket at {path})",
-            Assert.Single(ShellRun.Lines(stderr)));
+            Assert.Single(ToolScript.Lines(stderr)));
         Assert.Equal("", stdout);
         Assert.Equal(1, code);
     }

@@ -72,7 +72,7 @@ public sealed class LeftoverFaultTests
                 TCPSTATES_ATTACH={{attach}} "$BIN" > "$out" & pid=$!
                 for i in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
                 echo "while tracing: $(grep -c ' - tracefs ' /proc/self/mountinfo)"
-                kill -TERM $pid; wait $pid; rc=$?
+                tool_seen; kill -TERM $pid; wait $pid; rc=$?
                 echo "after: $(grep -c ' - tracefs ' /proc/self/mountinfo)"
                 head -c 6 "$out"; echo; rm -f "$out"; exit $rc
                 """);

@@ -14,9 +14,9 @@ public sealed partial class OutputFaultTests
     public void A_closed_stdout_is_one_error_line_and_exit_1()
     {
         using var leftovers = ToolLeftovers.Watch(requireObjects: false);
-        (int code, string stdout, string stderr) = ShellRun.Run("exec \"$BIN\" -s >&-");
+        (int code, string stdout, string stderr) = ToolScript.Run("exec \"$BIN\" -s >&-");
         Assert.Equal("", stdout);
-        Assert.Equal("tcpstates: standard output is closed: EBADF (Bad file descriptor)", Assert.Single(ShellRun.Lines(stderr)));
+        Assert.Equal("tcpstates: standard output is closed: EBADF (Bad file descriptor)", Assert.Single(ToolScript.Lines(stderr)));
         Assert.Equal(1, code);
     }
 
@@ -24,8 +24,8 @@ public sealed partial class OutputFaultTests
     public void A_full_device_is_one_ENOSPC_line_and_exit_1()
     {
         using var leftovers = ToolLeftovers.Watch(requireObjects: false);
-        (int code, _, string stderr) = ShellRun.Run("exec \"$BIN\" -s > /dev/full");
-        Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ShellRun.Lines(stderr)));
+        (int code, _, string stderr) = ToolScript.Run("exec \"$BIN\" -s > /dev/full");
+        Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ToolScript.Lines(stderr)));
         Assert.Equal(1, code);
     }
 
@@ -39,10 +39,10 @@ public sealed partial class OutputFaultTests
         int port = Traffic.PortOf(listener);
         try
         {
-            (int code, _, string stderr) = ShellRun.Run(
+            (int code, _, string stderr) = ToolScript.Run(
                 $"exec unshare -m sh -c 'mount -t tmpfs -o size=4k tcpstates-full \"{dir}\" && exec \"$BIN\" -s -L {port} > \"{dir}/log\"'",
                 () => Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), TimeSpan.Zero));
-            Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ShellRun.Lines(stderr)));
+            Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ToolScript.Lines(stderr)));
             Assert.Equal(1, code);
         }
         finally
@@ -98,7 +98,7 @@ public sealed partial class OutputFaultTests
             }
             Assert.True(p.HasExited, "the tool kept running on a hung-up terminal");
             p.WaitForExit();
-            Assert.Equal("tcpstates: write to standard output: EIO (Input/output error)", Assert.Single(ShellRun.Lines(stderr.Result)));
+            Assert.Equal("tcpstates: write to standard output: EIO (Input/output error)", Assert.Single(ToolScript.Lines(stderr.Result)));
             Assert.Equal(1, p.ExitCode);
         }
         finally
@@ -116,9 +116,9 @@ public sealed partial class OutputFaultTests
         string file = Path.GetTempFileName();
         try
         {
-            (int code, string stdout, string stderr) = ShellRun.Run(
+            (int code, string stdout, string stderr) = ToolScript.Run(
                 $"exec 3>\"{file}\"; \"$BIN\" -s >&3 2>&3 & pid=$!; " +
-                $"until grep -q SKADDR \"{file}\"; do sleep 0.05; done; kill -TERM $pid; wait $pid; echo \"rc=$?\"; echo done >&3",
+                $"until grep -q SKADDR \"{file}\"; do sleep 0.05; done; tool_seen; kill -TERM $pid; wait $pid; echo \"rc=$?\"; echo done >&3",
                 environment: new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" });
             Assert.Equal(0, code);
             Assert.Equal("rc=0\n", stdout);
@@ -155,10 +155,11 @@ public sealed partial class OutputFaultTests
             Assert.StartsWith("SKADDR,", p.StandardOutput.ReadLine());
             // Far more than the pipe holds (the tool grows it to 1 MiB): the tool ends up waiting in a write.
             Traffic.Churn(IPAddress.Loopback, connections: 3000, clients: 2);
+            ToolLeftovers.WaitForObjects();
             Assert.Equal(0, Host.Kill(p.Id, Host.SIGINT));
             Assert.True(p.WaitForExit(60_000), "SIGINT did not end the tool while its stdout was not being read");
             p.WaitForExit();
-            string[] lines = ShellRun.Lines(stderr.Result);
+            string[] lines = ToolScript.Lines(stderr.Result);
             Assert.Equal("tcpstates: standard output is not being read: stopped without writing the rest", lines[^1]);
             // Before it, at most the events the ring had no room for while the tool waited.
             Assert.All(lines[..^1], l => Assert.Matches(@"^lost \d+ events$", l));

@@ -63,7 +63,7 @@ public sealed class PrivilegeFaultTests
             out=$(mktemp)
             setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin "$BIN" > "$out" & pid=$!
             for i in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
-            kill -TERM $pid; wait $pid; rc=$?; cat "$out"; rm -f "$out"; exit $rc
+            tool_seen; kill -TERM $pid; wait $pid; rc=$?; cat "$out"; rm -f "$out"; exit $rc
             """);
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}");
         Assert.StartsWith("SKADDR", stdout, StringComparison.Ordinal);

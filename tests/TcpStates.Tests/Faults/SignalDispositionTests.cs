@@ -24,6 +24,7 @@ public sealed class SignalDispositionTests
         {
             Assert.StartsWith("SKADDR,", p.StandardOutput.ReadLine());
             Task<string> rest = p.StandardOutput.ReadToEndAsync();
+            ToolLeftovers.WaitForObjects();
             Assert.Equal(0, Host.Kill(p.Id, Host.SIGINT));
             Assert.True(p.WaitForExit(30_000), "SIGINT was ignored: the tool kept running");
             p.WaitForExit();
@@ -44,9 +45,9 @@ public sealed class SignalDispositionTests
         string log = Path.GetTempFileName();
         try
         {
-            (int code, string stdout, _) = ShellRun.Run(
+            (int code, string stdout, _) = ToolScript.Run(
                 $"\"$BIN\" -s > \"{log}\" & pid=$!; until grep -q SKADDR \"{log}\"; do sleep 0.05; done; " +
-                "kill -INT $pid; wait $pid; echo \"rc=$?\"");
+                "tool_seen; kill -INT $pid; wait $pid; echo \"rc=$?\"");
             Assert.Equal(0, code);
             Assert.Equal("rc=0\n", stdout);
         }

@@ -62,6 +62,7 @@ public sealed class SignalFaultTests
         (TracerRun run, ToolObjects objects, _) = StartAndTrace();
         using (run)
         {
+            ToolLeftovers.WaitForObjects();
             Host.Kill(ToolObjects.ChildToolPid(), SIGPIPE);
             int port = Traffic.OneConnection(IPAddress.Loopback, TimeSpan.Zero);
             WaitForRows(run, port, 10);
@@ -89,7 +90,7 @@ public sealed class SignalFaultTests
             "for i in $(seq 300); do [ -s \"$out\" ] && break; sleep 0.1; done\n" +
             "echo ready >&2\n" +
             $"for i in $(seq 300); do [ $(grep -c ',{p},' \"$out\") -ge 5 ] && break; sleep 0.1; done\n" +
-            "kill -TERM $pid; wait $pid; rc=$?; cat \"$out\"; rm -f \"$out\"; exit $rc",
+            "tool_seen; kill -TERM $pid; wait $pid; rc=$?; cat \"$out\"; rm -f \"$out\"; exit $rc",
             () => Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), TimeSpan.Zero));
         Assert.Equal(0, code);
         Assert.Equal("ready", stderr.Trim());

@@ -23,10 +23,13 @@ internal sealed class ToolLeftovers : IDisposable
     private readonly Thread _owner = Thread.CurrentThread;
     private volatile bool _stop;
     private volatile bool _testFailed;
+    /// <summary>The watch of the running test (tests that watch run one at a time, in the "tracer" collection).</summary>
+    private static volatile ToolLeftovers? s_active;
 
     private ToolLeftovers(bool requireObjects)
     {
         _requireObjects = requireObjects;
+        s_active = this;
         AppDomain.CurrentDomain.FirstChanceException += OnException;
         _watcher = new Thread(Watch) { IsBackground = true, Name = "tool leftovers" };
         _watcher.Start();
@@ -37,6 +40,29 @@ internal sealed class ToolLeftovers : IDisposable
     /// false where it may fail before it holds anything, or hold it too briefly to be seen (missing privileges).
     /// </summary>
     public static ToolLeftovers Watch(bool requireObjects = true) => new(requireObjects);
+
+    /// <summary>
+    /// Whether the running test's watch has seen the tool's programs and maps (true when no test watches, or
+    /// its tool is not expected to load). A test stops the tool only then: a tool stopped right after its
+    /// header may otherwise come and go between two looks at /proc on a busy machine, and its objects
+    /// would go unchecked.
+    /// </summary>
+    public static bool ObjectsSeen
+    {
+        get
+        {
+            ToolLeftovers? active = s_active;
+            if (active is null || !active._requireObjects) return true;
+            lock (active._seen) return active._seen.Programs.Count > 0 && active._seen.Maps.Count > 0;
+        }
+    }
+
+    /// <summary>Waits (bounded) until <see cref="ObjectsSeen"/>; the check at dispose says what was missed.</summary>
+    public static void WaitForObjects()
+    {
+        for (DateTime until = DateTime.UtcNow.AddSeconds(10); !ObjectsSeen && DateTime.UtcNow < until;)
+            Thread.Sleep(10);
+    }
 
     /// <summary>A failed assertion of the test itself: then the test's own failure is the one to report.</summary>
     private void OnException(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
@@ -126,6 +152,7 @@ internal sealed class ToolLeftovers : IDisposable
     {
         _stop = true;
         _watcher.Join();
+        s_active = null;
         AppDomain.CurrentDomain.FirstChanceException -= OnException;
         if (_testFailed)
         {
