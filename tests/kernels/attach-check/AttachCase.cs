@@ -80,7 +80,7 @@ internal sealed class AttachCase
             config.Update(0u, 0u);
             ulong counted = Hits(hits) - before;
             string how = $"{counted} hits for {(trigger ? Calls : 0)} calls of {_callName}, attached as {link.Target}{Mechanism(link)}";
-            return counted >= Calls ? new(Outcome.Pass, how) : new(Outcome.Fail, "no hits: " + how);
+            return counted >= Calls ? new(Outcome.Pass, how) : new(Outcome.Fail, (counted == 0 ? "no hits: " : "too few hits: ") + how);
         }
         catch (BpfSyscallException e) when (step == "attach" && _trampoline && e.Errno == Enotsupp)
         {
