@@ -71,8 +71,8 @@ internal sealed class AttachCase
             step = "attach";
             using BpfLink link = _attach(objects);
             step = "count";
-            BpfMap hits = objects.Maps["hits"];
-            BpfMap config = objects.Maps["config"];
+            BpfMap hits = Map(objects, "hits");
+            BpfMap config = Map(objects, "config");
             ulong before = Hits(hits);
             config.Update(0u, (uint)Libc.GetTid());
             if (trigger)
@@ -92,6 +92,10 @@ internal sealed class AttachCase
             return new(Outcome.Fail, $"{step}: {OneLine(e.Message)}");
         }
     }
+
+    /// <summary>A map of the collection: loading one program creates only the maps it uses.</summary>
+    private BpfMap Map(Collection objects, string name) =>
+        objects.Maps.TryGetValue(name, out BpfMap? map) ? map : throw new BpfException($"program '{_program}' uses no map '{name}'");
 
     private ulong Hits(BpfMap hits) =>
         hits.TryLookup(_slot, out ulong n) ? n : throw new BpfException($"hits[{_slot}] cannot be read");

@@ -18,7 +18,17 @@ else if (args.Length != 0)
 int failed = 0;
 foreach (AttachCase c in AttachCase.All)
 {
-    Verdict v = c.Run(trigger);
+    Verdict v;
+    try
+    {
+        v = c.Run(trigger);
+    }
+#pragma warning disable CA1031 // one line per type whatever goes wrong in one, so the others are still checked
+    catch (Exception e)
+#pragma warning restore CA1031
+    {
+        v = new(Outcome.Fail, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" / "));
+    }
     Console.WriteLine($"attach: {v.Outcome.ToString().ToUpperInvariant()} {c.Name}: {v.Text}");
     if (v.Outcome == Outcome.Fail) failed++;
 }
