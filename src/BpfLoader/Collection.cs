@@ -139,7 +139,7 @@ public sealed class Collection : IDisposable
                 : $"program '{programName}' is not loaded");
         ProgramSpec spec = _specs[programName];
         if (spec.Type is BpfProgramType.Tracing or BpfProgramType.Lsm)
-            return spec.AttachType == BpfAttachType.TraceIter ? IterLink.Attach(program) : TracingLink.Attach(program);
+            return spec.AttachType == BpfAttachType.TraceIter ? IterLink.Attach(program) : TracingLink.Attach(program, spec.AttachTo);
         string target = spec.AttachTo ?? throw new BpfException(
             $"program '{programName}' ({spec.SectionName}) names nothing to attach to: {HowToAttach(spec.Type)}");
         switch (spec.Type)

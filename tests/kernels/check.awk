@@ -1,11 +1,13 @@
 # Checks one VM's console log against the traffic gen.c made, mode by mode (modes: the file init reads).
 #   awk -v kernel=NAME -f check.awk modes console.log
 # Prints "PASS kernel mode" or "FAIL kernel mode: why" (then one line per wrong row), and last
-# "counts PASSED FAILED". A mode passes when: the tool attached as the mode says, exited 0, printed
+# "counts PASSED FAILED SKIPPED". A mode passes when: the tool attached as the mode says, exited 0, printed
 # the header, and printed exactly the expected rows: for every socket the generator opened (listener,
 # accepted socket and client, IPv4 and IPv6, minus what -4/-6/-L/-D filter out) one SKADDR whose rows
 # are that socket's full sequence of states with its addresses and ports, each with C-PID and MS; no
 # other row; nothing on stderr but debug lines, and those say nothing was lost.
+# With -v attach_types="kprobe ..." (attach-types), also "PASS kernel attach:TYPE", "FAIL ..." or "SKIP ..."
+# per type (check_attach below); -v attach_skippable="fentry ..." names the types this kernel lacks.
 BEGIN { FS = "|" }
 
 FNR == NR {
@@ -154,6 +156,39 @@ function check(m,    csv, wide, T, t, header, want, i, k, x, p, arrow, sk, pid, 
         if (!(sks[j] in used)) fail(m, "unexpected rows for SKADDR " sks[j] ": [" seqs[sks[j]] "]")
 }
 
+# attach-check's lines ("attach: PASS|FAIL|SKIP TYPE: text") for one attach type: its verdict in the
+# triggered run (attach) and the untriggered one (attach-untriggered), as averdict/atext[run, type].
+function attach_lines(run,    i, x, t) {
+    for (i = 1; i <= nout[run]; i++) {
+        if (match(out[run, i], /^attach: (PASS|FAIL|SKIP) [a-z_]+(: |$)/)) {
+            split(out[run, i], x, " ")
+            t = x[3]; sub(/:$/, "", t)
+            if ((run, t) in averdict) { stray[run] = stray[run] " / twice: " out[run, i]; continue }
+            averdict[run, t] = x[2]
+            if (x[2] == "FAIL") anyfail[run] = 1
+            atext[run, t] = substr(out[run, i], length("attach: " x[2] " " t) + 3)
+        } else stray[run] = stray[run] " / " out[run, i]
+    }
+}
+
+# An attach type passes when attach-check said PASS for it (it counted the calls it made), and under
+# --no-trigger said "FAIL TYPE: no hits" (so the count comes from the calls); each run exited 1 exactly when
+# it printed a FAIL. A SKIP fails too, unless the kernel is known to lack the hook (attach_skippable, from
+# run's kernel list), and then --no-trigger must skip it as well. Sets afail[type] to why it fails.
+function check_attach(t,    v, u) {
+    if (!begun_attach) { afail[t] = "attach-check never ran (the VM stopped before it; see the console log)"; return }
+    v = averdict["attach", t]; u = averdict["attach-untriggered", t]
+    if (v == "") afail[t] = "attach-check printed no line for it (exit " rc["attach"] ")" stray["attach"]
+    else if (v == "FAIL") afail[t] = atext["attach", t]
+    else if (v == "SKIP" && !has(attach_skippable, t)) afail[t] = "skipped on a kernel that has the hook: " atext["attach", t]
+    else if (rc["attach"] != (anyfail["attach"] ? "1" : "0")) afail[t] = "attach-check exited " rc["attach"] stray["attach"]
+    else if (v == "SKIP" && u != "SKIP") afail[t] = "skipped, but attach-check --no-trigger said \"" u " " atext["attach-untriggered", t] "\""
+    else if (v == "PASS" && (u != "FAIL" || atext["attach-untriggered", t] !~ /^no hits: /))
+        afail[t] = "without calls, attach-check --no-trigger said \"" u " " atext["attach-untriggered", t] "\", expected FAIL for want of hits"
+    else if (rc["attach-untriggered"] != (anyfail["attach-untriggered"] ? "1" : "0"))
+        afail[t] = "attach-check --no-trigger exited " rc["attach-untriggered"] stray["attach-untriggered"]
+}
+
 END {
     passed = 0; failed_n = 0
     if (vm["uname"] != "") print "kernel " kernel ": " vm["uname"] (vm["tracefs"] != "" ? "; tracefs: " vm["tracefs"] : "")
@@ -163,5 +198,16 @@ END {
         if (failed[m]) { failed_n++; print "FAIL " kernel " " m ": " reason[m] detail[m] }
         else { passed++; print "PASS " kernel " " m }
     }
-    print "counts " passed " " failed_n
+    if (attach_types != "") {
+        begun_attach = ("attach" in rc) && ("attach-untriggered" in rc)
+        attach_lines("attach"); attach_lines("attach-untriggered")
+        n = split(attach_types, types, " ")
+        for (i = 1; i <= n; i++) {
+            check_attach(types[i])
+            if (types[i] in afail) { failed_n++; print "FAIL " kernel " attach:" types[i] ": " afail[types[i]] }
+            else if (averdict["attach", types[i]] == "SKIP") { skipped_n++; print "SKIP " kernel " attach:" types[i] ": " atext["attach", types[i]] }
+            else { passed++; print "PASS " kernel " attach:" types[i] " (" atext["attach", types[i]] ")" }
+        }
+    }
+    print "counts " passed " " failed_n " " skipped_n + 0
 }

@@ -15,14 +15,22 @@ public sealed class TracingLink : BpfLink
 
     private TracingLink(FileDescriptor fd, bool isLinkCreate, string target) : base(fd, target) => IsLinkCreate = isLinkCreate;
 
-    /// <summary>Attaches a tp_btf, fentry, fexit or fmod_ret <paramref name="program"/> to the kernel function or tracepoint it was loaded for.</summary>
-    public static TracingLink Attach(BpfProgram program)
+    /// <summary>Attaches a tp_btf, fentry, fexit, fmod_ret or lsm <paramref name="program"/> to the kernel function or tracepoint it was loaded for.</summary>
+    public static TracingLink Attach(BpfProgram program) => Attach(program, null);
+
+    /// <summary>As <see cref="Attach(BpfProgram)"/>; <paramref name="attachTo"/> (the section's target) names the link and its errors.</summary>
+    internal static TracingLink Attach(BpfProgram program, string? attachTo)
     {
         RequireType(program, "a BTF target", BpfProgramType.Tracing, BpfProgramType.Lsm);
-        string target = $"{Describe(program.ExpectedAttachType)} {program.Name}";
+        string target = $"{Describe(program.ExpectedAttachType)} {attachTo ?? program.Name}";
         int link = TryLinkCreate(program, 0, program.ExpectedAttachType);
         if (link >= 0)
             return new TracingLink(new FileDescriptor(link), isLinkCreate: true, target);
+        // A BPF trampoline the architecture cannot make (arm64 gained the ftrace direct calls fentry, fexit
+        // and lsm need after 6.1) is ENOTSUPP here and in the fallback alike: say so, not the fallback's error.
+        if (link == -Errno.ENOTSUPP && program.ExpectedAttachType != BpfAttachType.TraceRawTp)
+            throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), Errno.ENOTSUPP,
+                $"{program} to {target}: this kernel cannot attach a BPF trampoline there on this architecture");
         // Older kernels reject the attach type in BPF_LINK_CREATE with EINVAL; anything else is a real error.
         if (link != -Errno.EINVAL && link != -Errno.EOPNOTSUPP && link != -Errno.ENOTSUPP)
             throw new BpfSyscallException(BpfCommand.LinkCreate.Name(), -link, $"{program} to {target}");

@@ -1,6 +1,7 @@
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Programs;
+using BpfLoader.Spec;
 
 namespace BpfLoader.Tests.Kernel;
 
@@ -47,6 +48,15 @@ public class LinkTests
         Assert.True(link.IsLinkCreate);   // kernel 6.10+ makes tp_btf links with BPF_LINK_CREATE
         Assert.Equal(id, counting.Program.GetInfo().AttachBtfId);
         AssertCountsThenStops(counting, link);
+    }
+
+    [KernelFact]
+    public void A_btf_link_attached_by_its_section_is_named_by_its_target_not_by_the_program()
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(LinkTests).Assembly, "compat_externs.bpf.o");
+        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["externs"] });
+        using BpfLink link = objects.Attach("externs");   // SEC("tp_btf/sys_enter")
+        Assert.Equal("tp_btf sys_enter", link.Target);
     }
 
     [KernelFact]
