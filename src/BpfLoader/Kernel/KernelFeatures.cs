@@ -1,5 +1,7 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Kernel;

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Maps;
 

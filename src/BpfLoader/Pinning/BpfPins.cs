@@ -1,7 +1,9 @@
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Pinning;

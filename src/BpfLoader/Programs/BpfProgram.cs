@@ -1,5 +1,7 @@
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Programs;
 

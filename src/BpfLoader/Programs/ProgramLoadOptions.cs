@@ -1,5 +1,6 @@
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Programs;
 

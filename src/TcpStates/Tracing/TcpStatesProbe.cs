@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using BpfLoader;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using TcpStates.Cli;
 
 namespace TcpStates.Tracing;

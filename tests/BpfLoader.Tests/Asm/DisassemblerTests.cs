@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using BpfLoader.Asm;
-using BpfLoader.Elf;
-using BpfLoader.Spec;
+using BpfLoader.Object.Asm;
+using BpfLoader.Object.Elf;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Spec;
 
 namespace BpfLoader.Tests.Asm;

@@ -1,5 +1,5 @@
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Spec;
 
 namespace BpfLoader.Tests.Attach;

@@ -1,4 +1,5 @@
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Attach;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using BpfLoader.Btf;
+using BpfLoader.Object.Btf;
 
 namespace BpfLoader.Tests.Btf;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using BpfLoader.Btf;
+using BpfLoader.Object.Btf;
 
 namespace BpfLoader.Tests.Btf;
 

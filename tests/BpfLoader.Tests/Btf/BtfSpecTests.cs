@@ -1,5 +1,6 @@
-using BpfLoader.Btf;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Spec;
 
 namespace BpfLoader.Tests.Btf;

@@ -1,4 +1,5 @@
-using BpfLoader.Btf;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
 
 namespace BpfLoader.Tests.Btf;
 

@@ -1,13 +1,15 @@
-using BpfLoader.Asm;
-using BpfLoader.Btf;
-using BpfLoader.Spec;
+using BpfLoader.Kernel;
+using BpfLoader.Object;
+using BpfLoader.Object.Asm;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Spec;
 
 namespace BpfLoader.Tests.Btf;
 
 public class CoreRelocatorTests
 {
-    private static readonly Lazy<BtfSpec> Kernel = new(() => BtfSpec.LoadKernel());
+    private static readonly Lazy<BtfSpec> Kernel = new(() => KernelBtf.Load());
 
     /// <summary>core_relocs.bpf.c stores each relocated value into results[i]: value and instruction by i.</summary>
     private static Dictionary<int, (long Value, Instruction Insn)> RelocatedResults(out ProgramSpec program, out CollectionSpec spec)

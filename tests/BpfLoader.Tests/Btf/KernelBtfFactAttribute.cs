@@ -1,3 +1,4 @@
+using BpfLoader.Kernel;
 using BpfLoader.Tests.Spec;
 
 namespace BpfLoader.Tests.Btf;
@@ -13,7 +14,7 @@ public sealed class KernelBtfFactAttribute : FactAttribute
     {
         if (TestObjects.InCi) return;
         if (!KernelBtfReadable)
-            Skip = $"{BpfLoader.Btf.BtfSpec.KernelBtfPath} is not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or not root)";
+            Skip = $"{BpfLoader.Kernel.KernelBtf.Path} is not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or not root)";
         else if (NeedsBpftool && !BpftoolInstalled)
             Skip = "bpftool is not installed (apt-get install bpftool); CI installs it";
     }
@@ -24,7 +25,7 @@ public sealed class KernelBtfFactAttribute : FactAttribute
         {
             try
             {
-                using FileStream f = File.OpenRead(BpfLoader.Btf.BtfSpec.KernelBtfPath);
+                using FileStream f = File.OpenRead(BpfLoader.Kernel.KernelBtf.Path);
                 return f.ReadByte() >= 0;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

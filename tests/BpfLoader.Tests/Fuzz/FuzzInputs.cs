@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Reflection;
-using BpfLoader.Btf;
+using BpfLoader.Kernel;
+using BpfLoader.Object.Btf;
 using BpfLoader.Tests.Btf;
 using BpfLoader.Tests.Spec;
 
@@ -45,11 +46,11 @@ internal static class FuzzInputs
                 Add($"{o.Name} .BTF", o.Bytes[offset..(offset + size)]);
             }
         }
-        if (File.Exists(BtfSpec.KernelBtfPath))
+        if (File.Exists(KernelBtf.Path))
         {
             try
             {
-                Add("vmlinux slice", BtfLayout.Slice(File.ReadAllBytes(BtfSpec.KernelBtfPath), 400));
+                Add("vmlinux slice", BtfLayout.Slice(File.ReadAllBytes(KernelBtf.Path), 400));
             }
             catch (UnauthorizedAccessException)
             {

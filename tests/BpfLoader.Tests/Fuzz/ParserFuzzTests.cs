@@ -1,6 +1,7 @@
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
 using Xunit.Abstractions;
-using BpfLoader.Btf;
-using BpfLoader.Spec;
 
 namespace BpfLoader.Tests.Fuzz;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Kernel;
 
 namespace BpfLoader.Tests.Kernel;

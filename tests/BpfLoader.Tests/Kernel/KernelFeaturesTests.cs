@@ -1,5 +1,7 @@
+using BpfLoader.Errors;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Kernel;
 

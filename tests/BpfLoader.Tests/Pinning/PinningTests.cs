@@ -1,8 +1,11 @@
+using BpfLoader.Errors;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Pinning;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Attach;
 using BpfLoader.Tests.Kernel;
 using BpfLoader.Tests.Spec;

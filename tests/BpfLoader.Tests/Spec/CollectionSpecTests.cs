@@ -1,6 +1,8 @@
-using BpfLoader.Asm;
-using BpfLoader.Btf;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Asm;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Spec;
 

@@ -1,4 +1,5 @@
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 
 namespace BpfLoader.Tests.Spec;
 

@@ -1,5 +1,7 @@
-using BpfLoader.Btf;
-using BpfLoader.Spec;
+using BpfLoader.Kernel;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
 
 namespace BpfLoader.Tests.Spec;
 
@@ -7,7 +9,7 @@ namespace BpfLoader.Tests.Spec;
 public class RobustnessTests
 {
     private static readonly Lazy<BtfSpec?> Kernel = new(() =>
-        File.Exists(BtfSpec.KernelBtfPath) ? BtfSpec.LoadKernel() : null);
+        File.Exists(KernelBtf.Path) ? KernelBtf.Load() : null);
 
     /// <summary>Parse, then link every program (CO-RE against the kernel when it is readable).</summary>
     private static void ParseAndLink(byte[] image)
