@@ -1,4 +1,5 @@
 using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;

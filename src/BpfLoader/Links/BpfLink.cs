@@ -33,7 +33,7 @@ public abstract class BpfLink : IDisposable
     /// ioctl rather than a bpf_link cannot be pinned (the kernel answers EINVAL).
     /// </summary>
     /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_link.</param>
-    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
+    public void Pin(string path) => ObjectPins.Pin(Fd, path, ToString());
 
     /// <summary>BPF_OBJ_GET_INFO_BY_FD: the link's id, kind and program.</summary>
     public BpfLinkInfo GetInfo()

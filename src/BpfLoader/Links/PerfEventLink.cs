@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Object;

@@ -1,4 +1,5 @@
 using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Object.Uapi;

@@ -1,4 +1,3 @@
-using System.Text;
 using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Links;
@@ -25,7 +24,7 @@ public static class BpfPins
     public static void Pin(BpfMap map, string path)
     {
         ArgumentNullException.ThrowIfNull(map);
-        PinFd(map.Fd, path, $"map '{map.Name}'");
+        ObjectPins.Pin(map.Fd, path, $"map '{map.Name}'");
     }
 
     /// <summary>BPF_OBJ_PIN: pins the program at a path on a mounted bpffs.</summary>
@@ -34,7 +33,7 @@ public static class BpfPins
     public static void Pin(BpfProgram program, string path)
     {
         ArgumentNullException.ThrowIfNull(program);
-        PinFd(program.Fd, path, program.ToString());
+        ObjectPins.Pin(program.Fd, path, program.ToString());
     }
 
     /// <summary>BPF_OBJ_PIN: pins the link (and so its attachment) at a path on a mounted bpffs.</summary>
@@ -68,15 +67,15 @@ public static class BpfPins
 
     /// <summary>BPF_OBJ_GET: the map pinned at the path.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfMap OpenMap(string path) => MapFromFd(ObjGet(path), path);
+    public static BpfMap OpenMap(string path) => MapFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_OBJ_GET: the program pinned at the path.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfProgram OpenProgram(string path) => ProgramFromFd(ObjGet(path), path);
+    public static BpfProgram OpenProgram(string path) => ProgramFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_OBJ_GET: the link pinned at the path. Disposing it does not detach while the pin stays.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfLink OpenLink(string path) => LinkFromFd(ObjGet(path), path);
+    public static BpfLink OpenLink(string path) => LinkFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_MAP_GET_FD_BY_ID: the map with this id (e.g. from bpftool map list).</summary>
     /// <param name="id">The map's id.</param>
@@ -101,29 +100,6 @@ public static class BpfPins
     /// <summary>The link behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
     /// <param name="fd">An open link fd.</param>
     public static BpfLink LinkFromFd(int fd) => LinkFromFd(Duplicate(fd), $"fd {fd}");
-
-    internal static unsafe void PinFd(FileDescriptor fd, string path, string what)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] name = Utf8Path(path);
-        using var lease = new FdLease(fd);
-        fixed (byte* p = name)
-        {
-            var attr = new ObjPinAttr { Pathname = (ulong)p, BpfFd = lease.Value };
-            BpfSyscall.Invoke(BpfCommand.ObjPin, ref attr, $"{what} at {path}");
-        }
-    }
-
-    internal static unsafe FileDescriptor ObjGet(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] name = Utf8Path(path);
-        fixed (byte* p = name)
-        {
-            var attr = new ObjPinAttr { Pathname = (ulong)p };
-            return BpfSyscall.InvokeForFd(BpfCommand.ObjGet, ref attr, path);
-        }
-    }
 
     /// <summary>The map behind an fd this method now owns (closed if it is not a map).</summary>
     internal static BpfMap MapFromFd(FileDescriptor fd, string source) =>
@@ -196,12 +172,5 @@ public static class BpfPins
         if (copy < 0)
             throw new BpfSyscallException("fcntl(F_DUPFD_CLOEXEC)", Libc.Errno, $"fd {fd}");
         return new FileDescriptor(copy);
-    }
-
-    private static byte[] Utf8Path(string path)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, bytes);
-        return bytes;
     }
 }

@@ -43,7 +43,7 @@ public sealed unsafe class BpfProgram : IDisposable
     /// <see cref="Pinning.BpfPins.Unpin"/> removes the pin.
     /// </summary>
     /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_prog.</param>
-    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
+    public void Pin(string path) => ObjectPins.Pin(Fd, path, ToString());
 
     /// <summary>
     /// BPF_PROG_LOAD. A rejected program is loaded again with a verifier log (grown until it fits, up to

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BpfLoader;
 using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Links;

@@ -1,4 +1,5 @@
 using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
 using BpfLoader.Object.Uapi;

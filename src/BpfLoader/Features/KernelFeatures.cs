@@ -4,7 +4,7 @@ using BpfLoader.Maps;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
-namespace BpfLoader.Kernel;
+namespace BpfLoader.Features;
 
 /// <summary>
 /// What the running kernel supports, each probed once (by creating the smallest object that needs
