@@ -10,7 +10,7 @@ namespace BpfLoader.Kernel;
 public sealed class BtfHandle : IDisposable
 {
     /// <summary>The BTF object's fd.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
 
     private BtfHandle(FileDescriptor fd) => Fd = fd;
 

@@ -2,6 +2,7 @@ using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Links;
 
@@ -13,7 +14,14 @@ namespace BpfLoader.Links;
 public abstract class BpfLink : IDisposable
 {
     /// <summary>The fd whose close detaches: a bpf_link, or the perf event on kernels without perf links.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
+
+    /// <summary>
+    /// A new fd for this link, owned by the caller, for code outside this library that needs the kernel
+    /// object itself (another process over SCM_RIGHTS, another BPF library). Disposing this link does not
+    /// close it, nor does closing it dispose this link; the link lives while either is open.
+    /// </summary>
+    public SafeFileHandle DuplicateHandle() => Fd.DuplicateAsSafeFileHandle();
 
     /// <summary>What the program is attached to, e.g. "tracepoint sock:inet_sock_set_state".</summary>
     public string Target { get; }
@@ -21,7 +29,7 @@ public abstract class BpfLink : IDisposable
     /// <summary>Takes ownership of a link (or perf event) fd.</summary>
     /// <param name="fd">The fd whose close detaches.</param>
     /// <param name="target">What the program is attached to, for messages.</param>
-    protected BpfLink(FileDescriptor fd, string target)
+    private protected BpfLink(FileDescriptor fd, string target)
     {
         Fd = fd;
         Target = target;

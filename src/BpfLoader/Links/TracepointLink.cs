@@ -14,7 +14,7 @@ namespace BpfLoader.Links;
 public sealed class TracepointLink : BpfLink
 {
     /// <summary>The perf event of the tracepoint; with a perf link, the link keeps it referenced.</summary>
-    public FileDescriptor PerfEvent { get; }
+    internal FileDescriptor PerfEvent { get; }
 
     /// <summary>True when attached by BPF_LINK_CREATE(BPF_PERF_EVENT), false when by ioctl.</summary>
     public bool IsPerfLink { get; }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Links;
@@ -89,17 +90,26 @@ public static class BpfPins
     /// <param name="id">The link's id.</param>
     public static BpfLink OpenLink(uint id) => LinkFromFd(GetFdById(BpfCommand.LinkGetFdById, id, $"link id {id}"), $"link id {id}");
 
-    /// <summary>The map behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open map fd.</param>
-    public static BpfMap MapFromFd(int fd) => MapFromFd(Duplicate(fd), $"fd {fd}");
+    /// <summary>
+    /// The map behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open map descriptor.</param>
+    public static BpfMap MapFromHandle(SafeHandle handle) => MapFromFd(Duplicate(handle), "handle");
 
-    /// <summary>The program behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open program fd.</param>
-    public static BpfProgram ProgramFromFd(int fd) => ProgramFromFd(Duplicate(fd), $"fd {fd}");
+    /// <summary>
+    /// The program behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open program descriptor.</param>
+    public static BpfProgram ProgramFromHandle(SafeHandle handle) => ProgramFromFd(Duplicate(handle), "handle");
 
-    /// <summary>The link behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open link fd.</param>
-    public static BpfLink LinkFromFd(int fd) => LinkFromFd(Duplicate(fd), $"fd {fd}");
+    /// <summary>
+    /// The link behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open link descriptor.</param>
+    public static BpfLink LinkFromHandle(SafeHandle handle) => LinkFromFd(Duplicate(handle), "handle");
 
     /// <summary>The map behind an fd this method now owns (closed if it is not a map).</summary>
     internal static BpfMap MapFromFd(FileDescriptor fd, string source) =>
@@ -166,11 +176,19 @@ public static class BpfPins
         return BpfSyscall.InvokeForFd(command, ref attr, what);
     }
 
-    private static FileDescriptor Duplicate(int fd)
+    private static FileDescriptor Duplicate(SafeHandle handle)
     {
-        int copy = Libc.Fcntl(fd, Libc.FDupFdCloexec, 0);
-        if (copy < 0)
-            throw new BpfSyscallException("fcntl(F_DUPFD_CLOEXEC)", Libc.Errno, $"fd {fd}");
-        return new FileDescriptor(copy);
+        ArgumentNullException.ThrowIfNull(handle);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return FileDescriptor.Duplicate((int)handle.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Object.Uapi;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Programs;
 
@@ -12,7 +13,14 @@ public sealed unsafe class BpfProgram : IDisposable
     public const int InstructionSize = 8;
 
     /// <summary>The program's fd.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
+
+    /// <summary>
+    /// A new fd for this program, owned by the caller, for code outside this library that needs the kernel
+    /// object itself (another process over SCM_RIGHTS, another BPF library). Disposing this program does not
+    /// close it, nor does closing it dispose this program; the program lives while either is open.
+    /// </summary>
+    public SafeFileHandle DuplicateHandle() => Fd.DuplicateAsSafeFileHandle();
     /// <summary>The program type it was loaded as.</summary>
     public BpfProgramType Type { get; }
     /// <summary>The attach type it was loaded for (BPF_TRACE_RAW_TP for tp_btf, ...), or none.</summary>
