@@ -1,7 +1,7 @@
 using BpfLoader.Kernel;
 using BpfLoader.Object.Btf;
+using BpfLoader.Object.Tests.Btf;
 using BpfLoader.Object.Uapi;
-using BpfLoader.Tests.Btf;
 
 namespace BpfLoader.Tests.Attach;
 

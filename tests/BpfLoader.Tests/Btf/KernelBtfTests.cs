@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BpfLoader.Kernel;
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
+using BpfLoader.Object.Tests.Btf;
 using Xunit.Abstractions;
 
 namespace BpfLoader.Tests.Btf;

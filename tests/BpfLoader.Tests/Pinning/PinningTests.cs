@@ -3,12 +3,12 @@ using BpfLoader.Links;
 using BpfLoader.Maps;
 using BpfLoader.Object;
 using BpfLoader.Object.Spec;
+using BpfLoader.Object.Tests.Spec;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Pinning;
 using BpfLoader.Programs;
 using BpfLoader.Tests.Attach;
 using BpfLoader.Tests.Kernel;
-using BpfLoader.Tests.Spec;
 using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Tests.Pinning;

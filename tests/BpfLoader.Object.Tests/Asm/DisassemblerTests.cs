@@ -2,9 +2,9 @@ using System.Text.RegularExpressions;
 using BpfLoader.Object.Asm;
 using BpfLoader.Object.Elf;
 using BpfLoader.Object.Spec;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Tests.Spec;
 
-namespace BpfLoader.Tests.Asm;
+namespace BpfLoader.Object.Tests.Asm;
 
 public partial class DisassemblerTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 /// <summary>The test programs under tests/BpfLoader.Tests/bpf, as embedded by the clang task, and llvm tools to check them against.</summary>
 internal static class TestObjects

@@ -1,9 +1,9 @@
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Tests.Spec;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 public class BtfSpecTests
 {

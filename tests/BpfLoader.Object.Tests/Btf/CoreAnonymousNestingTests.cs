@@ -1,7 +1,7 @@
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 /// <summary>
 /// A field found only after a chain of anonymous members, each holding the next level twice: a search

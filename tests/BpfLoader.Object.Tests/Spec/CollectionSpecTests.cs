@@ -4,7 +4,7 @@ using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object.Uapi;
 
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 public class CollectionSpecTests
 {

@@ -1,11 +1,10 @@
 using System.Buffers.Binary;
 using System.Reflection;
-using BpfLoader.Kernel;
 using BpfLoader.Object.Btf;
-using BpfLoader.Tests.Btf;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Tests.Btf;
+using BpfLoader.Object.Tests.Spec;
 
-namespace BpfLoader.Tests.Fuzz;
+namespace BpfLoader.Object.Tests.Fuzz;
 
 /// <summary>One undamaged input and the positions of its size, offset and count fields.</summary>
 internal sealed record FuzzInput(string Name, byte[] Bytes, Mutator Mutator);
@@ -46,11 +45,11 @@ internal static class FuzzInputs
                 Add($"{o.Name} .BTF", o.Bytes[offset..(offset + size)]);
             }
         }
-        if (File.Exists(KernelBtf.Path))
+        if (File.Exists(Vmlinux.Path))
         {
             try
             {
-                Add("vmlinux slice", BtfLayout.Slice(File.ReadAllBytes(KernelBtf.Path), 400));
+                Add("vmlinux slice", BtfLayout.Slice(File.ReadAllBytes(Vmlinux.Path), 400));
             }
             catch (UnauthorizedAccessException)
             {

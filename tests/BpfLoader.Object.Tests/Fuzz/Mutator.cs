@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace BpfLoader.Tests.Fuzz;
+namespace BpfLoader.Object.Tests.Fuzz;
 
 /// <summary>
 /// Deterministic damage: the same seed gives the same bytes on every machine and runtime (System.Random

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 /// <summary>
 /// <c>bpftool btf dump file /sys/kernel/btf/vmlinux format raw</c>, parsed just enough to

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using BpfLoader.Object.Btf;
 
-namespace BpfLoader.Tests.Fuzz;
+namespace BpfLoader.Object.Tests.Fuzz;
 
 /// <summary>
 /// Where the types of an undamaged BTF blob start, and a copy of its first types with only the strings

@@ -1,4 +1,4 @@
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 /// <summary>
 /// A test that checks our output against llvm-objdump's. Skipped, saying why, where llvm-objdump is not

@@ -3,7 +3,7 @@ using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
 using Xunit.Abstractions;
 
-namespace BpfLoader.Tests.Fuzz;
+namespace BpfLoader.Object.Tests.Fuzz;
 
 /// <summary>
 /// Damaged objects and BTF blobs, over a fixed range of seeds: every case ends in success or a

@@ -1,15 +1,14 @@
-using BpfLoader.Kernel;
 using BpfLoader.Object;
 using BpfLoader.Object.Asm;
 using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Tests.Spec;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 public class CoreRelocatorTests
 {
-    private static readonly Lazy<BtfSpec> Kernel = new(() => KernelBtf.Load());
+    private static readonly Lazy<BtfSpec> Kernel = new(() => Vmlinux.Load());
 
     /// <summary>core_relocs.bpf.c stores each relocated value into results[i]: value and instruction by i.</summary>
     private static Dictionary<int, (long Value, Instruction Insn)> RelocatedResults(out ProgramSpec program, out CollectionSpec spec)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using BpfLoader.Object.Btf;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 /// <summary>.BTF.ext costs memory in proportion to its size, however its blocks are arranged (issue 13, item 6).</summary>
 public class BtfExtBoundsTests

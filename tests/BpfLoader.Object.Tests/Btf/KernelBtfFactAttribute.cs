@@ -1,7 +1,6 @@
-using BpfLoader.Kernel;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Tests.Spec;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 /// <summary>
 /// A test that reads /sys/kernel/btf/vmlinux (and, with <see cref="NeedsBpftool"/>, runs bpftool to
@@ -14,7 +13,7 @@ public sealed class KernelBtfFactAttribute : FactAttribute
     {
         if (TestObjects.InCi) return;
         if (!KernelBtfReadable)
-            Skip = $"{BpfLoader.Kernel.KernelBtf.Path} is not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or not root)";
+            Skip = $"{Vmlinux.Path} is not readable (a kernel without CONFIG_DEBUG_INFO_BTF, or not root)";
         else if (NeedsBpftool && !BpftoolInstalled)
             Skip = "bpftool is not installed (apt-get install bpftool); CI installs it";
     }
@@ -25,7 +24,7 @@ public sealed class KernelBtfFactAttribute : FactAttribute
         {
             try
             {
-                using FileStream f = File.OpenRead(BpfLoader.Kernel.KernelBtf.Path);
+                using FileStream f = File.OpenRead(Vmlinux.Path);
                 return f.ReadByte() >= 0;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

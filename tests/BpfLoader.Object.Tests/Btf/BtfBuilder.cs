@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using BpfLoader.Object.Btf;
 
-namespace BpfLoader.Tests.Btf;
+namespace BpfLoader.Object.Tests.Btf;
 
 /// <summary>
 /// Writes a BTF blob type by type, for tests that need a shape no compiler emits (deep anonymous

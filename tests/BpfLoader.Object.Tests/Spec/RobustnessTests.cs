@@ -1,15 +1,15 @@
-using BpfLoader.Kernel;
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
+using BpfLoader.Object.Tests.Btf;
 
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 /// <summary>Damaged objects give a BpfException (or subclass), never another exception or a crash.</summary>
 public class RobustnessTests
 {
     private static readonly Lazy<BtfSpec?> Kernel = new(() =>
-        File.Exists(KernelBtf.Path) ? KernelBtf.Load() : null);
+        File.Exists(Vmlinux.Path) ? Vmlinux.Load() : null);
 
     /// <summary>Parse, then link every program (CO-RE against the kernel when it is readable).</summary>
     private static void ParseAndLink(byte[] image)
@@ -58,7 +58,7 @@ public class RobustnessTests
         => AssertLinksWhole(TestObjects.Bytes(TestObjects.Multi), atLeastPrograms: 5);
 
     /// <summary>The tool's object needs the kernel's BTF for its CO-RE relocations: skipped (saying so) without it.</summary>
-    [BpfLoader.Tests.Btf.KernelBtfFact]
+    [BpfLoader.Object.Tests.Btf.KernelBtfFact]
     public void The_undamaged_tool_object_links_every_program_against_the_kernel()
     {
         Assert.NotNull(Kernel.Value);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 /// <summary>Finds and rewrites fields of an ELF64 object's section headers, to damage a real object precisely.</summary>
 internal static class ElfImage

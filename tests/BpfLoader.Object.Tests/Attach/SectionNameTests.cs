@@ -1,7 +1,7 @@
 using BpfLoader.Object.Spec;
 using BpfLoader.Object.Uapi;
 
-namespace BpfLoader.Tests.Attach;
+namespace BpfLoader.Object.Tests.Attach;
 
 /// <summary>libbpf's section names (section_defs in libbpf.c) give libbpf's program and attach types.</summary>
 public sealed class SectionNameTests

@@ -1,7 +1,7 @@
 using BpfLoader.Object;
 using BpfLoader.Object.Spec;
 
-namespace BpfLoader.Tests.Spec;
+namespace BpfLoader.Object.Tests.Spec;
 
 /// <summary>
 /// Sizes and offsets an object declares are checked against the file before anything is allocated
