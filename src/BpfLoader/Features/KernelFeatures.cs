@@ -1,5 +1,6 @@
 using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Kernel;
 using BpfLoader.Maps;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
@@ -15,7 +16,7 @@ namespace BpfLoader.Features;
 public static class KernelFeatures
 {
     /// <summary>Where the running kernel exposes its own BTF.</summary>
-    public const string VmlinuxBtfPath = "/sys/kernel/btf/vmlinux";
+    public const string VmlinuxBtfPath = KernelBtf.Path;
 
     private static readonly Lazy<bool> s_btf = new(() => File.Exists(VmlinuxBtfPath));
     private static readonly Lazy<bool> s_ringBuffer = new(ProbeRingBuffer);

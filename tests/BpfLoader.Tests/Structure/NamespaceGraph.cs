@@ -21,6 +21,9 @@ internal sealed class NamespaceGraph
     /// <summary>Types of the assemblies read that declare P/Invoke methods or use DllImport/LibraryImport, as "Assembly!Type: what".</summary>
     public List<string> NativeInterop { get; } = [];
 
+    /// <summary>Every type each assembly read refers to, by the referring assembly's name: "Namespace.Type".</summary>
+    public Dictionary<string, HashSet<string>> ReferencedTypes { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every assembly reference of each assembly read, by name.</summary>
     public Dictionary<string, List<string>> AssemblyReferences { get; } = new(StringComparer.Ordinal);
 
@@ -82,8 +85,10 @@ internal sealed class NamespaceGraph
                 foreach (EntityHandle token in IlTokens(body.GetILBytes() ?? [])) Use(token);
             }
 
+            if (!ReferencedTypes.TryGetValue(self, out var referenced)) ReferencedTypes[self] = referenced = new(StringComparer.Ordinal);
             foreach ((string target, string what) in uses)
             {
+                referenced.Add(what);
                 if (what.StartsWith("System.Runtime.InteropServices.DllImportAttribute", StringComparison.Ordinal)
                     || what.StartsWith("System.Runtime.InteropServices.LibraryImportAttribute", StringComparison.Ordinal))
                     NativeInterop.Add($"{self}!{typeName}: {what}");

@@ -54,6 +54,21 @@ public class NamespaceGraphTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_object_assembly_opens_no_files()
+    {
+        // It is given bytes, spans and streams; the kernel's files (vmlinux BTF, kallsyms, config) are the kernel assembly's.
+        string[] files = ["System.IO.File", "System.IO.FileInfo", "System.IO.FileStream", "System.IO.Directory",
+            "System.IO.DirectoryInfo", "System.IO.RandomAccess", "Microsoft.Win32.SafeHandles.SafeFileHandle"];
+        var graph = new NamespaceGraph();
+        graph.Add(ObjectAssembly, "BpfLoader");
+        Assert.Empty(graph.ReferencedTypes["BpfLoader.Object"].Intersect(files));
+
+        var kernel = new NamespaceGraph();
+        kernel.Add(KernelAssembly, "BpfLoader");
+        Assert.Contains("System.IO.File", kernel.ReferencedTypes["BpfLoader"]);   // the same check does see file access
+    }
+
+    [Fact]
     public void The_interop_check_finds_the_kernel_assemblys_syscalls()
     {
         // The same check on the kernel assembly must find its LibraryImports, or it proves nothing above.
