@@ -2,8 +2,9 @@
 // Usage: ExecSnoop [--count N] [--timeout SECONDS]   (as root, or with CAP_BPF and CAP_PERFMON)
 using System.Runtime.InteropServices;
 using BpfLoader;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using BpfSamples;
 
 int count = int.MaxValue;

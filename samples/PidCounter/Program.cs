@@ -2,7 +2,8 @@
 // Usage: PidCounter [--duration SECONDS]   (as root, or with CAP_BPF and CAP_PERFMON; needs tracefs)
 using BpfLoader;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 using BpfSamples;
 
 int seconds = 5;

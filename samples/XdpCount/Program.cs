@@ -3,7 +3,8 @@
 using System.Runtime.InteropServices;
 using BpfLoader;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 using BpfSamples;
 
 if (args.Length is not (1 or 3) || (args.Length == 3 && args[1] != "--duration"))

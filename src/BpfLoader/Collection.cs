@@ -1,11 +1,15 @@
-using BpfLoader.Btf;
-using BpfLoader.Externs;
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Externs;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Pinning;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
 
 namespace BpfLoader;
 
@@ -91,7 +95,7 @@ public sealed class Collection : IDisposable
         var reused = new List<string>();
 
         // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done.
-        using BtfSpec? ownKernelBtf = options.KernelBtf is null && wanted.Any(NeedsKernelBtf) ? BtfSpec.LoadKernel() : null;
+        using BtfSpec? ownKernelBtf = options.KernelBtf is null && wanted.Any(NeedsKernelBtf) ? KernelBtf.Load() : null;
         BtfSpec? kernelBtf = options.KernelBtf ?? ownKernelBtf;
 
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
@@ -270,7 +274,7 @@ public sealed class Collection : IDisposable
         if (map.Type is not (BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps))
         {
             byte[]? contents = name == ExternSpec.KconfigMapName
-                ? KconfigValues.Build(spec, options.KernelConfig ?? KernelConfig.LoadRunning())
+                ? KconfigValues.Build(spec, options.KernelConfig ?? RunningKernelConfig.Load())
                 : null;
             return maps[name] = map.Pinning == PinByName
                 ? OpenOrCreatePinned(map, btf, options.PinPath ?? BpfPins.DefaultPath, reused)
@@ -338,7 +342,7 @@ public sealed class Collection : IDisposable
         {
             map = BpfMap.Create(Options(spec, type, maxEntries, typed ? btf : null, innerMap));
         }
-        catch (BpfSyscallException e) when (typed && e.Errno == Interop.Errno.EINVAL)
+        catch (BpfSyscallException e) when (typed && e.Errno == Errors.Errno.EINVAL)
         {
             // As libbpf: a kernel that can't take this map's BTF still gets the map.
             map = BpfMap.Create(Options(spec, type, maxEntries, null, innerMap));

@@ -1,4 +1,6 @@
-using BpfLoader.Btf;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Externs;
 
 namespace BpfLoader;
 
@@ -19,7 +21,7 @@ public sealed class CollectionOptions
     public bool StrictCoreRelocations { get; init; }
 
     /// <summary>The kernel configuration <c>__kconfig</c> externs read; null reads the running kernel's when the object has any.</summary>
-    public Externs.KernelConfig? KernelConfig { get; init; }
+    public KernelConfig? KernelConfig { get; init; }
 
     /// <summary>Verifier log level for every program (0: a log only when a load fails).</summary>
     public uint LogLevel { get; init; }

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using BpfLoader;
 using BpfLoader.Links;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 
 namespace TcpStates.Bench.Limit;
 

@@ -1,3 +1,5 @@
+using BpfLoader.Errors;
+
 namespace BpfLoader.Interop;
 
 /// <summary>

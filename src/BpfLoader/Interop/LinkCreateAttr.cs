@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Interop;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Interop;

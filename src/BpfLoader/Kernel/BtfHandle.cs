@@ -1,3 +1,4 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Kernel;
@@ -9,7 +10,7 @@ namespace BpfLoader.Kernel;
 public sealed class BtfHandle : IDisposable
 {
     /// <summary>The BTF object's fd.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
 
     private BtfHandle(FileDescriptor fd) => Fd = fd;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BpfLoader.Object;
 
 namespace BpfLoader.Kernel;
 

@@ -1,5 +1,7 @@
 using System.Globalization;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object;
 
 namespace BpfLoader.Kernel;
 

@@ -1,5 +1,8 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Links;
 
@@ -11,7 +14,14 @@ namespace BpfLoader.Links;
 public abstract class BpfLink : IDisposable
 {
     /// <summary>The fd whose close detaches: a bpf_link, or the perf event on kernels without perf links.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
+
+    /// <summary>
+    /// A new fd for this link, owned by the caller, for code outside this library that needs the kernel
+    /// object itself (another process over SCM_RIGHTS, another BPF library). Disposing this link does not
+    /// close it, nor does closing it dispose this link; the link lives while either is open.
+    /// </summary>
+    public SafeFileHandle DuplicateHandle() => Fd.DuplicateAsSafeFileHandle();
 
     /// <summary>What the program is attached to, e.g. "tracepoint sock:inet_sock_set_state".</summary>
     public string Target { get; }
@@ -19,7 +29,7 @@ public abstract class BpfLink : IDisposable
     /// <summary>Takes ownership of a link (or perf event) fd.</summary>
     /// <param name="fd">The fd whose close detaches.</param>
     /// <param name="target">What the program is attached to, for messages.</param>
-    protected BpfLink(FileDescriptor fd, string target)
+    private protected BpfLink(FileDescriptor fd, string target)
     {
         Fd = fd;
         Target = target;
@@ -31,7 +41,7 @@ public abstract class BpfLink : IDisposable
     /// ioctl rather than a bpf_link cannot be pinned (the kernel answers EINVAL).
     /// </summary>
     /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_link.</param>
-    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
+    public void Pin(string path) => ObjectPins.Pin(Fd, path, ToString());
 
     /// <summary>BPF_OBJ_GET_INFO_BY_FD: the link's id, kind and program.</summary>
     public BpfLinkInfo GetInfo()

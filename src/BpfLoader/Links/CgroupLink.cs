@@ -1,4 +1,6 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Links;

@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text;
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Links;

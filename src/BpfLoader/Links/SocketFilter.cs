@@ -1,5 +1,7 @@
 using System.Net.Sockets;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Links;

@@ -1,5 +1,8 @@
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Links;
@@ -11,7 +14,7 @@ namespace BpfLoader.Links;
 public sealed class TracepointLink : BpfLink
 {
     /// <summary>The perf event of the tracepoint; with a perf link, the link keeps it referenced.</summary>
-    public FileDescriptor PerfEvent { get; }
+    internal FileDescriptor PerfEvent { get; }
 
     /// <summary>True when attached by BPF_LINK_CREATE(BPF_PERF_EVENT), false when by ioctl.</summary>
     public bool IsPerfLink { get; }

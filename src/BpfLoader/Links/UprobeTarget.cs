@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BpfLoader.Object;
 
 namespace BpfLoader.Links;
 

@@ -1,4 +1,5 @@
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Links;

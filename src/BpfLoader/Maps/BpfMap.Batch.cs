@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Maps;

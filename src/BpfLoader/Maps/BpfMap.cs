@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Maps;
 
@@ -15,7 +18,14 @@ public sealed unsafe partial class BpfMap : IDisposable
     private static readonly Lazy<int> s_possibleCpus = new(() => CpuList.Possible().Cpus.Count);
 
     /// <summary>The map's fd.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
+
+    /// <summary>
+    /// A new fd for this map, owned by the caller, for code outside this library that needs the kernel
+    /// object itself (another process over SCM_RIGHTS, another BPF library). Disposing this map does not
+    /// close it, nor does closing it dispose this map; the map lives while either is open.
+    /// </summary>
+    public SafeFileHandle DuplicateHandle() => Fd.DuplicateAsSafeFileHandle();
     /// <summary>The map's type.</summary>
     public BpfMapType Type { get; }
     /// <summary>The map's name, as the object or the caller gave it.</summary>

@@ -1,5 +1,8 @@
 using System.Buffers;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Maps;
 

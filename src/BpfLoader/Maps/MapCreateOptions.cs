@@ -1,4 +1,5 @@
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Maps;
 

@@ -1,7 +1,9 @@
-using System.Text;
+using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Pinning;
@@ -23,7 +25,7 @@ public static class BpfPins
     public static void Pin(BpfMap map, string path)
     {
         ArgumentNullException.ThrowIfNull(map);
-        PinFd(map.Fd, path, $"map '{map.Name}'");
+        ObjectPins.Pin(map.Fd, path, $"map '{map.Name}'");
     }
 
     /// <summary>BPF_OBJ_PIN: pins the program at a path on a mounted bpffs.</summary>
@@ -32,7 +34,7 @@ public static class BpfPins
     public static void Pin(BpfProgram program, string path)
     {
         ArgumentNullException.ThrowIfNull(program);
-        PinFd(program.Fd, path, program.ToString());
+        ObjectPins.Pin(program.Fd, path, program.ToString());
     }
 
     /// <summary>BPF_OBJ_PIN: pins the link (and so its attachment) at a path on a mounted bpffs.</summary>
@@ -66,15 +68,15 @@ public static class BpfPins
 
     /// <summary>BPF_OBJ_GET: the map pinned at the path.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfMap OpenMap(string path) => MapFromFd(ObjGet(path), path);
+    public static BpfMap OpenMap(string path) => MapFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_OBJ_GET: the program pinned at the path.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfProgram OpenProgram(string path) => ProgramFromFd(ObjGet(path), path);
+    public static BpfProgram OpenProgram(string path) => ProgramFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_OBJ_GET: the link pinned at the path. Disposing it does not detach while the pin stays.</summary>
     /// <param name="path">The pin's path.</param>
-    public static BpfLink OpenLink(string path) => LinkFromFd(ObjGet(path), path);
+    public static BpfLink OpenLink(string path) => LinkFromFd(ObjectPins.Get(path), path);
 
     /// <summary>BPF_MAP_GET_FD_BY_ID: the map with this id (e.g. from bpftool map list).</summary>
     /// <param name="id">The map's id.</param>
@@ -88,40 +90,26 @@ public static class BpfPins
     /// <param name="id">The link's id.</param>
     public static BpfLink OpenLink(uint id) => LinkFromFd(GetFdById(BpfCommand.LinkGetFdById, id, $"link id {id}"), $"link id {id}");
 
-    /// <summary>The map behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open map fd.</param>
-    public static BpfMap MapFromFd(int fd) => MapFromFd(Duplicate(fd), $"fd {fd}");
+    /// <summary>
+    /// The map behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open map descriptor.</param>
+    public static BpfMap MapFromHandle(SafeHandle handle) => MapFromFd(Duplicate(handle), "handle");
 
-    /// <summary>The program behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open program fd.</param>
-    public static BpfProgram ProgramFromFd(int fd) => ProgramFromFd(Duplicate(fd), $"fd {fd}");
+    /// <summary>
+    /// The program behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open program descriptor.</param>
+    public static BpfProgram ProgramFromHandle(SafeHandle handle) => ProgramFromFd(Duplicate(handle), "handle");
 
-    /// <summary>The link behind an fd another component owns: the fd is duplicated, the caller keeps its own.</summary>
-    /// <param name="fd">An open link fd.</param>
-    public static BpfLink LinkFromFd(int fd) => LinkFromFd(Duplicate(fd), $"fd {fd}");
-
-    internal static unsafe void PinFd(FileDescriptor fd, string path, string what)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] name = Utf8Path(path);
-        using var lease = new FdLease(fd);
-        fixed (byte* p = name)
-        {
-            var attr = new ObjPinAttr { Pathname = (ulong)p, BpfFd = lease.Value };
-            BpfSyscall.Invoke(BpfCommand.ObjPin, ref attr, $"{what} at {path}");
-        }
-    }
-
-    internal static unsafe FileDescriptor ObjGet(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] name = Utf8Path(path);
-        fixed (byte* p = name)
-        {
-            var attr = new ObjPinAttr { Pathname = (ulong)p };
-            return BpfSyscall.InvokeForFd(BpfCommand.ObjGet, ref attr, path);
-        }
-    }
+    /// <summary>
+    /// The link behind a handle another component owns (received over SCM_RIGHTS, or from another library's
+    /// <c>DuplicateHandle</c>): the descriptor is duplicated, the caller keeps and closes its own.
+    /// </summary>
+    /// <param name="handle">An open link descriptor.</param>
+    public static BpfLink LinkFromHandle(SafeHandle handle) => LinkFromFd(Duplicate(handle), "handle");
 
     /// <summary>The map behind an fd this method now owns (closed if it is not a map).</summary>
     internal static BpfMap MapFromFd(FileDescriptor fd, string source) =>
@@ -188,18 +176,19 @@ public static class BpfPins
         return BpfSyscall.InvokeForFd(command, ref attr, what);
     }
 
-    private static FileDescriptor Duplicate(int fd)
+    private static FileDescriptor Duplicate(SafeHandle handle)
     {
-        int copy = Libc.Fcntl(fd, Libc.FDupFdCloexec, 0);
-        if (copy < 0)
-            throw new BpfSyscallException("fcntl(F_DUPFD_CLOEXEC)", Libc.Errno, $"fd {fd}");
-        return new FileDescriptor(copy);
-    }
-
-    private static byte[] Utf8Path(string path)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, bytes);
-        return bytes;
+        ArgumentNullException.ThrowIfNull(handle);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return FileDescriptor.Duplicate((int)handle.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
     }
 }

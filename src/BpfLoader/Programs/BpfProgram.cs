@@ -1,5 +1,8 @@
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Programs;
 
@@ -10,7 +13,14 @@ public sealed unsafe class BpfProgram : IDisposable
     public const int InstructionSize = 8;
 
     /// <summary>The program's fd.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
+
+    /// <summary>
+    /// A new fd for this program, owned by the caller, for code outside this library that needs the kernel
+    /// object itself (another process over SCM_RIGHTS, another BPF library). Disposing this program does not
+    /// close it, nor does closing it dispose this program; the program lives while either is open.
+    /// </summary>
+    public SafeFileHandle DuplicateHandle() => Fd.DuplicateAsSafeFileHandle();
     /// <summary>The program type it was loaded as.</summary>
     public BpfProgramType Type { get; }
     /// <summary>The attach type it was loaded for (BPF_TRACE_RAW_TP for tp_btf, ...), or none.</summary>
@@ -41,7 +51,7 @@ public sealed unsafe class BpfProgram : IDisposable
     /// <see cref="Pinning.BpfPins.Unpin"/> removes the pin.
     /// </summary>
     /// <param name="path">A path on a mounted bpffs, e.g. /sys/fs/bpf/my_prog.</param>
-    public void Pin(string path) => Pinning.BpfPins.PinFd(Fd, path, ToString());
+    public void Pin(string path) => ObjectPins.Pin(Fd, path, ToString());
 
     /// <summary>
     /// BPF_PROG_LOAD. A rejected program is loaded again with a verifier log (grown until it fits, up to

@@ -9,7 +9,7 @@ namespace BpfLoader.Programs;
 public sealed class BpfStats : IDisposable
 {
     /// <summary>The fd that keeps statistics on.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
 
     private BpfStats(FileDescriptor fd) => Fd = fd;
 

@@ -1,3 +1,5 @@
+using BpfLoader.Object.Uapi;
+
 namespace BpfLoader.Programs;
 
 /// <summary>

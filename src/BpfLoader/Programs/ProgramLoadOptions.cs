@@ -1,5 +1,6 @@
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Programs;
 
@@ -39,7 +40,7 @@ public sealed class ProgramLoadOptions
     /// <summary>For tp_btf/fentry/fexit: the BTF type id of the target in vmlinux (or in <see cref="AttachBtfObject"/>).</summary>
     public uint AttachBtfId { get; init; }
     /// <summary>A kernel module's BTF fd when the target is in a module; null for vmlinux.</summary>
-    public FileDescriptor? AttachBtfObject { get; init; }
+    internal FileDescriptor? AttachBtfObject { get; init; }
 
     /// <summary>
     /// 0: load without a log, and only on failure load again with level 1 to explain it.

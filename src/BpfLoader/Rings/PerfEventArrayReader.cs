@@ -1,6 +1,8 @@
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Rings;
 

@@ -1,3 +1,4 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Rings;
@@ -15,7 +16,7 @@ public sealed unsafe class PerfEventRing : IDisposable
     public int Cpu => _cursor.Cpu;
 
     /// <summary>The perf event; the glue stores it in the perf event array map at index <see cref="Cpu"/>.</summary>
-    public FileDescriptor Fd { get; }
+    internal FileDescriptor Fd { get; }
 
     internal PerfRingCursor Cursor => _cursor;
 

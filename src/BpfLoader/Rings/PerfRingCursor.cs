@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BpfLoader.Object;
 
 namespace BpfLoader.Rings;
 

@@ -1,3 +1,5 @@
+using BpfLoader.Object;
+
 namespace BpfLoader.Rings;
 
 /// <summary>

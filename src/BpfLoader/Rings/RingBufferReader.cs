@@ -1,5 +1,6 @@
 using BpfLoader.Interop;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Rings;
 

@@ -1,3 +1,4 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Rings;

@@ -1,7 +1,9 @@
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 
 namespace BpfLoader.Tracing;
 

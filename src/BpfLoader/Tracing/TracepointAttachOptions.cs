@@ -1,4 +1,4 @@
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 
 namespace BpfLoader.Tracing;
 

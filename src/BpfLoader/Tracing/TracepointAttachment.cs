@@ -1,8 +1,11 @@
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
 
 namespace BpfLoader.Tracing;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace TcpStates.Containers;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace TcpStates.Containers;

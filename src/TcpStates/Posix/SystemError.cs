@@ -35,7 +35,7 @@ public class SystemError : IOException
         ENOBUFS => "ENOBUFS",
         EFBIG => "EFBIG",
         ENAMETOOLONG => "ENAMETOOLONG",
-        _ => BpfLoader.Interop.Errno.Name(errno),
+        _ => BpfLoader.Errors.Errno.Name(errno),
     };
 
     /// <summary>strerror's text, without libc's strerror (not thread-safe).</summary>
@@ -50,7 +50,7 @@ public class SystemError : IOException
         ENOBUFS => "No buffer space available",
         EFBIG => "File too large",
         ENAMETOOLONG => "File name too long",
-        _ => BpfLoader.Interop.Errno.Describe(errno),
+        _ => BpfLoader.Errors.Errno.Describe(errno),
     };
 
     internal static string Number(ulong n) => n.ToString(CultureInfo.InvariantCulture);

@@ -1,7 +1,7 @@
 using BpfLoader;
 using BpfLoader.Maps;
+using BpfLoader.Object.Spec;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using BpfLoader.Tracing;
 using TcpStates.Cli;
 

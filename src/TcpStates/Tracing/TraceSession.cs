@@ -1,3 +1,4 @@
+using BpfLoader.Object;
 using BpfLoader.Rings;
 using TcpStates.Cli;
 using TcpStates.Output;

@@ -1,6 +1,6 @@
 using BpfLoader.Maps;
-using BpfLoader.Spec;
-using BpfLoader.Tests.Spec;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Tests.Spec;
 
 namespace BpfLoader.Tests.Attach;
 

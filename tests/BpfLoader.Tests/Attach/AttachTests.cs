@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Links;
+using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 using BpfLoader.Tests.Kernel;
 

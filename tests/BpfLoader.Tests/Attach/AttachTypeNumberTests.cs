@@ -1,5 +1,7 @@
-using BpfLoader.Btf;
-using BpfLoader.Tests.Btf;
+using BpfLoader.Kernel;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Tests.Btf;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Attach;
 
@@ -12,7 +14,7 @@ public sealed class AttachTypeNumberTests
     [KernelBtfFact]
     public void Every_attach_type_number_is_the_running_kernels()
     {
-        using BtfSpec kernel = BtfSpec.LoadKernel();
+        using BtfSpec kernel = KernelBtf.Load();
         BtfType e = kernel.TypesByName("bpf_attach_type").Single(t => t.Kind == BtfKind.Enum);
         var kernelValues = e.EnumValues.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
         var wrong = new List<string>();

@@ -1,5 +1,8 @@
 using System.Diagnostics;
-using BpfLoader.Btf;
+using BpfLoader.Kernel;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Tests.Btf;
 using Xunit.Abstractions;
 
 namespace BpfLoader.Tests.Btf;
@@ -9,7 +12,7 @@ public class KernelBtfTests(ITestOutputHelper output)
     [KernelBtfFact]
     public void Every_kernel_type_decodes_and_names_index_back_to_their_ids()
     {
-        using BtfSpec kernel = BtfSpec.LoadKernel();
+        using BtfSpec kernel = KernelBtf.Load();
         Assert.True(kernel.TypeCount > 10_000, $"only {kernel.TypeCount} types");
         int named = 0;
         for (int id = 1; id < kernel.TypeCount; id++)
@@ -26,7 +29,7 @@ public class KernelBtfTests(ITestOutputHelper output)
     [KernelBtfFact(NeedsBpftool: true)]
     public void Type_count_and_struct_sock_layout_match_bpftool()
     {
-        using BtfSpec kernel = BtfSpec.LoadKernel();
+        using BtfSpec kernel = KernelBtf.Load();
         BpftoolRawDump reference = BpftoolRawDump.Kernel;
         Assert.Equal(reference.Count + 1, kernel.TypeCount); // + void
 
@@ -47,7 +50,7 @@ public class KernelBtfTests(ITestOutputHelper output)
     [KernelBtfFact]
     public void Glue_lookups_find_the_tracepoint_typedef_and_functions()
     {
-        using BtfSpec kernel = BtfSpec.LoadKernel();
+        using BtfSpec kernel = KernelBtf.Load();
         int typedefId = kernel.FindTypeId("btf_trace_inet_sock_set_state", BtfKind.Typedef);
         Assert.Equal(BtfKind.Pointer, kernel.Type(kernel.Type(typedefId).TypeId).Kind);
         Assert.Equal(BtfKind.Func, kernel.Type(kernel.FindTypeId("tcp_set_state", BtfKind.Func)).Kind);
@@ -66,21 +69,21 @@ public class KernelBtfTests(ITestOutputHelper output)
         {
             var sw = Stopwatch.StartNew();
             spec?.Dispose();
-            spec = BtfSpec.LoadKernel();
+            spec = KernelBtf.Load();
             sockIds.Add(spec.FindTypeId("sock", BtfKind.Struct));
             sw.Stop();
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         Assert.Single(sockIds);
         times.Sort();
-        output.WriteLine($"kernel BTF: {spec!.TypeCount} types, {new FileInfo(BtfSpec.KernelBtfPath).Length} bytes; load+index+lookup median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, max {times[^1]:F1})");
+        output.WriteLine($"kernel BTF: {spec!.TypeCount} types, {new FileInfo(KernelBtf.Path).Length} bytes; load+index+lookup median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, max {times[^1]:F1})");
         spec.Dispose();
     }
 
     [KernelBtfFact]
     public void Marshal_round_trips_the_kernel_BTF_byte_for_byte()
     {
-        byte[] original = File.ReadAllBytes(BtfSpec.KernelBtfPath);
+        byte[] original = File.ReadAllBytes(KernelBtf.Path);
         byte[] marshalled = BtfSpec.Parse(original.AsSpan()).Marshal();
         Assert.Equal(original, marshalled);
     }
@@ -88,8 +91,8 @@ public class KernelBtfTests(ITestOutputHelper output)
     [KernelBtfFact]
     public void The_mapped_kernel_BTF_reads_as_the_file_does_and_is_gone_once_disposed()
     {
-        using BtfSpec copy = BtfSpec.Parse(File.ReadAllBytes(BtfSpec.KernelBtfPath));
-        BtfSpec mapped = BtfSpec.LoadKernel();
+        using BtfSpec copy = BtfSpec.Parse(File.ReadAllBytes(KernelBtf.Path));
+        BtfSpec mapped = KernelBtf.Load();
         Assert.Equal(copy.TypeCount, mapped.TypeCount);
         Assert.Equal(copy.Marshal(), mapped.Marshal());
         foreach (string name in new[] { "sock", "sk_buff", "task_struct", "btf_trace_inet_sock_set_state", "tcp_set_state", "x" })

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
-using BpfLoader.Btf;
+using BpfLoader.Errors;
 using BpfLoader.Links;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Compat;

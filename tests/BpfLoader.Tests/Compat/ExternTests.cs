@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
-using BpfLoader.Externs;
+using BpfLoader.Errors;
 using BpfLoader.Links;
-using BpfLoader.Spec;
+using BpfLoader.Object.Externs;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Compat;

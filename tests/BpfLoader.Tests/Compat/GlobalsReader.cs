@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 
 namespace BpfLoader.Tests.Compat;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BpfLoader.Links;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Compat;

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using BpfLoader.Links;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Compat;

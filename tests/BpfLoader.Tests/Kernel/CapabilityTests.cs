@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 
 namespace BpfLoader.Tests.Kernel;

@@ -1,4 +1,5 @@
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Tests.Kernel;

@@ -1,5 +1,6 @@
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object;
 
 namespace BpfLoader.Tests.Kernel;
 

@@ -1,5 +1,8 @@
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Kernel;
 

@@ -1,7 +1,11 @@
+using BpfLoader.Errors;
+using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
+using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 
 namespace BpfLoader.Tests.Kernel;
 

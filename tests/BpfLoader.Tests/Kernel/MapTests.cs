@@ -1,6 +1,8 @@
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Kernel;
 

@@ -1,5 +1,7 @@
+using BpfLoader.Errors;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
 namespace BpfLoader.Tests.Kernel;

@@ -1,4 +1,5 @@
 using BpfLoader.Kernel;
+using BpfLoader.Object;
 
 namespace BpfLoader.Tests.Kernel;
 

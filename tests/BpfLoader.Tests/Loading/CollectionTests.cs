@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using BpfLoader.Errors;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Loading;

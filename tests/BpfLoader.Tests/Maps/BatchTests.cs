@@ -1,4 +1,6 @@
+using BpfLoader.Errors;
 using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Maps;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using BpfLoader.Errors;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Maps;

@@ -1,11 +1,15 @@
+using BpfLoader.Errors;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Tests.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Pinning;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Attach;
 using BpfLoader.Tests.Kernel;
-using BpfLoader.Tests.Spec;
+using Microsoft.Win32.SafeHandles;
 
 namespace BpfLoader.Tests.Pinning;
 
@@ -57,23 +61,40 @@ public sealed class PinningTests
     }
 
     [KernelFact]
-    public void A_map_opens_from_its_id_and_from_another_fd()
+    public void A_map_opens_from_its_id_and_from_another_handle()
     {
         using BpfMap map = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Hash, KeySize = 4, ValueSize = 4, MaxEntries = 8, Name = "by_id" });
         using BpfMap byId = BpfPins.OpenMap(map.GetId());
-        using BpfMap byFd = BpfPins.MapFromFd(map.Fd.Value);
+        using SafeFileHandle handle = map.DuplicateHandle();
+        using BpfMap byHandle = BpfPins.MapFromHandle(handle);
 
         Assert.Equal(map.GetId(), byId.GetId());
-        Assert.Equal(map.GetId(), byFd.GetId());
-        Assert.NotEqual(map.Fd.Value, byFd.Fd.Value);   // a duplicate: the caller keeps its own fd
+        Assert.Equal(map.GetId(), byHandle.GetId());
+        Assert.NotEqual(map.Fd.Value, (int)handle.DangerousGetHandle());   // a duplicate, not the map's own fd
+        Assert.NotEqual((int)handle.DangerousGetHandle(), byHandle.Fd.Value);   // and duplicated again: the caller keeps its own
         Assert.Equal(BpfMapType.Hash, byId.Type);
+    }
+
+    [KernelFact]
+    public void A_duplicated_handle_keeps_the_map_after_the_map_is_disposed()
+    {
+        var map = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1, Name = "dup" });
+        map.Update(0u, 42UL);
+        uint id = map.GetId();
+        using SafeFileHandle handle = map.DuplicateHandle();
+        map.Dispose();
+
+        using BpfMap again = BpfPins.MapFromHandle(handle);
+        Assert.Equal(id, again.GetId());
+        Assert.True(again.TryLookup(0u, out ulong value));
+        Assert.Equal(42UL, value);
     }
 
     [KernelFact]
     public void A_map_fd_opened_as_a_program_is_refused_by_kind()
     {
         using BpfMap map = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 1 });
-        var e = Assert.Throws<BpfException>(() => BpfPins.ProgramFromFd(map.Fd.Value));
+        var e = Assert.Throws<BpfException>(() => BpfPins.ProgramFromHandle(map.DuplicateHandle()));
         Assert.Contains("not a BPF program", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,9 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
+using BpfLoader.Object.Uapi;
 
 namespace BpfLoader.Tests.Portability;
 

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using BpfLoader.Errors;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Programs;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BpfLoader.Object;
 using BpfLoader.Rings;
 
 namespace BpfLoader.Tests.Rings;

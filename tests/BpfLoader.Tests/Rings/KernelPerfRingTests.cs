@@ -1,6 +1,6 @@
-using BpfLoader.Tests.Kernel;
 using BpfLoader.Interop;
 using BpfLoader.Rings;
+using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Rings;
 

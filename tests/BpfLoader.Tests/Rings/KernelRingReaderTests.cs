@@ -1,7 +1,7 @@
-using BpfLoader.Kernel;
-using BpfLoader.Tests.Kernel;
 using System.Buffers.Binary;
+using BpfLoader.Kernel;
 using BpfLoader.Rings;
+using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Rings;
 

@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Kernel;
 
 namespace BpfLoader.Tests.Rings;

@@ -1,4 +1,5 @@
 using System.Text;
+using BpfLoader.Errors;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Tests.Rings;

@@ -1,3 +1,4 @@
+using BpfLoader.Object;
 using BpfLoader.Rings;
 
 namespace BpfLoader.Tests.Rings;

@@ -5,9 +5,9 @@ using System.Text;
 namespace BpfLoader.Tests.Samples;
 
 /// <summary>
-/// The library as a stranger gets it: BpfLoader packed into a feed folder of its own (a version no cache has
-/// seen, a package folder of its own), and samples/ copied out of the repository and built against that feed
-/// only, each with its BPF C compiled by the package's own task and headers.
+/// The library as a stranger gets it: BpfLoader, and BpfLoader.Object which its pack packs beside it, in a feed
+/// folder of its own (a version no cache has seen, a package folder of its own), and samples/ copied out of the
+/// repository and built against that feed only, each with its BPF C compiled by the package's own task and headers.
 /// </summary>
 public sealed class PackedSamples : IDisposable
 {

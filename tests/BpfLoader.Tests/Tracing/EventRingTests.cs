@@ -1,6 +1,7 @@
 using BpfLoader.Maps;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Rings;
-using BpfLoader.Spec;
 using BpfLoader.Tests.Attach;
 using BpfLoader.Tests.Kernel;
 using BpfLoader.Tracing;

@@ -1,4 +1,5 @@
 using BpfLoader.Maps;
+using BpfLoader.Object;
 using BpfLoader.Rings;
 using BpfLoader.Tests.Kernel;
 using BpfLoader.Tracing;

@@ -1,6 +1,7 @@
 using BpfLoader.Links;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Tests.Kernel;
 using BpfLoader.Tracing;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
 using BpfLoader.Tracing;
 
 namespace BpfLoader.Tests.Tracing;

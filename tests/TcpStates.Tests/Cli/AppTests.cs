@@ -1,9 +1,11 @@
 using System.Text;
 using BpfLoader;
+using BpfLoader.Errors;
+using BpfLoader.Object;
+using Microsoft.Win32.SafeHandles;
 using TcpStates.Cli;
 using TcpStates.Output;
 using TcpStates.Tests.Output;
-using Microsoft.Win32.SafeHandles;
 
 namespace TcpStates.Tests.Cli;
 
@@ -162,7 +164,7 @@ public class AppTests
             (_, _, _) => throw new BpfSyscallException("BPF_PROG_LOAD", 1));
         Assert.Equal(1, app.Run([]));
         // The capability hint follows only when this process lacks them (not when the tests run as root).
-        string hint = BpfLoader.Kernel.ThreadCapabilities.MayTrace ? "" : " (run as root, or grant CAP_BPF and CAP_PERFMON)";
+        string hint = BpfLoader.Errors.ThreadCapabilities.MayTrace ? "" : " (run as root, or grant CAP_BPF and CAP_PERFMON)";
         Assert.Equal($"tcpstates: BPF_PROG_LOAD: EPERM (Operation not permitted){hint}\n", stderr.ToString());
     }
 

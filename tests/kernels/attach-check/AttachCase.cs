@@ -1,8 +1,10 @@
 using System.Reflection;
-using BpfLoader;
+using BpfLoader.Errors;
 using BpfLoader.Links;
 using BpfLoader.Maps;
-using BpfLoader.Spec;
+using BpfLoader.Object.Spec;
+using BpfLoader.Object;
+using BpfLoader;
 
 namespace AttachCheck;
 

@@ -1,0 +1,84 @@
+using BpfLoader.Errors;
+using BpfLoader.Interop;
+using BpfLoader.Kernel;
+using BpfLoader.Maps;
+using BpfLoader.Object.Uapi;
+using BpfLoader.Programs;
+
+namespace BpfLoader.Features;
+
+/// <summary>
+/// What the running kernel supports, each probed once (by creating the smallest object that needs
+/// the feature) and cached. A missing capability is not a missing feature: probes throw on EPERM.
+/// BPF_LINK_CREATE for tracing programs is not probed here (that needs a BTF target id); TracingLink
+/// falls back to BPF_RAW_TRACEPOINT_OPEN by itself.
+/// </summary>
+public static class KernelFeatures
+{
+    /// <summary>Where the running kernel exposes its own BTF.</summary>
+    public const string VmlinuxBtfPath = KernelBtf.Path;
+
+    private static readonly Lazy<bool> s_btf = new(() => File.Exists(VmlinuxBtfPath));
+    private static readonly Lazy<bool> s_ringBuffer = new(ProbeRingBuffer);
+    private static readonly Lazy<bool> s_perfLink = new(ProbePerfLink);
+
+    /// <summary>The kernel describes its own types (/sys/kernel/btf/vmlinux): needed for CO-RE and tp_btf.</summary>
+    public static bool HasBtf => s_btf.Value;
+
+    /// <summary>BPF_MAP_TYPE_RINGBUF (5.8).</summary>
+    public static bool HasRingBuffer => s_ringBuffer.Value;
+
+    /// <summary>BPF_LINK_CREATE with BPF_PERF_EVENT (5.15); without it tracepoints attach by ioctl.</summary>
+    public static bool HasPerfLink => s_perfLink.Value;
+
+    /// <summary>
+    /// Throws a <see cref="BpfSyscallException"/> naming the missing capability when this process may
+    /// not use bpf() at all; call it first to fail with one clear message rather than on some later map.
+    /// </summary>
+    public static void EnsureBpfPermitted()
+    {
+        using BpfMap map = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Array, KeySize = 4, ValueSize = 4, MaxEntries = 1, Name = "probe" });
+    }
+
+    private static bool ProbeRingBuffer()
+    {
+        var attr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.Ringbuf, MaxEntries = (uint)Libc.PageSize };
+        return Probe(BpfCommand.MapCreate, ref attr);
+    }
+
+    private static bool ProbePerfLink()
+    {
+        // A perf link on an invalid perf fd: kernels that know the attach type fail on the fd (EBADF).
+        using BpfProgram program = BpfProgram.Load(new ProgramLoadOptions
+        {
+            Type = BpfProgramType.Tracepoint,
+            Name = "probe_perf_link",
+            Instructions = ReturnZero,
+        });
+        using var lease = new FdLease(program.Fd);
+        var attr = new LinkCreateAttr { ProgFd = lease.Value, TargetFd = unchecked((uint)-1), BpfAttachType = (uint)BpfAttachType.PerfEvent };
+        int result = BpfSyscall.TryInvoke(BpfCommand.LinkCreate, ref attr);
+        if (result >= 0)
+        {
+            Libc.Close(result);
+            return true;
+        }
+        return result == -Errno.EBADF;
+    }
+
+    /// <summary>r0 = 0; exit.</summary>
+    private static readonly byte[] ReturnZero = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0];
+
+    private static bool Probe<TAttr>(BpfCommand command, ref TAttr attr) where TAttr : unmanaged
+    {
+        int fd = BpfSyscall.TryInvoke(command, ref attr);
+        if (fd >= 0)
+        {
+            Libc.Close(fd);
+            return true;
+        }
+        if (fd == -Errno.EPERM)
+            throw new BpfSyscallException(command.Name(), Errno.EPERM, "probing kernel features");
+        return false;
+    }
+}
