@@ -21,19 +21,109 @@ internal static class ColumnRow
     private const int SkAddrWidth = 16, PidWidth = 5, PortWidth = 5, StateWidth = 11;
     private const int CommWidth = 10, WideCommWidth = 16, AddressWidth = 15, WideAddressWidth = 39;
 
-    /// <summary>The digits of each octet in the low three bytes (spaces after them), the count in the top one.</summary>
-    private static readonly uint[] Octets = MakeOctets();
+    // The tables are constant data in the binary (no static constructor, no check on access); made by a script
+    // from their definitions, which the comments give; EventPrinterTests' random rows check them against the
+    // original's format strings.
 
-    /// <summary>The two lowercase hex digits of each byte, as a little-endian pair.</summary>
-    private static readonly ushort[] HexPairs = MakeHexPairs();
+    /// <summary>Each octet's digits followed by spaces (3 bytes), then their count: 4 bytes per octet.</summary>
+    private static ReadOnlySpan<byte> Octets =>
+    [
+        0x30, 0x20, 0x20, 1, 0x31, 0x20, 0x20, 1, 0x32, 0x20, 0x20, 1, 0x33, 0x20, 0x20, 1,
+        0x34, 0x20, 0x20, 1, 0x35, 0x20, 0x20, 1, 0x36, 0x20, 0x20, 1, 0x37, 0x20, 0x20, 1,
+        0x38, 0x20, 0x20, 1, 0x39, 0x20, 0x20, 1, 0x31, 0x30, 0x20, 2, 0x31, 0x31, 0x20, 2,
+        0x31, 0x32, 0x20, 2, 0x31, 0x33, 0x20, 2, 0x31, 0x34, 0x20, 2, 0x31, 0x35, 0x20, 2,
+        0x31, 0x36, 0x20, 2, 0x31, 0x37, 0x20, 2, 0x31, 0x38, 0x20, 2, 0x31, 0x39, 0x20, 2,
+        0x32, 0x30, 0x20, 2, 0x32, 0x31, 0x20, 2, 0x32, 0x32, 0x20, 2, 0x32, 0x33, 0x20, 2,
+        0x32, 0x34, 0x20, 2, 0x32, 0x35, 0x20, 2, 0x32, 0x36, 0x20, 2, 0x32, 0x37, 0x20, 2,
+        0x32, 0x38, 0x20, 2, 0x32, 0x39, 0x20, 2, 0x33, 0x30, 0x20, 2, 0x33, 0x31, 0x20, 2,
+        0x33, 0x32, 0x20, 2, 0x33, 0x33, 0x20, 2, 0x33, 0x34, 0x20, 2, 0x33, 0x35, 0x20, 2,
+        0x33, 0x36, 0x20, 2, 0x33, 0x37, 0x20, 2, 0x33, 0x38, 0x20, 2, 0x33, 0x39, 0x20, 2,
+        0x34, 0x30, 0x20, 2, 0x34, 0x31, 0x20, 2, 0x34, 0x32, 0x20, 2, 0x34, 0x33, 0x20, 2,
+        0x34, 0x34, 0x20, 2, 0x34, 0x35, 0x20, 2, 0x34, 0x36, 0x20, 2, 0x34, 0x37, 0x20, 2,
+        0x34, 0x38, 0x20, 2, 0x34, 0x39, 0x20, 2, 0x35, 0x30, 0x20, 2, 0x35, 0x31, 0x20, 2,
+        0x35, 0x32, 0x20, 2, 0x35, 0x33, 0x20, 2, 0x35, 0x34, 0x20, 2, 0x35, 0x35, 0x20, 2,
+        0x35, 0x36, 0x20, 2, 0x35, 0x37, 0x20, 2, 0x35, 0x38, 0x20, 2, 0x35, 0x39, 0x20, 2,
+        0x36, 0x30, 0x20, 2, 0x36, 0x31, 0x20, 2, 0x36, 0x32, 0x20, 2, 0x36, 0x33, 0x20, 2,
+        0x36, 0x34, 0x20, 2, 0x36, 0x35, 0x20, 2, 0x36, 0x36, 0x20, 2, 0x36, 0x37, 0x20, 2,
+        0x36, 0x38, 0x20, 2, 0x36, 0x39, 0x20, 2, 0x37, 0x30, 0x20, 2, 0x37, 0x31, 0x20, 2,
+        0x37, 0x32, 0x20, 2, 0x37, 0x33, 0x20, 2, 0x37, 0x34, 0x20, 2, 0x37, 0x35, 0x20, 2,
+        0x37, 0x36, 0x20, 2, 0x37, 0x37, 0x20, 2, 0x37, 0x38, 0x20, 2, 0x37, 0x39, 0x20, 2,
+        0x38, 0x30, 0x20, 2, 0x38, 0x31, 0x20, 2, 0x38, 0x32, 0x20, 2, 0x38, 0x33, 0x20, 2,
+        0x38, 0x34, 0x20, 2, 0x38, 0x35, 0x20, 2, 0x38, 0x36, 0x20, 2, 0x38, 0x37, 0x20, 2,
+        0x38, 0x38, 0x20, 2, 0x38, 0x39, 0x20, 2, 0x39, 0x30, 0x20, 2, 0x39, 0x31, 0x20, 2,
+        0x39, 0x32, 0x20, 2, 0x39, 0x33, 0x20, 2, 0x39, 0x34, 0x20, 2, 0x39, 0x35, 0x20, 2,
+        0x39, 0x36, 0x20, 2, 0x39, 0x37, 0x20, 2, 0x39, 0x38, 0x20, 2, 0x39, 0x39, 0x20, 2,
+        0x31, 0x30, 0x30, 3, 0x31, 0x30, 0x31, 3, 0x31, 0x30, 0x32, 3, 0x31, 0x30, 0x33, 3,
+        0x31, 0x30, 0x34, 3, 0x31, 0x30, 0x35, 3, 0x31, 0x30, 0x36, 3, 0x31, 0x30, 0x37, 3,
+        0x31, 0x30, 0x38, 3, 0x31, 0x30, 0x39, 3, 0x31, 0x31, 0x30, 3, 0x31, 0x31, 0x31, 3,
+        0x31, 0x31, 0x32, 3, 0x31, 0x31, 0x33, 3, 0x31, 0x31, 0x34, 3, 0x31, 0x31, 0x35, 3,
+        0x31, 0x31, 0x36, 3, 0x31, 0x31, 0x37, 3, 0x31, 0x31, 0x38, 3, 0x31, 0x31, 0x39, 3,
+        0x31, 0x32, 0x30, 3, 0x31, 0x32, 0x31, 3, 0x31, 0x32, 0x32, 3, 0x31, 0x32, 0x33, 3,
+        0x31, 0x32, 0x34, 3, 0x31, 0x32, 0x35, 3, 0x31, 0x32, 0x36, 3, 0x31, 0x32, 0x37, 3,
+        0x31, 0x32, 0x38, 3, 0x31, 0x32, 0x39, 3, 0x31, 0x33, 0x30, 3, 0x31, 0x33, 0x31, 3,
+        0x31, 0x33, 0x32, 3, 0x31, 0x33, 0x33, 3, 0x31, 0x33, 0x34, 3, 0x31, 0x33, 0x35, 3,
+        0x31, 0x33, 0x36, 3, 0x31, 0x33, 0x37, 3, 0x31, 0x33, 0x38, 3, 0x31, 0x33, 0x39, 3,
+        0x31, 0x34, 0x30, 3, 0x31, 0x34, 0x31, 3, 0x31, 0x34, 0x32, 3, 0x31, 0x34, 0x33, 3,
+        0x31, 0x34, 0x34, 3, 0x31, 0x34, 0x35, 3, 0x31, 0x34, 0x36, 3, 0x31, 0x34, 0x37, 3,
+        0x31, 0x34, 0x38, 3, 0x31, 0x34, 0x39, 3, 0x31, 0x35, 0x30, 3, 0x31, 0x35, 0x31, 3,
+        0x31, 0x35, 0x32, 3, 0x31, 0x35, 0x33, 3, 0x31, 0x35, 0x34, 3, 0x31, 0x35, 0x35, 3,
+        0x31, 0x35, 0x36, 3, 0x31, 0x35, 0x37, 3, 0x31, 0x35, 0x38, 3, 0x31, 0x35, 0x39, 3,
+        0x31, 0x36, 0x30, 3, 0x31, 0x36, 0x31, 3, 0x31, 0x36, 0x32, 3, 0x31, 0x36, 0x33, 3,
+        0x31, 0x36, 0x34, 3, 0x31, 0x36, 0x35, 3, 0x31, 0x36, 0x36, 3, 0x31, 0x36, 0x37, 3,
+        0x31, 0x36, 0x38, 3, 0x31, 0x36, 0x39, 3, 0x31, 0x37, 0x30, 3, 0x31, 0x37, 0x31, 3,
+        0x31, 0x37, 0x32, 3, 0x31, 0x37, 0x33, 3, 0x31, 0x37, 0x34, 3, 0x31, 0x37, 0x35, 3,
+        0x31, 0x37, 0x36, 3, 0x31, 0x37, 0x37, 3, 0x31, 0x37, 0x38, 3, 0x31, 0x37, 0x39, 3,
+        0x31, 0x38, 0x30, 3, 0x31, 0x38, 0x31, 3, 0x31, 0x38, 0x32, 3, 0x31, 0x38, 0x33, 3,
+        0x31, 0x38, 0x34, 3, 0x31, 0x38, 0x35, 3, 0x31, 0x38, 0x36, 3, 0x31, 0x38, 0x37, 3,
+        0x31, 0x38, 0x38, 3, 0x31, 0x38, 0x39, 3, 0x31, 0x39, 0x30, 3, 0x31, 0x39, 0x31, 3,
+        0x31, 0x39, 0x32, 3, 0x31, 0x39, 0x33, 3, 0x31, 0x39, 0x34, 3, 0x31, 0x39, 0x35, 3,
+        0x31, 0x39, 0x36, 3, 0x31, 0x39, 0x37, 3, 0x31, 0x39, 0x38, 3, 0x31, 0x39, 0x39, 3,
+        0x32, 0x30, 0x30, 3, 0x32, 0x30, 0x31, 3, 0x32, 0x30, 0x32, 3, 0x32, 0x30, 0x33, 3,
+        0x32, 0x30, 0x34, 3, 0x32, 0x30, 0x35, 3, 0x32, 0x30, 0x36, 3, 0x32, 0x30, 0x37, 3,
+        0x32, 0x30, 0x38, 3, 0x32, 0x30, 0x39, 3, 0x32, 0x31, 0x30, 3, 0x32, 0x31, 0x31, 3,
+        0x32, 0x31, 0x32, 3, 0x32, 0x31, 0x33, 3, 0x32, 0x31, 0x34, 3, 0x32, 0x31, 0x35, 3,
+        0x32, 0x31, 0x36, 3, 0x32, 0x31, 0x37, 3, 0x32, 0x31, 0x38, 3, 0x32, 0x31, 0x39, 3,
+        0x32, 0x32, 0x30, 3, 0x32, 0x32, 0x31, 3, 0x32, 0x32, 0x32, 3, 0x32, 0x32, 0x33, 3,
+        0x32, 0x32, 0x34, 3, 0x32, 0x32, 0x35, 3, 0x32, 0x32, 0x36, 3, 0x32, 0x32, 0x37, 3,
+        0x32, 0x32, 0x38, 3, 0x32, 0x32, 0x39, 3, 0x32, 0x33, 0x30, 3, 0x32, 0x33, 0x31, 3,
+        0x32, 0x33, 0x32, 3, 0x32, 0x33, 0x33, 3, 0x32, 0x33, 0x34, 3, 0x32, 0x33, 0x35, 3,
+        0x32, 0x33, 0x36, 3, 0x32, 0x33, 0x37, 3, 0x32, 0x33, 0x38, 3, 0x32, 0x33, 0x39, 3,
+        0x32, 0x34, 0x30, 3, 0x32, 0x34, 0x31, 3, 0x32, 0x34, 0x32, 3, 0x32, 0x34, 0x33, 3,
+        0x32, 0x34, 0x34, 3, 0x32, 0x34, 0x35, 3, 0x32, 0x34, 0x36, 3, 0x32, 0x34, 0x37, 3,
+        0x32, 0x34, 0x38, 3, 0x32, 0x34, 0x39, 3, 0x32, 0x35, 0x30, 3, 0x32, 0x35, 0x31, 3,
+        0x32, 0x35, 0x32, 3, 0x32, 0x35, 0x33, 3, 0x32, 0x35, 0x34, 3, 0x32, 0x35, 0x35, 3,
+    ];
 
-    /// <summary>The two decimal digits of 0-99, as a little-endian pair.</summary>
-    private static readonly ushort[] DecimalPairs = MakeDecimalPairs();
+    /// <summary>The two lowercase hex digits of each byte.</summary>
+    private static ReadOnlySpan<byte> HexPairs => "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"u8;
 
-    private static readonly uint[] PowersOf10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+    /// <summary>The two decimal digits of 0-99.</summary>
+    private static ReadOnlySpan<byte> DecimalPairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
+    /// <summary>10^0 to 10^9, little-endian u32s.</summary>
+    private static ReadOnlySpan<byte> PowersOf10 =>
+    [
+        0x01, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0xe8, 0x03, 0x00, 0x00,
+        0x10, 0x27, 0x00, 0x00, 0xa0, 0x86, 0x01, 0x00, 0x40, 0x42, 0x0f, 0x00, 0x80, 0x96, 0x98, 0x00,
+        0x00, 0xe1, 0xf5, 0x05, 0x00, 0xca, 0x9a, 0x3b,
+    ];
 
     /// <summary>States 1-12: the name padded with spaces to 16 bytes, then (the 17th byte of each) its length.</summary>
-    private static readonly byte[] States = MakeStates();
+    private static ReadOnlySpan<byte> States =>
+    [
+        69, 83, 84, 65, 66, 76, 73, 83, 72, 69, 68, 32, 32, 32, 32, 32, 11, // ESTABLISHED
+        83, 89, 78, 95, 83, 69, 78, 84, 32, 32, 32, 32, 32, 32, 32, 32, 8, // SYN_SENT
+        83, 89, 78, 95, 82, 69, 67, 86, 32, 32, 32, 32, 32, 32, 32, 32, 8, // SYN_RECV
+        70, 73, 78, 95, 87, 65, 73, 84, 49, 32, 32, 32, 32, 32, 32, 32, 9, // FIN_WAIT1
+        70, 73, 78, 95, 87, 65, 73, 84, 50, 32, 32, 32, 32, 32, 32, 32, 9, // FIN_WAIT2
+        84, 73, 77, 69, 95, 87, 65, 73, 84, 32, 32, 32, 32, 32, 32, 32, 9, // TIME_WAIT
+        67, 76, 79, 83, 69, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 5, // CLOSE
+        67, 76, 79, 83, 69, 95, 87, 65, 73, 84, 32, 32, 32, 32, 32, 32, 10, // CLOSE_WAIT
+        76, 65, 83, 84, 95, 65, 67, 75, 32, 32, 32, 32, 32, 32, 32, 32, 8, // LAST_ACK
+        76, 73, 83, 84, 69, 78, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 6, // LISTEN
+        67, 76, 79, 83, 73, 78, 71, 32, 32, 32, 32, 32, 32, 32, 32, 32, 7, // CLOSING
+        78, 69, 87, 95, 83, 89, 78, 95, 82, 69, 67, 86, 32, 32, 32, 32, 12, // NEW_SYN_RECV
+    ];
 
     /// <summary>
     /// Writes the row from SKADDR to MS (MS padded to <paramref name="msWidth"/>), without the newline, into
@@ -105,7 +195,14 @@ internal static class ColumnRow
         return ref at;
     }
 
+    /// <summary>Entry <paramref name="index"/> of a table of <typeparamref name="T"/>s kept as bytes (constant data,
+    /// not an array), by an index its caller bounds (a byte, a remainder, a digit count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T At<T>(ReadOnlySpan<byte> table, int index) where T : unmanaged =>
+        Unsafe.ReadUnaligned<T>(ref Unsafe.Add(ref MemoryMarshal.GetReference(table), index * Unsafe.SizeOf<T>()));
+
     /// <summary>%x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteHex(ref byte at, ulong value)
     {
         int count = value == 0 ? 1 : (67 - BitOperations.LeadingZeroCount(value)) / 4;
@@ -113,32 +210,33 @@ internal static class ColumnRow
         while (value >= 0x100)
         {
             end = ref Unsafe.Subtract(ref end, 2);
-            Unsafe.WriteUnaligned(ref end, HexPairs[(int)(value & 0xff)]);
+            Unsafe.WriteUnaligned(ref end, At<ushort>(HexPairs, (int)(value & 0xff)));
             value >>= 8;
         }
         if (value >= 0x10)
-            Unsafe.WriteUnaligned(ref Unsafe.Subtract(ref end, 2), HexPairs[(int)value]);
+            Unsafe.WriteUnaligned(ref Unsafe.Subtract(ref end, 2), At<ushort>(HexPairs, (int)value));
         else
-            Unsafe.Subtract(ref end, 1) = (byte)HexPairs[(int)value << 4 | (int)value];   // a pair "xx": its first byte
+            Unsafe.Subtract(ref end, 1) = (byte)At<ushort>(HexPairs, (int)value << 4 | (int)value);   // a pair "xx": its first byte
         return count;
     }
 
     /// <summary>%u.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteUInt(ref byte at, uint value)
     {
         int bits = 32 - BitOperations.LeadingZeroCount(value | 1);
         int guess = bits * 1233 >> 12;   // log10(2^bits), never more than one short
-        int count = Math.Max(1, guess + (value >= PowersOf10[guess] ? 1 : 0));
+        int count = Math.Max(1, guess + (value >= At<uint>(PowersOf10, guess) ? 1 : 0));
         ref byte end = ref Unsafe.Add(ref at, count);
         while (value >= 100)
         {
             uint rest = value / 100;
             end = ref Unsafe.Subtract(ref end, 2);
-            Unsafe.WriteUnaligned(ref end, DecimalPairs[(int)(value - rest * 100)]);
+            Unsafe.WriteUnaligned(ref end, At<ushort>(DecimalPairs, (int)(value - rest * 100)));
             value = rest;
         }
         if (value >= 10)
-            Unsafe.WriteUnaligned(ref Unsafe.Subtract(ref end, 2), DecimalPairs[(int)value]);
+            Unsafe.WriteUnaligned(ref Unsafe.Subtract(ref end, 2), At<ushort>(DecimalPairs, (int)value));
         else
             Unsafe.Subtract(ref end, 1) = (byte)('0' + value);
         return count;
@@ -146,6 +244,7 @@ internal static class ColumnRow
 
     /// <summary>%.3f of a time in microseconds as milliseconds (as <see cref="AsciiNumber.WriteMilliseconds"/>);
     /// -1 past 2^32 ms (the general path prints those).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteMilliseconds(ref byte at, ulong micros)
     {
         ulong whole = micros / 1000;
@@ -157,7 +256,7 @@ internal static class ColumnRow
         uint hundreds = fraction / 100;
         tail = (byte)'.';
         Unsafe.Add(ref tail, 1) = (byte)('0' + hundreds);
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref tail, 2), DecimalPairs[(int)(fraction - hundreds * 100)]);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref tail, 2), At<ushort>(DecimalPairs, (int)(fraction - hundreds * 100)));
         return n + 4;
     }
 
@@ -165,6 +264,7 @@ internal static class ColumnRow
     /// The command name cut and padded to <paramref name="width"/> (10 or 16), when it is printable ASCII without
     /// a backslash (printed as it is); -1 for any other name (escaped by the general path).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteName(ref byte at, in TcpStateEvent e, int width)
     {
         Vector128<byte> name = Vector128.LoadUnsafe(ref Unsafe.As<TaskBytes, byte>(ref Unsafe.AsRef(in e.Task)));
@@ -182,6 +282,7 @@ internal static class ColumnRow
     }
 
     /// <summary>The address over <paramref name="width"/> spaces (written first); its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteAddress(ref byte at, in AddressBytes address, bool ipv4, int width)
     {
         Vector128<byte> spaces = Vector128.Create((byte)' ');
@@ -203,7 +304,7 @@ internal static class ColumnRow
         for (int i = 0; i < 4; i++)
         {
             // Four bytes stored whole: the digits, then spaces (the next field or the padding writes over them).
-            uint text = Octets[Unsafe.Add(ref octets, i)];
+            uint text = At<uint>(Octets, Unsafe.Add(ref octets, i));
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, n), (text & 0xffffff) | 0x20u << 24);
             n += (int)(text >> 24);
             if (i < 3)
@@ -213,56 +314,11 @@ internal static class ColumnRow
     }
 
     /// <summary>A state (1-12) over 16 bytes; its name's length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteState(ref byte at, int state)
     {
-        ref byte entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(States), (state - 1) * 17);
+        ref byte entry = ref Unsafe.Add(ref MemoryMarshal.GetReference(States), (state - 1) * 17);
         Vector128.LoadUnsafe(ref entry).StoreUnsafe(ref at);
         return Unsafe.Add(ref entry, 16);
-    }
-
-    private static uint[] MakeOctets()
-    {
-        var table = new uint[256];
-        for (int i = 0; i < 256; i++)
-        {
-            string s = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            uint text = 0x202020;
-            for (int c = 0; c < s.Length; c++)
-                text = text & ~(0xffu << (8 * c)) | (uint)s[c] << (8 * c);
-            table[i] = text | (uint)s.Length << 24;
-        }
-        return table;
-    }
-
-    private static ushort[] MakeHexPairs()
-    {
-        const string digits = "0123456789abcdef";
-        var table = new ushort[256];
-        for (int i = 0; i < 256; i++)
-            table[i] = (ushort)(digits[i >> 4] | digits[i & 0xf] << 8);
-        return table;
-    }
-
-    private static ushort[] MakeDecimalPairs()
-    {
-        var table = new ushort[100];
-        for (int i = 0; i < 100; i++)
-            table[i] = (ushort)('0' + i / 10 | ('0' + i % 10) << 8);
-        return table;
-    }
-
-    private static byte[] MakeStates()
-    {
-        var table = new byte[12 * 17];
-        Span<byte> name = stackalloc byte[TcpState.MaxLength];
-        for (int state = 1; state <= 12; state++)
-        {
-            Span<byte> entry = table.AsSpan((state - 1) * 17, 17);
-            entry[..16].Fill((byte)' ');
-            int length = TcpState.Write(state, name);
-            name[..length].CopyTo(entry);
-            entry[16] = (byte)length;
-        }
-        return table;
     }
 }
