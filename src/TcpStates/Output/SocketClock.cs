@@ -7,7 +7,8 @@ namespace TcpStates.Output;
 /// socket. An open-addressing table keyed by the socket's address, grown by doubling (the only allocation, and
 /// only while more sockets are open at once than ever before) up to <see cref="MaxCapacity"/>; past that, a
 /// new socket takes the place of one whose CLOSE never came (that one's next change then shows 0, as the
-/// classic tracepoint's LRU map does).
+/// classic tracepoint's LRU map does). A change lost to a full ring (reported) is not seen here: that socket's
+/// next change shows the time since the change before it.
 /// </summary>
 public sealed class SocketClock
 {
