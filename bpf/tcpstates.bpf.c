@@ -77,17 +77,19 @@ struct {
 } sk_states SEC(".maps");
 
 /* tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet
- * checked, newest first, which tell tcpstates_btf_nested whether it ran (see there). Two deep: a change
- * in a softirq can come between the two programs' runs for a change in a task; TCP changes no state in
- * hard interrupts. Per CPU: plain stores and loads, no helper call. */
+ * found, newest first, which tell tcpstates_btf_nested whether it ran (see there). A softirq can come
+ * between the two programs' runs for a task's change, or interrupt tcpstates_btf_nested before its
+ * check (then the softirq's changes stay marked: the nested program was busy), so a change's mark may
+ * be under a few others. Per CPU: plain stores and loads, no helper call. */
+#define MARKS 4
+
 struct change {
 	__u64 sk;
 	__u64 states;   /* oldstate << 32 | newstate */
 };
 
 struct marks {
-	struct change newest;
-	struct change older;
+	struct change newest[MARKS];   /* [0] the newest */
 };
 
 struct {
@@ -446,9 +448,10 @@ int tcpstates_btf(__u64 *ctx)
 
 	/* First, whatever comes next: every change this program is called for is marked (see tcpstates_btf_nested). */
 	if (m) {
-		m->older = m->newest;
-		m->newest.sk = ctx[0];
-		m->newest.states = states_of(ctx);
+		for (int i = MARKS - 1; i > 0; i--)
+			m->newest[i] = m->newest[i - 1];
+		m->newest[0].sk = ctx[0];
+		m->newest[0].states = states_of(ctx);
 	}
 	count(&seen);
 	return trace_btf(ctx);
@@ -459,13 +462,12 @@ int tcpstates_btf(__u64 *ctx)
  * interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). This second
  * program on the same tracepoint, attached after the first so that it runs right after it, catches
  * those. tcpstates_btf pushes each change it is called for onto this CPU's marks; when this program
- * finds its change the newest mark, the first one ran, and it pops it (a softirq's change, run by both
- * between the two programs' runs for a task's change, comes and goes on top of that one's mark). A
- * change that is not the newest mark was skipped, and this program traces it, leaving the marks alone:
- * the newest belongs to the change that was interrupted, whose turn here comes next. Left uncaught: a
- * change skipped by both (nesting two deep, which TCP does not do: it changes no state in hard
- * interrupts) or a skipped change that repeats the change marked newest on this CPU exactly; the tool
- * still reports those as lost (misses less catches).
+ * finds its change among them, the first one ran, and it clears that mark. A change not marked was
+ * skipped, and this program traces it, leaving the marks alone: the newest belongs to the change that was
+ * interrupted, whose turn here comes next. Left uncaught: a change skipped by both (nesting two deep,
+ * which TCP does not do: it changes no state in hard interrupts) or a skipped change that repeats a change
+ * still marked on this CPU exactly; the tool still reports those as lost (misses less catches). Traced
+ * twice: a change whose mark more than MARKS - 1 softirq changes pushed out while this program was busy.
  */
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
@@ -473,10 +475,13 @@ int tcpstates_btf_nested(__u64 *ctx)
 	__u32 zero = 0;
 	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
 
-	if (m && m->newest.sk == ctx[0] && m->newest.states == states_of(ctx)) {
-		m->newest = m->older;
-		m->older.sk = 0;
-		return 0;
+	if (m) {
+		for (int i = 0; i < MARKS; i++) {
+			if (m->newest[i].sk == ctx[0] && m->newest[i].states == states_of(ctx)) {
+				m->newest[i].sk = 0;
+				return 0;
+			}
+		}
 	}
 	count(&caught);
 	return trace_btf(ctx);
