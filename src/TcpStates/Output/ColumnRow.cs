@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace TcpStates.Output;
 
 /// <summary>
-/// The columns of one event (the default layout and -w) written in one pass from tables: IPv4 octets, hex and
+/// The columns of one event (the default layout, -w, and -s's CSV) written in one pass from tables: IPv4 octets, hex and
 /// decimal digit pairs, state names already padded. A padded field is written over a run of spaces stored first,
 /// so no field is measured twice. It takes the rows nearly every host prints (a command name of printable ASCII,
 /// states the kernel names); any other row is left to <see cref="EventPrinter"/>'s general path, which prints
@@ -169,6 +169,48 @@ internal static class ColumnRow
         return (int)Unsafe.ByteOffset(ref start, ref at);
     }
 
+    /// <summary>
+    /// The same for CSV (-s): the fields from SKADDR to MS unpadded, separated by commas, without the newline; -1
+    /// when the row needs the general path (a name to quote or escape, a state the kernel does not name).
+    /// </summary>
+    public static int WriteCsv(Span<byte> destination, in TcpStateEvent e)
+    {
+        if (destination.Length < Room || (uint)(e.OldState - 1) >= 12 || (uint)(e.NewState - 1) >= 12)
+            return -1;
+        ref byte start = ref MemoryMarshal.GetReference(destination);
+        ref byte at = ref start;
+
+        at = ref Comma(ref at, WriteHex(ref at, e.SkAddr));
+        at = ref Comma(ref at, WriteUInt(ref at, e.Pid));
+        int name = WriteCsvName(ref at, e);
+        if (name < 0)
+            return -1;
+        at = ref Comma(ref at, name);
+        bool ipv4 = e.IsIPv4;
+        Unsafe.WriteUnaligned(ref at, (ushort)(ipv4 ? '4' | ',' << 8 : '6' | ',' << 8));
+        at = ref Unsafe.Add(ref at, 2);
+        at = ref Comma(ref at, WriteAddress(ref at, e.SourceAddress, ipv4, AddressWidth));
+        at = ref Comma(ref at, WriteUInt(ref at, e.SourcePort));
+        at = ref Comma(ref at, WriteAddress(ref at, e.DestinationAddress, ipv4, AddressWidth));
+        at = ref Comma(ref at, WriteUInt(ref at, e.DestinationPort));
+        at = ref Comma(ref at, WriteState(ref at, e.OldState));
+        at = ref Comma(ref at, WriteState(ref at, e.NewState));
+        int ms = WriteMilliseconds(ref at, e.DeltaUs);
+        if (ms < 0)
+            return -1;
+        at = ref Unsafe.Add(ref at, ms);
+        return (int)Unsafe.ByteOffset(ref start, ref at);
+    }
+
+    /// <summary>Past a field of <paramref name="length"/> and the comma after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte Comma(ref byte field, int length)
+    {
+        ref byte end = ref Unsafe.Add(ref field, length);
+        end = (byte)',';
+        return ref Unsafe.Add(ref end, 1);
+    }
+
     /// <summary>Past a field of <paramref name="length"/> written over spaces, padded to <paramref name="width"/>, and
     /// the separating space (already there unless the field filled its width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -279,6 +321,24 @@ internal static class ColumnRow
             Vector128.Create((byte)length));
         Vector128.ConditionalSelect(kept, name, Vector128.Create((byte)' ')).StoreUnsafe(ref at);
         return width;
+    }
+
+    /// <summary>The command name as it is (its length), when it is printable ASCII without a backslash, a comma or a
+    /// quote; -1 for any other name (escaped or quoted by the general path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteCsvName(ref byte at, in TcpStateEvent e)
+    {
+        Vector128<byte> name = Vector128.LoadUnsafe(ref Unsafe.As<TaskBytes, byte>(ref Unsafe.AsRef(in e.Task)));
+        uint nuls = Vector128.Equals(name, Vector128<byte>.Zero).ExtractMostSignificantBits();
+        int length = nuls == 0 ? TcpStateEvent.TaskLength : BitOperations.TrailingZeroCount(nuls);
+        Vector128<byte> unusual = Vector128.GreaterThan(name - Vector128.Create((byte)0x20), Vector128.Create((byte)0x5e))
+            | Vector128.Equals(name, Vector128.Create((byte)'\\'))
+            | Vector128.Equals(name, Vector128.Create((byte)','))
+            | Vector128.Equals(name, Vector128.Create((byte)'"'));
+        if ((unusual.ExtractMostSignificantBits() & ((1u << length) - 1)) != 0)
+            return -1;
+        name.StoreUnsafe(ref at);   // what follows the name is written over
+        return length;
     }
 
     /// <summary>The address over <paramref name="width"/> spaces (written first); its length.</summary>

@@ -90,15 +90,14 @@ public sealed class EventPrinter
         if (_timestamp)
             AppendSeconds(ref line, e.TimestampUs);
 
-        if (!Csv)
+        int row = Csv
+            ? ColumnRow.WriteCsv(line.Free, e)
+            : ColumnRow.Write(line.Free, e, _format == OutputFormat.Wide, Containers is null ? 0 : MsWidth);
+        if (row >= 0)
         {
-            int row = ColumnRow.Write(line.Free, e, _format == OutputFormat.Wide, Containers is null ? 0 : MsWidth);
-            if (row >= 0)
-            {
-                line.Advance(row);
-                End(ref line, e);
-                return;
-            }
+            line.Advance(row);
+            End(ref line, e);
+            return;
         }
 
         char separator = Csv ? ',' : ' ';
