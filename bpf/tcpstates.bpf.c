@@ -52,8 +52,8 @@ struct {
 	__type(value, __u8);
 } dports SEC(".maps");
 
-/* Classic tracepoint: when each socket entered its state. LRU: sockets whose CLOSE we never saw age
- * out instead of filling the map. */
+/* Classic tracepoint with a perf buffer: when each socket entered its state (see sk_states for the ring
+ * buffer). LRU: sockets whose CLOSE we never saw age out instead of filling the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
@@ -61,12 +61,12 @@ struct {
 	__type(value, __u64);
 } timestamps SEC(".maps");
 
-/* tp_btf: the same, kept in the socket itself (freed with it): no hash, no lock, no LRU list on the
- * way of every event. Also the socket's last change as the first program saw it, which tells the
- * second one whether the first one ran (see tcpstates_btf_nested). */
+/* tp_btf with a perf buffer: the same, kept in the socket itself (freed with it): no hash, no lock, no
+ * LRU list on the way of every event. With a ring buffer neither map is used: the reader, which gets one
+ * socket's records in order from the one ring, works out the time in state itself (delta_us is then
+ * DELTA_BY_READER), which spares every socket an allocation here and its free when it goes. */
 struct sk_state {
 	__u64 ts;       /* when it entered its state; 0: not seen, as a missing entry above */
-	__u64 states;   /* its last change: oldstate << 32 | newstate */
 };
 
 struct {
@@ -75,6 +75,29 @@ struct {
 	__type(key, int);
 	__type(value, struct sk_state);
 } sk_states SEC(".maps");
+
+/* tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet
+ * found, newest first, which tell tcpstates_btf_nested whether it ran (see there). A softirq can come
+ * between the two programs' runs for a task's change, or interrupt tcpstates_btf_nested before its
+ * check (then the softirq's changes stay marked: the nested program was busy), so a change's mark may
+ * be under a few others. Per CPU: plain stores and loads, no helper call. */
+#define MARKS 4
+
+struct change {
+	__u64 sk;
+	__u64 states;   /* oldstate << 32 | newstate */
+};
+
+struct marks {
+	struct change newest[MARKS];   /* [0] the newest */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct marks);
+} marks SEC(".maps");
 
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. */
 struct {
@@ -335,7 +358,10 @@ static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, 
 {
 	e->skaddr = sk;
 	e->ts_ns = ts;
-	e->delta_us = since ? (ts - since) / 1000 : 0;
+	if (use_ringbuf)
+		e->delta_us = DELTA_BY_READER;
+	else
+		e->delta_us = since ? (ts - since) / 1000 : 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
@@ -355,13 +381,14 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int oldstate = (int)ctx[1];
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
-	struct sk_state *st;
+	struct sk_state *st = NULL;
 	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
 
-	/* First, whatever comes next: every change seen is remembered (see tcpstates_btf_nested). */
-	st = bpf_sk_storage_get(&sk_states, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	/* Perf buffer only (see sk_states); a socket filtered out keeps no timestamp, as in the original. */
+	if (!use_ringbuf)
+		st = bpf_sk_storage_get(&sk_states, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (sk->sk_protocol != IPPROTO_TCP)
 		goto remember;
 	family = sk->__sk_common.skc_family;
@@ -372,7 +399,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	sport = bswap16(sport);
 	dport = bswap16(sk->__sk_common.skc_dport);
 	if (!ports_wanted(sport, dport))
-		goto remember;   /* with ts 0: as in the original, a socket filtered out keeps no timestamp */
+		goto remember;
 	owner.netns = 0;
 	owner.cgroup_id = 0;
 	if (want_owner) {
@@ -381,8 +408,11 @@ static __always_inline int trace_btf(__u64 *ctx)
 			goto remember;
 	}
 
-	ts = bpf_ktime_get_ns();
 	e = event_start(&on_stack);
+	/* The time once the record has its place: records reserved one after another carry times in the
+	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a
+	 * later record). */
+	ts = bpf_ktime_get_ns();
 	if (!e) {
 		count(&drops);
 		goto remember;
@@ -405,16 +435,24 @@ static __always_inline int trace_btf(__u64 *ctx)
 	}
 	event_send(ctx, e);
 remember:
-	if (st) {
+	if (st)
 		st->ts = newstate == TCP_CLOSE ? 0 : ts;
-		st->states = states_of(ctx);
-	}
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
+	__u32 zero = 0;
+	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
+
+	/* First, whatever comes next: every change this program is called for is marked (see tcpstates_btf_nested). */
+	if (m) {
+		for (int i = MARKS - 1; i > 0; i--)
+			m->newest[i] = m->newest[i - 1];
+		m->newest[0].sk = ctx[0];
+		m->newest[0].states = states_of(ctx);
+	}
 	count(&seen);
 	return trace_btf(ctx);
 }
@@ -423,20 +461,28 @@ int tcpstates_btf(__u64 *ctx)
  * The kernel runs a program at most once per CPU at a time: a TCP state change in a softirq that
  * interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). This second
  * program on the same tracepoint, attached after the first so that it runs right after it, catches
- * those. tcpstates_btf records every change it sees in the socket's storage; a change that is not
- * recorded there when this program gets to it was skipped, and this program traces it. Two changes of
- * one socket never nest (the socket is locked), so a change nested anywhere cannot disturb the record
- * of the change it interrupted. Left uncaught: a change skipped by both (nesting two deep, which TCP
- * does not do: it changes no state in hard interrupts) or a skipped change that repeats the socket's
- * previous one exactly; the tool still reports those as lost (misses less catches).
+ * those. tcpstates_btf pushes each change it is called for onto this CPU's marks; when this program
+ * finds its change among them, the first one ran, and it clears that mark. A change not marked was
+ * skipped, and this program traces it, leaving the marks alone: the newest belongs to the change that was
+ * interrupted, whose turn here comes next. Left uncaught: a change skipped by both (nesting two deep,
+ * which TCP does not do: it changes no state in hard interrupts) or a skipped change that repeats a change
+ * still marked on this CPU exactly; the tool still reports those as lost (misses less catches). Traced
+ * twice: a change whose mark more than MARKS - 1 softirq changes pushed out while this program was busy.
  */
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
-	struct sk_state *st = bpf_sk_storage_get(&sk_states, (const struct sock *)ctx[0], NULL, 0);
+	__u32 zero = 0;
+	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
 
-	if (st && st->states == states_of(ctx))
-		return 0;
+	if (m) {
+		for (int i = 0; i < MARKS; i++) {
+			if (m->newest[i].sk == ctx[0] && m->newest[i].states == states_of(ctx)) {
+				m->newest[i].sk = 0;
+				return 0;
+			}
+		}
+	}
 	count(&caught);
 	return trace_btf(ctx);
 }
@@ -456,7 +502,8 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (target_family && target_family != family)
 		return 0;
 	if (!ports_wanted(ctx->sport, ctx->dport)) {
-		bpf_map_delete_elem(&timestamps, &sk);
+		if (!use_ringbuf)
+			bpf_map_delete_elem(&timestamps, &sk);
 		return 0;
 	}
 	owner.netns = 0;
@@ -464,20 +511,23 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (want_owner) {
 		owner_probed((const struct sock *)sk, &owner);
 		if (!owner_wanted(&owner, false)) {
-			bpf_map_delete_elem(&timestamps, &sk);
+			if (!use_ringbuf)
+				bpf_map_delete_elem(&timestamps, &sk);
 			return 0;
 		}
 	}
 
-	ts = bpf_ktime_get_ns();
-	tsp = bpf_map_lookup_elem(&timestamps, &sk);
-	since = tsp ? *tsp : 0;
-	if (newstate == TCP_CLOSE)
-		bpf_map_delete_elem(&timestamps, &sk);
-	else
-		bpf_map_update_elem(&timestamps, &sk, &ts, BPF_ANY);
-
 	e = event_start(&on_stack);
+	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
+	since = 0;
+	if (!use_ringbuf) {
+		tsp = bpf_map_lookup_elem(&timestamps, &sk);
+		since = tsp ? *tsp : 0;
+		if (newstate == TCP_CLOSE)
+			bpf_map_delete_elem(&timestamps, &sk);
+		else
+			bpf_map_update_elem(&timestamps, &sk, &ts, BPF_ANY);
+	}
 	if (!e) {
 		count(&drops);
 		return 0;

@@ -4,11 +4,14 @@
 #define TCPSTATES_H
 
 #define TASK_COMM_LEN 16
+/* delta_us of a record read from the ring buffer: the reader, which gets each socket's records in order,
+ * works out the time in state from ts_ns (see sk_states in tcpstates.bpf.c). */
+#define DELTA_BY_READER (~0ULL)
 
 struct event {
 	__u64 skaddr;     /* socket address, printed as SKADDR */
 	__u64 ts_ns;      /* bpf_ktime_get_ns() at the change */
-	__u64 delta_us;   /* time in the old state; 0 for the first change we saw */
+	__u64 delta_us;   /* time in the old state; 0 for the first change we saw; DELTA_BY_READER: the reader works it out */
 	__u8 saddr[16];   /* IPv4 in the first 4 bytes, or IPv6, network order */
 	__u8 daddr[16];
 	char task[TASK_COMM_LEN];

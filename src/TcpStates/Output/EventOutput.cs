@@ -13,6 +13,7 @@ public sealed class EventOutput : IEventSink
     private const long JournalReportIntervalMs = 1000;
     /// <summary>How long the exit waits for a journal that does not read before its entries count as lost.</summary>
     public const int JournalDrainMs = 1000;
+    private readonly SocketClock _clock = new();
     private ulong _journalReported;
     private long _journalReportedAt = long.MinValue / 2;
 
@@ -42,8 +43,21 @@ public sealed class EventOutput : IEventSink
             ShortRecords++;
             return;
         }
-        // Read in place (the kernel writes host order; we run on little-endian hosts only): no copy per event.
+        // Read in place (the kernel writes host order; we run on little-endian hosts only).
         ref readonly TcpStateEvent e = ref MemoryMarshal.AsRef<TcpStateEvent>(record[..TcpStateEvent.Size]);
+        if (e.DeltaUs != TcpStateEvent.DeltaByReader)
+        {
+            Print(e);
+            return;
+        }
+        // The ring is read-only: the time in state goes into a copy (104 bytes on the stack).
+        TcpStateEvent timed = e;
+        timed.DeltaUs = _clock.Advance(e.SkAddr, e.TimestampNs, e.NewState);
+        Print(timed);
+    }
+
+    private void Print(in TcpStateEvent e)
+    {
         _printer.Write(e);
         if (_journal is not null)
         {

@@ -90,6 +90,16 @@ public sealed class EventPrinter
         if (_timestamp)
             AppendSeconds(ref line, e.TimestampUs);
 
+        int row = Csv
+            ? ColumnRow.WriteCsv(line.Free, e)
+            : ColumnRow.Write(line.Free, e, _format == OutputFormat.Wide, Containers is null ? 0 : MsWidth);
+        if (row >= 0)
+        {
+            line.Advance(row);
+            End(ref line, e);
+            return;
+        }
+
         char separator = Csv ? ',' : ' ';
         line.AppendHex(e.SkAddr, Csv ? 0 : 16);
         line.Append((byte)separator);
@@ -134,6 +144,12 @@ public sealed class EventPrinter
         AppendState(ref line, e.NewState, stateWidth);
         line.Append((byte)separator);
         line.AppendMilliseconds(e.DeltaUs, Containers is null || Csv ? 0 : MsWidth);
+        End(ref line, e);
+    }
+
+    /// <summary>After MS: -C's columns, the newline; the line is then part of what is buffered.</summary>
+    private void End(ref Utf8Line line, in TcpStateEvent e)
+    {
         if (Containers is not null)
             AppendContainers(ref line, e, Containers);
         line.Append((byte)'\n');
@@ -271,10 +287,20 @@ public sealed class EventPrinter
             _haveStart = true;
         }
         // Python: (float(ts_us) - start_ts) / 1000000, negative when rings deliver out of order.
-        double seconds = ((double)timestampUs - _startUs) / 1000000;
-        line.AppendFixed(seconds, 6, Csv ? 0 : 9);
+        if (timestampUs < MaxExactUs && _startUs < MaxExactUs)
+        {
+            line.AppendMicrosAsSeconds((long)timestampUs - (long)_startUs, Csv ? 0 : 9);
+        }
+        else
+        {
+            double seconds = ((double)timestampUs - _startUs) / 1000000;
+            line.AppendFixed(seconds, 6, Csv ? 0 : 9);
+        }
         line.Append(Csv ? (byte)',' : (byte)' ');
     }
+
+    /// <summary>Below 2^53 a timestamp and the difference of two are exact as doubles (see <see cref="AsciiNumber.WriteMicrosAsSeconds"/>).</summary>
+    private const ulong MaxExactUs = 1UL << 53;
 
     private static void AppendTwoDigits(ref Utf8Line line, int value)
     {

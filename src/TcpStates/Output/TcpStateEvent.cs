@@ -12,6 +12,9 @@ public struct TcpStateEvent
 {
     public const int Size = 104;
     public const int TaskLength = 16;
+    /// <summary><see cref="DeltaUs"/> of a record whose time in state the reader works out (DELTA_BY_READER in
+    /// bpf/tcpstates.h; see <see cref="SocketClock"/>).</summary>
+    public const ulong DeltaByReader = ulong.MaxValue;
 
     [FieldOffset(0)] public ulong SkAddr;
     /// <summary>bpf_ktime_get_ns() at the change (CLOCK_MONOTONIC).</summary>

@@ -76,6 +76,14 @@ public ref struct Utf8Line
         PadFrom(start, width);
     }
 
+    /// <summary>%.6f of a signed time in microseconds as seconds (see <see cref="AsciiNumber.WriteMicrosAsSeconds"/>).</summary>
+    public void AppendMicrosAsSeconds(long micros, int width = 0)
+    {
+        int start = _length;
+        _length += AsciiNumber.WriteMicrosAsSeconds(micros, Free);
+        PadFrom(start, width);
+    }
+
     public void AppendFixed(double value, int decimals, int width = 0)
     {
         int start = _length;

@@ -221,7 +221,7 @@ public class CollectionSpecTests
     {
         CollectionSpec spec = CollectionSpec.Parse(TestObjects.Bytes(TestObjects.TcpStates));
         Assert.Equal(["tcpstates_btf", "tcpstates_btf_nested", "tcpstates_hits", "tcpstates_tp"], spec.Programs.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["caught", "dports", "drops", "events", "hits", "seen", "sk_states", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(["caught", "dports", "drops", "events", "hits", "marks", "seen", "sk_states", "sports", "timestamps", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
         Assert.Equal("Dual BSD/GPL", spec.License);
         Assert.Equal(BpfAttachType.TraceRawTp, spec.Programs["tcpstates_btf"].AttachType);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_btf"].AttachTo);

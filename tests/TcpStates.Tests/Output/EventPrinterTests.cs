@@ -81,6 +81,60 @@ public class EventPrinterTests
         Assert.Equal(Encoding.UTF8.GetBytes(expected.ToString()), output.ToArray());
     }
 
+    /// <summary>Rows of every kind at random (seeded): numbers of every length, short and long names, known and
+    /// unknown states, times before the first event; the table-driven columns and the field-by-field path alike.</summary>
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Random_rows_match_the_original_format_strings_byte_for_byte(OutputFormat format, bool time, bool timestamp)
+    {
+        var random = new Random(1234);
+        string[] ipv6 = ["::1", "fe80::1", "2001:db8::1:0:0:1", "::ffff:10.0.0.1", "::", "2001:db8:85a3:8d3:1319:8a2e:370:7348"];
+        var cases = new List<Case>();
+        for (int i = 0; i < 4000; i++)
+        {
+            bool v4 = random.Next(4) != 0;
+            string source = v4 ? RandomIPv4(random) : ipv6[random.Next(ipv6.Length)];
+            string destination = v4 ? RandomIPv4(random) : ipv6[random.Next(ipv6.Length)];
+            byte[] comm = new byte[random.Next(17)];
+            for (int c = 0; c < comm.Length; c++)
+                comm[c] = (byte)random.Next(0x21, 0x7f);
+            if (random.Next(50) == 0 && comm.Length > 0)
+                comm[random.Next(comm.Length)] = (byte)'\\';
+            string shown = Encoding.ASCII.GetString(comm).Replace("\\", "\\\\", StringComparison.Ordinal);
+            var c1 = Make(source, destination, comm, shown,
+                oldState: random.Next(-1, 14), newState: random.Next(0, 14),
+                deltaUs: RandomMagnitude(random, 64), sport: (ushort)RandomMagnitude(random, 16),
+                dport: (ushort)RandomMagnitude(random, 16), pid: (uint)RandomMagnitude(random, 32),
+                timestampUs: 1_000_000_000 + RandomMagnitude(random, 40) - (ulong)random.Next(2) * RandomMagnitude(random, 30));
+            TcpStateEvent e = c1.Event;
+            e.SkAddr = RandomMagnitude(random, 64);
+            cases.Add(c1 with { Event = e });
+        }
+
+        var output = new MemoryStream();
+        var printer = new EventPrinter(output, format, time, timestamp, new TestClock(Now));
+        foreach (Case c in cases)
+            printer.Write(c.Event);
+        Assert.True(printer.Flush());
+
+        string[] got = Encoding.UTF8.GetString(output.ToArray()).Split('\n');
+        Assert.Equal(cases.Count + 1, got.Length);
+        ulong start = cases[0].Event.TimestampUs;
+        for (int i = 0; i < cases.Count; i++)
+            Assert.Equal(ExpectedRow(format, time, timestamp, cases[i], start), got[i]);
+    }
+
+    private static string RandomIPv4(Random random) =>
+        string.Join('.', Enumerable.Range(0, 4).Select(_ => (int)RandomMagnitude(random, 8)));
+
+    /// <summary>A number of a random bit length up to <paramref name="bits"/>: short and long numbers alike.</summary>
+    private static ulong RandomMagnitude(Random random, int bits)
+    {
+        int length = random.Next(bits + 1);
+        ulong value = (ulong)random.NextInt64() << 1 ^ (ulong)random.Next(2);
+        return length == 0 ? 0 : value >> (64 - length);
+    }
+
     [Fact]
     public void The_default_header_is_the_original_80_column_header()
     {
