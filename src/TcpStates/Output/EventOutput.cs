@@ -52,7 +52,7 @@ public sealed class EventOutput : IEventSink
         }
         // The ring is read-only: the time in state goes into a copy (104 bytes on the stack).
         TcpStateEvent timed = e;
-        timed.DeltaUs = _clock.Advance(e.SkAddr, e.TimestampNs, e.NewState);
+        timed.DeltaUs = _clock.Advance(e.SkAddr, e.TimestampNs, e.OldState, e.NewState);
         Print(timed);
     }
 

@@ -7,26 +7,28 @@ namespace TcpStates.Output;
 /// socket. An open-addressing table keyed by the socket's address, grown by doubling (the only allocation, and
 /// only while more sockets are open at once than ever before) up to <see cref="MaxCapacity"/>; past that, a
 /// new socket takes the place of one whose CLOSE never came (that one's next change then shows 0, as the
-/// classic tracepoint's LRU map does). A change lost to a full ring (reported) is not seen here: that socket's
-/// next change shows the time since the change before it.
+/// classic tracepoint's LRU map does). Each socket's last state is kept too: a change that does not start
+/// from it follows one that never reached the reader (lost to a full ring, and reported), so when it began is
+/// unknown and it shows 0, as a first change does, rather than the time of two states.
 /// </summary>
 public sealed class SocketClock
 {
-    /// <summary>Sockets tracked at most, at half load: 16 bytes each.</summary>
+    /// <summary>Sockets tracked at most, at half load: 17 bytes each.</summary>
     public const int MaxCapacity = 1 << 18;
     private const int InitialCapacity = 1 << 10;
     private const int TcpClose = 7;
 
     private ulong[] _keys = new ulong[InitialCapacity];     // the socket's address; 0: free
     private ulong[] _times = new ulong[InitialCapacity];    // when it entered its state (ns)
+    private byte[] _states = new byte[InitialCapacity];     // that state
     private int _count;
 
     /// <summary>Sockets tracked now.</summary>
     public int Count => _count;
 
-    /// <summary>The time <paramref name="socket"/> spent in its old state, in µs, given its change to
-    /// <paramref name="newState"/> at <paramref name="timestampNs"/>; remembers the change.</summary>
-    public ulong Advance(ulong socket, ulong timestampNs, int newState)
+    /// <summary>The time <paramref name="socket"/> spent in <paramref name="oldState"/>, in µs, given its change to
+    /// <paramref name="newState"/> at <paramref name="timestampNs"/> (0 when unknown); remembers the change.</summary>
+    public ulong Advance(ulong socket, ulong timestampNs, int oldState, int newState)
     {
         int mask = _keys.Length - 1;
         int i = Home(socket, mask);
@@ -36,22 +38,28 @@ public sealed class SocketClock
             if (key == socket)
             {
                 ulong since = _times[i];
+                bool followsLastSeen = _states[i] == oldState;
                 if (newState == TcpClose)
+                {
                     Remove(i);
+                }
                 else
+                {
                     _times[i] = timestampNs;
-                return (timestampNs - since) / 1000;
+                    _states[i] = (byte)newState;
+                }
+                return followsLastSeen ? (timestampNs - since) / 1000 : 0;
             }
             if (key == 0)
                 break;
             i = (i + 1) & mask;
         }
         if (newState != TcpClose && socket != 0)
-            Add(socket, timestampNs, i);
+            Add(socket, timestampNs, (byte)newState, i);
         return 0;
     }
 
-    private void Add(ulong socket, ulong timestampNs, int free)
+    private void Add(ulong socket, ulong timestampNs, byte state, int free)
     {
         if ((_count + 1) * 2 > _keys.Length)
         {
@@ -66,11 +74,13 @@ public sealed class SocketClock
                 int home = Home(socket, _keys.Length - 1);
                 _keys[home] = socket;
                 _times[home] = timestampNs;
+                _states[home] = state;
                 return;
             }
         }
         _keys[free] = socket;
         _times[free] = timestampNs;
+        _states[free] = state;
         _count++;
     }
 
@@ -86,8 +96,10 @@ public sealed class SocketClock
     private void Grow()
     {
         ulong[] keys = _keys, times = _times;
+        byte[] states = _states;
         _keys = new ulong[keys.Length * 2];
         _times = new ulong[keys.Length * 2];
+        _states = new byte[keys.Length * 2];
         for (int j = 0; j < keys.Length; j++)
         {
             if (keys[j] == 0)
@@ -95,6 +107,7 @@ public sealed class SocketClock
             int i = FreeSlot(keys[j]);
             _keys[i] = keys[j];
             _times[i] = times[j];
+            _states[i] = states[j];
         }
     }
 
@@ -115,6 +128,7 @@ public sealed class SocketClock
             {
                 _keys[hole] = key;
                 _times[hole] = _times[i];
+                _states[hole] = _states[i];
                 hole = i;
             }
         }

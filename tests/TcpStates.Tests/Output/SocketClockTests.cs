@@ -5,18 +5,30 @@ namespace TcpStates.Tests.Output;
 
 public class SocketClockTests
 {
-    private const int Close = 7, Established = 1, SynSent = 2;
+    private const int Close = 7, Established = 1, SynSent = 2, FinWait1 = 4, FinWait2 = 5;
 
     [Fact]
     public void The_first_change_of_a_socket_has_0_the_next_the_time_since_and_CLOSE_forgets_it()
     {
         var clock = new SocketClock();
-        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 1_000_000, SynSent));
-        Assert.Equal(1500UL, clock.Advance(0xffff888100000000, 2_500_000, Established));
-        Assert.Equal(7UL, clock.Advance(0xffff888100000000, 2_507_999, Close));
+        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 1_000_000, Close, SynSent));
+        Assert.Equal(1500UL, clock.Advance(0xffff888100000000, 2_500_000, SynSent, Established));
+        Assert.Equal(7UL, clock.Advance(0xffff888100000000, 2_507_999, Established, Close));
         Assert.Equal(0, clock.Count);
         // The same address again (a new socket in the freed memory): a first change.
-        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 9_000_000, SynSent));
+        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 9_000_000, Close, SynSent));
+    }
+
+    [Fact]
+    public void A_change_that_does_not_start_from_the_last_state_seen_has_0_and_the_next_one_counts_again()
+    {
+        var clock = new SocketClock();
+        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 1_000_000, Close, SynSent));
+        // SYN_SENT -> ESTABLISHED was lost to a full ring: ESTABLISHED -> FIN_WAIT1 began at an unknown time.
+        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 5_000_000, Established, FinWait1));
+        Assert.Equal(2000UL, clock.Advance(0xffff888100000000, 7_000_000, FinWait1, FinWait2));
+        // Likewise a socket whose CLOSE was lost, its address reused by a new socket.
+        Assert.Equal(0UL, clock.Advance(0xffff888100000000, 9_000_000, Close, SynSent));
     }
 
     /// <summary>Against a dictionary: sockets of slab-like addresses opened, changed and closed in random order, more
@@ -27,6 +39,7 @@ public class SocketClockTests
         var random = new Random(42);
         var clock = new SocketClock();
         var expected = new Dictionary<ulong, ulong>();
+        var states = new Dictionary<ulong, int>();
         var open = new List<ulong>();
         ulong now = 1_000_000_000;
         for (int step = 0; step < 400_000; step++)
@@ -47,11 +60,18 @@ public class SocketClockTests
                 state = choice < 7 ? Close : Established;
             }
             ulong want = expected.TryGetValue(socket, out ulong since) ? (now - since) / 1000 : 0;
+            int oldState = states.GetValueOrDefault(socket, Close);
             if (state == Close)
+            {
                 expected.Remove(socket);
+                states.Remove(socket);
+            }
             else
+            {
                 expected[socket] = now;
-            Assert.Equal(want, clock.Advance(socket, now, state));
+                states[socket] = state;
+            }
+            Assert.Equal(want, clock.Advance(socket, now, oldState, state));
             open.Clear();
             if (step % 1000 == 0 || open.Count == 0)
                 open.AddRange(expected.Keys);
@@ -67,11 +87,11 @@ public class SocketClockTests
         var clock = new SocketClock();
         int sockets = SocketClock.MaxCapacity;   // twice what half load allows
         for (int i = 0; i < sockets; i++)
-            clock.Advance(0xffff888000000000UL + (ulong)i * 0x800, 1_000, SynSent);
+            clock.Advance(0xffff888000000000UL + (ulong)i * 0x800, 1_000, Close, SynSent);
         Assert.Equal(SocketClock.MaxCapacity / 2, clock.Count);
         // The newest is tracked: its next change has the time since.
         ulong last = 0xffff888000000000UL + (ulong)(sockets - 1) * 0x800;
-        Assert.Equal(1UL, clock.Advance(last, 2_000, Established));
+        Assert.Equal(1UL, clock.Advance(last, 2_000, SynSent, Established));
     }
 
     [Fact]
