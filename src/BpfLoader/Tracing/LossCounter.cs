@@ -10,7 +10,7 @@ namespace BpfLoader.Tracing;
 /// because the program was already running on that CPU (its recursion misses, from the program's info) less
 /// those a second program caught (also counted in a per-CPU array), and, given the kernel's count of the
 /// tracepoint's hits, the hits that reached no program at all (hits less the main program's calls, which it
-/// counts in a per-CPU array, less its misses). The per-CPU arrays are one-entry arrays of u64 (key 0).
+/// counts in a per-CPU array, less its misses, less the second program's catches beyond those misses). The per-CPU arrays are one-entry arrays of u64 (key 0).
 /// Every reading is of totals; counters read an instant apart can only make a loss look smaller, except a miss
 /// counted an instant before its catch, so <see cref="TakeNew"/> reports a total once a second reading confirms it.
 /// </summary>
@@ -69,7 +69,11 @@ public sealed class LossCounter
         if (hits is ulong h)
         {
             _hitsCounted = h;
-            if (h > calls + misses) _neverReached = Math.Max(_neverReached, h - (calls + misses));
+            // A hit reached a program when the main one was called for it, or skipped it (a miss), or when only the
+            // second one was called for it: the kernel then counts neither a call nor a miss of the main program,
+            // and the second one's catches exceed the misses by as many.
+            ulong reached = calls + Math.Max(misses, caught);
+            if (h > reached) _neverReached = Math.Max(_neverReached, h - reached);
         }
         Breakdown = new LossBreakdown(ringFull, misses, caught, _neverReached, _hits is null ? null : _hitsCounted);
         ulong total = Breakdown.Total;

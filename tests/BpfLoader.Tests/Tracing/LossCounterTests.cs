@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using BpfLoader.Maps;
 using BpfLoader.Rings;
 using BpfLoader.Tests.Kernel;
 using BpfLoader.Tracing;
@@ -52,6 +53,34 @@ public sealed class LossCounterTests
         Assert.Equal(attachment.Hits!.Read(), causes.HitsCounted);
         Assert.InRange(causes.NeverReached, 40UL, ulong.MaxValue);
         Assert.Equal(causes.HitsCounted!.Value - (ulong)traffic.Records.Count - causes.RecursionMisses, causes.NeverReached);
+        Assert.Equal(causes.Total, lost);
+        other.Stop();
+    }
+
+    [KernelFact]
+    public void Catches_beyond_the_misses_are_hits_only_the_second_program_got_so_they_are_not_lost()
+    {
+        // As above, with the main program's calls only those for our port; then a second program's count of
+        // catches, written here, that exceeds the misses: those hits reached it, not nowhere.
+        using var traffic = new TracingObject();
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start(64);
+        using TracepointAttachment attachment = TracepointAttachment.Attach(traffic.Options() with { CallCountMap = "wanted", CaughtCountMap = "caught" });
+        RingReader reader = attachment.Events!.Connect(traffic.OnRecord);
+        traffic.Connect(10);
+        TracingObject.Connect(other, 10);
+        attachment.Detach();
+        reader.DrainAll();
+        ulong misses = attachment.MainProgram.GetRunStatistics().RecursionMisses;
+        const ulong onlySecond = 25;
+        var perCpu = new ulong[BpfMap.PossibleCpuCount];
+        perCpu[0] = misses + onlySecond;
+        attachment.Collection.Maps["caught"].UpdatePerCpu(0u, (ReadOnlySpan<ulong>)perCpu);
+
+        ulong lost = attachment.Losses.TakeNew(final: true);
+        LossBreakdown causes = attachment.Losses.Breakdown;
+        Assert.Equal(misses + onlySecond, causes.Caught);
+        Assert.Equal(causes.HitsCounted!.Value - (ulong)traffic.Records.Count - misses - onlySecond, causes.NeverReached);
         Assert.Equal(causes.Total, lost);
         other.Stop();
     }
