@@ -52,8 +52,8 @@ struct {
 	__type(value, __u8);
 } dports SEC(".maps");
 
-/* Classic tracepoint with a perf buffer: when each socket entered its state (see sk_states for the ring
- * buffer). LRU: sockets whose CLOSE we never saw age out instead of filling the map. */
+/* Classic tracepoint with a perf buffer: when each socket entered its state (sk_states below is tp_btf's;
+ * with a ring buffer the reader keeps it). LRU: sockets whose CLOSE we never saw age out instead of filling the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
