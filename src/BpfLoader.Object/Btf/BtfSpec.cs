@@ -21,13 +21,16 @@ public sealed class BtfSpec : IDisposable
     private readonly IDisposable? _mapping;     // owns _memory when the BTF is a mapped file (read-only)
     private readonly int _headerLength;
     private readonly int _typesStart, _typesLength, _stringsStart, _stringsLength;
+    // The kernel's BTF has 100k+ types and a program needs a few hundred of them: per type, only where it starts
+    // and its name chain are kept (arrays longer than the count, not trimmed copies), and decoded types on demand.
+    private readonly int _count;              // type ids run from 0 to _count - 1
     private readonly int[] _offsets;          // id -> absolute offset of its btf_type; [0] unused (void)
-    private readonly BtfType?[] _decoded;
+    private readonly Dictionary<int, BtfType> _decoded = new();
     private readonly int[] _buckets;           // name hash & mask -> highest id in that bucket
     private readonly int[] _nextSameName;      // id -> next lower id in the same bucket, 0 at the end
 
     /// <summary>Type ids run from 0 (void) to TypeCount - 1.</summary>
-    public int TypeCount => _offsets.Length;
+    public int TypeCount => _count;
 
     private Span<byte> Data => _memory.Span;
 
@@ -44,33 +47,34 @@ public sealed class BtfSpec : IDisposable
         if (stringsLength == 0 || data[stringsStart] != 0 || data[stringsStart + stringsLength - 1] != 0)
             throw new BpfObjectException("BTF string section must start and end with a NUL");
 
-        // One pass: where each type starts, and a chain of ids per hash of the name's first bytes.
-        // Names are neither decoded nor measured: for the kernel's 100k+ types that would cost more than the scan.
-        int estimate = Math.Max(16, typesLength / 16);
-        var offsets = new int[estimate];
-        var next = new int[estimate];
-        // Buckets of a power-of-two table; ids are prepended, so a chain runs from the highest id down.
-        var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)estimate / 2))];
-        int mask = buckets.Length - 1;
+        // Two passes: how many types there are (so the arrays are allocated once, at their size), then where each
+        // starts and a chain of ids per hash of the name's first bytes. Names are neither decoded nor measured: for
+        // the kernel's 100k+ types that would cost more than the scans.
         ReadOnlySpan<byte> span = data;
-        ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
         int end = typesStart + typesLength;
-        int at = typesStart;
-        int count = 1;
-        while (at < end)
+        int total = 1;
+        for (int at = typesStart; at < end; total++)
         {
             if (end - at < 12) throw new BpfObjectException($"BTF type at {at - typesStart} is truncated");
+            uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
+            at += 12 + ExtraSize((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff), total);
+            if (at > end) throw new BpfObjectException($"BTF type {total} runs past the type section");
+        }
+        var offsets = new int[total];
+        var next = new int[total];
+        // Buckets of a power-of-two table, about two names a bucket; ids are prepended, so a chain runs from the
+        // highest id down.
+        var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)total) / 4)];
+        int mask = buckets.Length - 1;
+        ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
+        int count = 1;
+        for (int at = typesStart; at < end;)
+        {
             uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
             int id = count++;
-            if (id == offsets.Length)
-            {
-                System.Array.Resize(ref offsets, offsets.Length * 2);
-                System.Array.Resize(ref next, next.Length * 2);
-            }
             offsets[id] = at;
             at += 12 + ExtraSize((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff), id);
-            if (at > end) throw new BpfObjectException($"BTF type {id} runs past the type section");
             if (nameOff != 0)
             {
                 if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
@@ -79,10 +83,10 @@ public sealed class BtfSpec : IDisposable
                 buckets[bucket] = id;
             }
         }
-        _offsets = offsets[..count];
-        _nextSameName = next[..count];
+        _count = count;
+        _offsets = offsets;
+        _nextSameName = next;
         _buckets = buckets;
-        _decoded = new BtfType?[_offsets.Length];
     }
 
     /// <summary>Parses a raw BTF blob (header, types, strings), as in an object's .BTF section or /sys/kernel/btf/vmlinux.</summary>
@@ -146,8 +150,16 @@ public sealed class BtfSpec : IDisposable
     /// <summary>The type with this id; id 0 is void.</summary>
     public BtfType Type(int id)
     {
-        if ((uint)id >= (uint)_offsets.Length) throw new BpfObjectException($"BTF type id {id} does not exist (the spec has {_offsets.Length})");
-        return _decoded[id] ??= Decode(id);
+        if ((uint)id >= (uint)_count) throw new BpfObjectException($"BTF type id {id} does not exist (the spec has {_count})");
+        lock (_decoded)   // one spec may serve loads on several threads
+        {
+            if (!_decoded.TryGetValue(id, out BtfType? type))
+            {
+                type = Decode(id);
+                _decoded[id] = type;
+            }
+            return type;
+        }
     }
 
     /// <summary>All ids of types named <paramref name="name"/>, in id order.</summary>
@@ -344,7 +356,7 @@ public sealed class BtfSpec : IDisposable
     internal void FixDataSections(Func<string, ulong?> sectionSize, Func<string, string, ulong?> symbolValue)
     {
         if (_mapping is not null) throw new InvalidOperationException("a mapped BTF is read-only");
-        for (int id = 1; id < _offsets.Length; id++)
+        for (int id = 1; id < _count; id++)
         {
             if (KindAt(id) != BtfKind.DataSec) continue;
             BtfType sec = Type(id);
@@ -360,7 +372,7 @@ public sealed class BtfSpec : IDisposable
                 if (offset > uint.MaxValue) throw new BpfObjectException($"variable {v.Name} at offset {offset} of {sec.Name} is too far for its BTF DATASEC");
                 BinaryPrimitives.WriteUInt32LittleEndian(raw[(12 + i * 12 + 4)..], (uint)offset);
             }
-            _decoded[id] = null;
+            lock (_decoded) _decoded.Remove(id);
         }
     }
 
@@ -375,9 +387,9 @@ public sealed class BtfSpec : IDisposable
     {
         if (_mapping is not null) throw new InvalidOperationException("a mapped BTF is read-only");
         int intId = 0;
-        for (int id = 1; id < _offsets.Length && intId == 0; id++)
+        for (int id = 1; id < _count && intId == 0; id++)
             if (KindAt(id) == BtfKind.Int) intId = id;
-        for (int id = 1; id < _offsets.Length; id++)
+        for (int id = 1; id < _count; id++)
         {
             BtfKind kind = KindAt(id);
             if (kind is not (BtfKind.Var or BtfKind.Func or BtfKind.DataSec)) continue;
@@ -420,7 +432,7 @@ public sealed class BtfSpec : IDisposable
             {
                 continue;
             }
-            _decoded[id] = null;
+            lock (_decoded) _decoded.Remove(id);
         }
     }
 
@@ -449,7 +461,7 @@ public sealed class BtfSpec : IDisposable
 
     private void Sanitize(Span<byte> blob, BtfFeatures supported)
     {
-        for (int id = 1; id < _offsets.Length; id++)
+        for (int id = 1; id < _count; id++)
         {
             Span<byte> t = blob[(HeaderSize + _offsets[id] - _typesStart)..];
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(t[4..]);
