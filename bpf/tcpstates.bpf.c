@@ -30,12 +30,12 @@ const volatile __u64 target_cgroup = 0;
  * event: the pointer chase costs cache misses on every change and the plain columns print neither. */
 const volatile bool want_owner = true;
 const volatile bool use_ringbuf = true;
-/* Ring buffer only: wake the reader each time what waits crosses a multiple of this many bytes
- * (0: the kernel's default, a wakeup for every record written into an empty ring). Otherwise the
- * reader polls on a timer. A wakeup is an irq_work self-IPI raised inside this program; softirqs run
- * on its way out, and a TCP state change among them finds the program busy on this CPU: the kernel
- * skips it (a recursion miss, an event lost unseen). Waking on every record cost 1 IPI per ~8 events,
- * ~1,500 lost events per 200,000 and ~500 ns of BPF time per event. */
+/* Ring buffer only: also wake the reader each time what waits crosses a multiple of this many bytes
+ * (0: never). Otherwise the kernel decides: a wakeup for a record written into an empty ring, which is
+ * the first after each drain. The reader drains on a timer while records flow and waits on the ring only
+ * once it is idle, so that wakeup costs at most one per drain, and an idle reader sleeps until the first
+ * record. A wakeup is an irq_work self-IPI raised inside this program; softirqs run on its way out (see
+ * tcpstates_btf_nested): waking a reader that drains right away cost 1 IPI per ~8 events. */
 const volatile __u32 wakeup_bytes = 0;
 
 struct {
@@ -344,7 +344,8 @@ static __always_inline void event_send(void *ctx, struct event *e)
 			 * reserved already, so it is counted in what waits (with its 8-byte header). */
 			__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 			__u64 before = waiting - sizeof(*e) - 8;
-			flags = waiting / wakeup_bytes != before / wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+			if (waiting / wakeup_bytes != before / wakeup_bytes)
+				flags = BPF_RB_FORCE_WAKEUP;
 		}
 		bpf_ringbuf_submit(e, flags);
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {

@@ -15,6 +15,7 @@ public sealed unsafe class RingPoller : IDisposable
 
     private readonly FileDescriptor _epoll;
     private readonly FileDescriptor _wake;
+    private readonly FileDescriptor _pause;   // an epoll of the eventfd alone, for Pause
     private RingReader[] _readers = [];   // replaced, never mutated: Add may race with Poll
 
     /// <summary>An empty poller with its own epoll instance.</summary>
@@ -24,10 +25,13 @@ public sealed unsafe class RingPoller : IDisposable
         try
         {
             _wake = Create(Libc.EventFd(0, Libc.EfdCloexec | Libc.EfdNonblock), "eventfd");
-            Register(_wake, WakeToken);
+            Register(_epoll, _wake, WakeToken);
+            _pause = Create(Libc.EpollCreate1(Libc.EpollCloexec), "epoll_create1");
+            Register(_pause, _wake, WakeToken);
         }
         catch
         {
+            _pause?.Dispose();
             _wake?.Dispose();
             _epoll.Dispose();
             throw;
@@ -40,7 +44,7 @@ public sealed unsafe class RingPoller : IDisposable
         ArgumentNullException.ThrowIfNull(reader);
         ulong index = (ulong)_readers.Length;
         for (int ring = 0; ring < reader.RingCount; ring++)
-            Register(reader.RingFd(ring), index << 32 | (uint)ring);
+            Register(_epoll, reader.RingFd(ring), index << 32 | (uint)ring);
         _readers = [.. _readers, reader];
     }
 
@@ -83,7 +87,39 @@ public sealed unsafe class RingPoller : IDisposable
         return delivered;
     }
 
-    /// <summary>Makes the current (or the next) Poll return; callable from any thread.</summary>
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> without watching the rings, or until <see cref="Wake"/> is called;
+    /// returns whether a wake ended it. For a consumer that drains on a timer while records flow: a ring buffer
+    /// whose program leaves wakeups to the kernel wakes its reader for the first record after each drain, so
+    /// waiting on the rings then would return after every few records.
+    /// </summary>
+    public bool Pause(int timeoutMs)
+    {
+        byte* events = stackalloc byte[EpollEvents.Layout.Size];
+        int ready;
+        bool added = false;
+        try
+        {
+            _pause.DangerousAddRef(ref added);
+            ready = Libc.EpollWait(_pause.Value, events, 1, timeoutMs);
+        }
+        finally
+        {
+            if (added)
+                _pause.DangerousRelease();
+        }
+        if (ready < 0)
+        {
+            int errno = Libc.Errno;
+            return errno == Errno.EINTR ? false : throw new BpfSyscallException("epoll_wait", errno);
+        }
+        if (ready == 0)
+            return false;
+        ConsumeWake();
+        return true;
+    }
+
+    /// <summary>Makes the current (or the next) Poll or Pause return; callable from any thread.</summary>
     public void Wake()
     {
         ulong one = 1;
@@ -97,7 +133,7 @@ public sealed unsafe class RingPoller : IDisposable
         _ = Libc.Read(_wake.Value, &count, sizeof(ulong));
     }
 
-    private void Register(FileDescriptor fd, ulong token)
+    private static void Register(FileDescriptor epoll, FileDescriptor fd, ulong token)
     {
         // Level-triggered: a ring we leave non-empty (a busy record) is reported again.
         byte* ev = stackalloc byte[EpollEvents.Layout.Size];
@@ -106,7 +142,7 @@ public sealed unsafe class RingPoller : IDisposable
         try
         {
             fd.DangerousAddRef(ref added);
-            if (Libc.EpollCtl(_epoll.Value, Libc.EpollCtlAdd, fd.Value, ev) != 0)
+            if (Libc.EpollCtl(epoll.Value, Libc.EpollCtlAdd, fd.Value, ev) != 0)
                 throw new BpfSyscallException("epoll_ctl ADD", Libc.Errno, fd.ToString());
         }
         finally
@@ -119,9 +155,10 @@ public sealed unsafe class RingPoller : IDisposable
     private static FileDescriptor Create(int fd, string operation) =>
         fd >= 0 ? new FileDescriptor(fd) : throw new BpfSyscallException(operation, Libc.Errno);
 
-    /// <summary>Closes the epoll and the eventfd; the readers stay open.</summary>
+    /// <summary>Closes the epolls and the eventfd; the readers stay open.</summary>
     public void Dispose()
     {
+        _pause.Dispose();
         _wake.Dispose();
         _epoll.Dispose();
     }

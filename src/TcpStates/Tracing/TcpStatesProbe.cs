@@ -23,15 +23,17 @@ internal sealed class TcpStatesProbe : IDisposable
     private const string HitsProgram = "tcpstates_hits";
 
     /// <summary>
-    /// Ring buffer: the program wakes the reader only when what waits crosses a multiple of this (a quarter
-    /// of the 2 MiB ring), a safety net; the read loop's timer does the work. Every wakeup is an IPI inside
-    /// the program, and softirqs run on its way out: a state change among them is a recursion miss.
+    /// Ring buffer: the program also wakes the reader when what waits crosses a multiple of this (a quarter
+    /// of the 2 MiB ring), a safety net for a burst while the reader waits; while events flow the read loop
+    /// drains on its timer. Every wakeup is an IPI inside the program (see the program).
     /// </summary>
     internal const uint WakeupBytes = 512 * 1024;
     /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
     internal const int BusyPollTimeoutMs = 10;
-    /// <summary>How long the first event after a quiet spell may wait (an idle tool wakes 10 times a second).</summary>
+    /// <summary>Perf buffer: how long the first event after a quiet spell may wait (the tool then wakes 10 times a second).</summary>
     internal const int PollTimeoutMs = 100;
+    /// <summary>Ring buffer: the longest wait of an idle tool (the first record wakes it), for the loss count.</summary>
+    internal const int IdleTimeoutMs = 1000;
     private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer
 
     private readonly TracepointAttachment _attachment;

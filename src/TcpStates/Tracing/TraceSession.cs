@@ -1,5 +1,6 @@
 using BpfLoader.Object;
 using BpfLoader.Rings;
+using BpfLoader.Tracing;
 using TcpStates.Cli;
 using TcpStates.Output;
 
@@ -24,14 +25,25 @@ public static class TraceSession
 
         sink.Start();
         if (!sink.Flush()) return;
-        int timeoutMs = TcpStatesProbe.PollTimeoutMs;
+        // While events flow, drain on a timer. Once a drain finds nothing, wait on the ring: a ring buffer wakes
+        // us for the first record written into it (so an idle tool sleeps until traffic comes, and the loss count
+        // is read once a second); a perf buffer only at its watermark, so there the wait stays short.
+        bool ringBuffer = probe.Events.Kind == EventRingKind.RingBuffer;
+        int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
+        int read = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // The program rarely wakes us (see WakeupBytes): drain on a timer, short while events flow.
-            int read = poller.Poll(timeoutMs);
-            if (read == 0)
+            if (read > 0 && ringBuffer)
+            {
+                poller.Pause(TcpStatesProbe.BusyPollTimeoutMs);
                 read = events.DrainAll();
-            timeoutMs = read > 0 ? TcpStatesProbe.BusyPollTimeoutMs : TcpStatesProbe.PollTimeoutMs;
+            }
+            else
+            {
+                read = poller.Poll(read > 0 ? TcpStatesProbe.BusyPollTimeoutMs : idleTimeoutMs);
+                if (read == 0)
+                    read = events.DrainAll();
+            }
             ReportDrops(probe, sink);
             if (!sink.Flush()) return;
         }

@@ -54,6 +54,35 @@ public class RingPollerTests
     }
 
     [Fact]
+    public void Pause_leaves_ready_rings_alone_and_ends_at_its_timeout()
+    {
+        using var a = new EventFdReader(2);
+        using var poller = new BpfLoader.Rings.RingPoller();
+        poller.Add(a);
+        a.Signal(1, 3);
+
+        Assert.False(poller.Pause(20));   // a ready ring does not end it, and nothing is drained
+        Assert.Empty(a.Drained);
+        Assert.Equal(3, poller.Poll(0));  // the records are still there for the next Poll
+    }
+
+    [Fact]
+    public void Wake_ends_a_Pause_on_another_thread_and_is_consumed()
+    {
+        using var poller = new BpfLoader.Rings.RingPoller();
+        bool woken = false;
+        var pausing = new Thread(() => woken = poller.Pause(-1));
+        pausing.Start();
+        Thread.Sleep(200);
+
+        poller.Wake();
+
+        Assert.True(pausing.Join(HangGuard), "Pause(-1) did not return after Wake()");
+        Assert.True(woken);
+        Assert.False(poller.Pause(0));    // the wake was consumed
+    }
+
+    [Fact]
     public void DrainAll_visits_every_ring_without_waiting()
     {
         using var a = new EventFdReader(3);
