@@ -11,7 +11,8 @@ namespace TcpStates.Tests.Cli;
 
 public class AppTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    /// <summary>The tool's entry point in process: exit code, stdout, stderr.</summary>
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -5,7 +5,8 @@ namespace TcpStates.Tests.Cli;
 
 public class CommandLineTests
 {
-    private static TcpStatesOptions Parse(params string[] args)
+    /// <summary>The options of a command line that must parse (no error, no help).</summary>
+    internal static TcpStatesOptions Parse(params string[] args)
     {
         CommandLineResult result = new TcpStatesCommandLine().Parse(args);
         Assert.Null(result.Error);

@@ -6,20 +6,9 @@ namespace TcpStates.Tests.Cli;
 /// <summary>-j, -C, --netns and --cgroup on the command line.</summary>
 public class ContainerOptionsTests
 {
-    private static TcpStatesOptions Parse(params string[] args)
-    {
-        CommandLineResult result = new TcpStatesCommandLine().Parse(args);
-        Assert.Null(result.Error);
-        return Assert.IsType<TcpStatesOptions>(result.Options);
-    }
+    private static TcpStatesOptions Parse(params string[] args) => CommandLineTests.Parse(args);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => AppTests.Run(args);
 
     [Theory]
     [InlineData("-j")]
