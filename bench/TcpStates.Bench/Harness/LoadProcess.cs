@@ -19,7 +19,13 @@ internal static class LoadProcess
         foreach (string a in options.ToArguments())
             info.ArgumentList.Add(a);
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the load process");
+        return Result(info, "load process");
+    }
+
+    /// <summary>Runs a churn program to its end and reads its result line (the last one on its stdout).</summary>
+    public static ChurnResult Result(ProcessStartInfo info, string what)
+    {
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {what}");
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
@@ -27,7 +33,7 @@ internal static class LoadProcess
         foreach (string line in stdout.Split('\n'))
             result = ChurnResult.Parse(line.Trim()) ?? result;
         if (process.ExitCode != 0 || result is null)
-            throw new InvalidOperationException($"load process failed (exit {process.ExitCode}): {stderr.Result.Trim()} {stdout.Trim()}");
+            throw new InvalidOperationException($"{what} failed (exit {process.ExitCode}): {stderr.Result.Trim()} {stdout.Trim()}");
         return result;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TcpStates.Bench.Harness;
 using TcpStates.Bench.Load;
 
 namespace TcpStates.Bench.Reference;
@@ -15,15 +16,6 @@ internal static class ReferenceLoad
         var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(options.Count.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(options.Workers.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the reference loop");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        ChurnResult? result = null;
-        foreach (string line in stdout.Split('\n'))
-            result = ChurnResult.Parse(line.Trim()) ?? result;
-        if (process.ExitCode != 0 || result is null)
-            throw new InvalidOperationException($"reference loop failed (exit {process.ExitCode}): {stderr.Result.Trim()} {stdout.Trim()}");
-        return result;
+        return LoadProcess.Result(info, "reference loop");
     }
 }
