@@ -93,42 +93,6 @@ public abstract class BpfLink : IDisposable
         return new FileDescriptor(fd);
     }
 
-    /// <summary>
-    /// Binds <paramref name="program"/> to the perf event <paramref name="perf"/> and enables it: by a perf link
-    /// (5.15+; returned, the caller owns it) or by PERF_EVENT_IOC_SET_BPF before that (null). On failure the link,
-    /// if made, is closed; <paramref name="perf"/> stays the caller's.
-    /// </summary>
-    internal static FileDescriptor? BindToPerfEvent(BpfProgram program, FileDescriptor perf, bool usePerfLink, string target)
-    {
-        FileDescriptor? link = null;
-        try
-        {
-            if (usePerfLink)
-            {
-                link = LinkCreate(program, perf.Value, BpfAttachType.PerfEvent, target);
-            }
-            else
-            {
-                using var lease = new FdLease(program.Fd);
-                PerfIoctl(perf, PerfEventAttr.IocSetBpf, (nint)lease.Value, "PERF_EVENT_IOC_SET_BPF", target);
-            }
-            PerfIoctl(perf, PerfEventAttr.IocEnable, 0, "PERF_EVENT_IOC_ENABLE", target);
-            return link;
-        }
-        catch
-        {
-            link?.Dispose();
-            throw;
-        }
-    }
-
-    private static void PerfIoctl(FileDescriptor fd, ulong request, nint arg, string operation, string target)
-    {
-        using var lease = new FdLease(fd);
-        if (Libc.Ioctl((int)lease.Value, request, arg) != 0)
-            throw new BpfSyscallException(operation, Libc.Errno, target);
-    }
-
     /// <summary>The index of a network interface in the calling thread's network namespace.</summary>
     internal static int InterfaceIndex(string name)
     {

@@ -15,21 +15,13 @@ namespace BpfLoader.Links;
 /// made through the kernel's kprobe/uprobe PMU (kprobe programs). The program is bound to the event by a
 /// perf link (BPF_LINK_CREATE with BPF_PERF_EVENT, 5.15+) or by PERF_EVENT_IOC_SET_BPF before that.
 /// </summary>
-public sealed class PerfEventLink : BpfLink
+public sealed class PerfEventLink : PerfEventBoundLink
 {
     private const string PmuRoot = "/sys/bus/event_source/devices";
 
-    /// <summary>The perf event; with a perf link, the link keeps it referenced too.</summary>
-    internal FileDescriptor PerfEvent { get; }
-
-    /// <summary>True when attached by BPF_LINK_CREATE(BPF_PERF_EVENT), false when by ioctl.</summary>
-    public bool IsPerfLink { get; }
-
-    private PerfEventLink(FileDescriptor fd, FileDescriptor perfEvent, bool isPerfLink, string target)
-        : base(fd, target)
+    private PerfEventLink(FileDescriptor perfEvent, FileDescriptor? link, string target)
+        : base(perfEvent, link, target)
     {
-        PerfEvent = perfEvent;
-        IsPerfLink = isPerfLink;
     }
 
     /// <summary>
@@ -93,14 +85,6 @@ public sealed class PerfEventLink : BpfLink
         return OpenProbe(program, "uprobe", binaryPath, fileOffset, isReturn, pid, target);
     }
 
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-            PerfEvent.Dispose();
-    }
-
     private static unsafe PerfEventLink OpenProbe(BpfProgram program, string pmu, string name, ulong offset, bool isReturn, int pid, string target)
     {
         uint type = PmuType(pmu, target);
@@ -128,17 +112,7 @@ public sealed class PerfEventLink : BpfLink
         int fd = Libc.PerfEventOpen(ref attr, pid, cpu, -1, PerfEventAttr.PerfFlagFdCloexec);
         if (fd < 0)
             throw new BpfSyscallException("perf_event_open", Libc.Errno, target);
-        var perf = new FileDescriptor(fd);
-        try
-        {
-            FileDescriptor? link = BindToPerfEvent(program, perf, usePerfLink, target);
-            return new PerfEventLink(link ?? perf, perf, isPerfLink: link is not null, target);
-        }
-        catch
-        {
-            perf.Dispose();
-            throw;
-        }
+        return Bind(program, new FileDescriptor(fd), usePerfLink, target, (perf, link) => new PerfEventLink(perf, link, target));
     }
 
     /// <summary>The dynamic PMU's perf type, from sysfs.</summary>

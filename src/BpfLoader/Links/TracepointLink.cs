@@ -11,19 +11,11 @@ namespace BpfLoader.Links;
 /// A program on a classic tracepoint (tracefs events/CAT/NAME): a perf event for the tracepoint,
 /// and the program bound to it by a perf link (5.15+) or by PERF_EVENT_IOC_SET_BPF before that.
 /// </summary>
-public sealed class TracepointLink : BpfLink
+public sealed class TracepointLink : PerfEventBoundLink
 {
-    /// <summary>The perf event of the tracepoint; with a perf link, the link keeps it referenced.</summary>
-    internal FileDescriptor PerfEvent { get; }
-
-    /// <summary>True when attached by BPF_LINK_CREATE(BPF_PERF_EVENT), false when by ioctl.</summary>
-    public bool IsPerfLink { get; }
-
-    private TracepointLink(FileDescriptor fd, FileDescriptor perfEvent, bool isPerfLink, string target)
-        : base(fd, target)
+    private TracepointLink(FileDescriptor perfEvent, FileDescriptor? link, string target)
+        : base(perfEvent, link, target)
     {
-        PerfEvent = perfEvent;
-        IsPerfLink = isPerfLink;
     }
 
     /// <summary>Attaches <paramref name="program"/> to the tracepoint <paramref name="category"/>:<paramref name="name"/> through a perf event (its id read from tracefs).</summary>
@@ -36,25 +28,7 @@ public sealed class TracepointLink : BpfLink
         RequireType(program, "a tracepoint", BpfProgramType.Tracepoint);
         string target = $"tracepoint {category}:{name}";
         ulong id = Tracefs.GetTracepointId(category, name);
-        FileDescriptor perf = OpenPerfEvent(id, target);
-        try
-        {
-            FileDescriptor? link = BindToPerfEvent(program, perf, usePerfLink, target);
-            return new TracepointLink(link ?? perf, perf, isPerfLink: link is not null, target);
-        }
-        catch
-        {
-            perf.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Closes the BPF link, then the perf event it was attached through.</summary>
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-            PerfEvent.Dispose();
+        return Bind(program, OpenPerfEvent(id, target), usePerfLink, target, (perf, link) => new TracepointLink(perf, link, target));
     }
 
     private static FileDescriptor OpenPerfEvent(ulong tracepointId, string target)
