@@ -38,8 +38,11 @@ const volatile bool use_ringbuf = true;
  * tcpstates_btf_nested): waking a reader that drains right away cost 1 IPI per ~8 events. */
 const volatile __u32 wakeup_bytes = 0;
 
+/* -L/-D: the ports, filled before the programs attach. Not preallocated: without a filter they stay empty,
+ * and creating 1024 elements for nothing is start-up time. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_PORTS);
 	__type(key, __u16);
 	__type(value, __u8);
@@ -47,6 +50,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_PORTS);
 	__type(key, __u16);
 	__type(value, __u8);

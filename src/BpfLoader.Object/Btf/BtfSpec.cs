@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace BpfLoader.Object.Btf;
@@ -26,8 +28,11 @@ public sealed class BtfSpec : IDisposable
     private readonly int _count;              // type ids run from 0 to _count - 1
     private readonly int[] _offsets;          // id -> absolute offset of its btf_type; [0] unused (void)
     private readonly Dictionary<int, BtfType> _decoded = new();
-    private readonly int[] _buckets;           // name hash & mask -> highest id in that bucket
+    private readonly int[] _buckets;           // name hash & mask -> highest id in that bucket, functions aside
     private readonly int[] _nextSameName;      // id -> next lower id in the same bucket, 0 at the end
+    // Functions are most of the kernel's named types, and only attach targets and kfuncs look them up by name
+    // (CO-RE never): their chains are built on the first such lookup, in the same _nextSameName.
+    private int[]? _functionBuckets;
 
     /// <summary>Type ids run from 0 (void) to TypeCount - 1.</summary>
     public int TypeCount => _count;
@@ -48,7 +53,7 @@ public sealed class BtfSpec : IDisposable
             throw new BpfObjectException("BTF string section must start and end with a NUL");
 
         // Two passes: how many types there are (so the arrays are allocated once, at their size), then where each
-        // starts and a chain of ids per hash of the name's first bytes. Names are neither decoded nor measured: for
+        // starts and a chain of ids per hash of the name's first bytes (functions' names later, see _functionBuckets). Names are neither decoded nor measured: for
         // the kernel's 100k+ types that would cost more than the scans.
         ReadOnlySpan<byte> span = data;
         int end = typesStart + typesLength;
@@ -57,11 +62,13 @@ public sealed class BtfSpec : IDisposable
         {
             if (end - at < 12) throw new BpfObjectException($"BTF type at {at - typesStart} is truncated");
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
-            at += 12 + ExtraSize((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff), total);
+            at += 12 + ExtraSize(info, total);
             if (at > end) throw new BpfObjectException($"BTF type {total} runs past the type section");
         }
-        var offsets = new int[total];
-        var next = new int[total];
+        // Not cleared: every offset is written below, and a chain reads only the next of ids linked into it.
+        int[] offsets = GC.AllocateUninitializedArray<int>(total);
+        int[] next = GC.AllocateUninitializedArray<int>(total);
+        offsets[0] = next[0] = 0;
         // Buckets of a power-of-two table, about two names a bucket; ids are prepended, so a chain runs from the
         // highest id down.
         var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)total) / 4)];
@@ -74,10 +81,11 @@ public sealed class BtfSpec : IDisposable
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
             int id = count++;
             offsets[id] = at;
-            at += 12 + ExtraSize((BtfKind)((info >> 24) & 0x1f), (int)(info & 0xffff), id);
-            if (nameOff != 0)
+            at += 12 + ExtraSize(info, id);
+            if (nameOff == 0) continue;
+            if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
+            if ((info & KindMask) != FunctionKind)
             {
-                if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
                 int bucket = NameHash(strings[(int)nameOff..]) & mask;
                 next[id] = buckets[bucket];
                 buckets[bucket] = id;
@@ -127,16 +135,26 @@ public sealed class BtfSpec : IDisposable
     /// <summary>Disposes the owner given to <see cref="Parse(Memory{byte}, IDisposable?)"/> (a mapping, say); nothing for one parsed from bytes.</summary>
     public void Dispose() => _mapping?.Dispose();
 
-    private static int ExtraSize(BtfKind kind, int vlen, int id) => kind switch
+    private const uint KindMask = 0x1fu << 24;
+    private const uint FunctionKind = (uint)BtfKind.Func << 24;
+
+    /// <summary>
+    /// Bytes that follow a type's 12-byte header, from its info word: per kind a fixed part (int, array, var,
+    /// decl_tag) plus one per vlen item (struct, union, datasec, enum64: 12; enum, func_proto: 8), from two
+    /// tables indexed by kind (this runs once per type of the kernel's 100k+).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ExtraSize(uint info, int id)
     {
-        BtfKind.Int or BtfKind.Var or BtfKind.DeclTag => 4,
-        BtfKind.Array => 12,
-        BtfKind.Struct or BtfKind.Union or BtfKind.DataSec or BtfKind.Enum64 => 12 * vlen,
-        BtfKind.Enum or BtfKind.FuncProto => 8 * vlen,
-        BtfKind.Pointer or BtfKind.Forward or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
-            or BtfKind.Func or BtfKind.Float or BtfKind.TypeTag => 0,
-        _ => throw new BpfObjectException($"BTF type {id} has unknown kind {(int)kind}"),
-    };
+        uint kind = (info >> 24) & 0x1f;
+        ReadOnlySpan<byte> perItem = [0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12];
+        ReadOnlySpan<byte> fixedPart = [0, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0];
+        if (kind == 0 || kind >= (uint)perItem.Length) ThrowUnknownKind(id, kind);
+        return fixedPart[(int)kind] + perItem[(int)kind] * (int)(info & 0xffff);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowUnknownKind(int id, uint kind) => throw new BpfObjectException($"BTF type {id} has unknown kind {kind}");
 
     /// <summary>The NUL-terminated string at <paramref name="offset"/> in the string section.</summary>
     public string String(uint offset)
@@ -163,17 +181,63 @@ public sealed class BtfSpec : IDisposable
     }
 
     /// <summary>All ids of types named <paramref name="name"/>, in id order.</summary>
-    public IReadOnlyList<int> TypeIdsByName(string name)
+    public IReadOnlyList<int> TypeIdsByName(string name) => TypeIdsByName(name, static _ => true);
+
+    /// <summary>
+    /// The ids of types named <paramref name="name"/> whose kind <paramref name="kinds"/> accepts, in id order.
+    /// Cheaper than filtering <see cref="TypeIdsByName(string)"/> when it rejects <see cref="BtfKind.Func"/>: a
+    /// kernel's functions are indexed by name only once a lookup wants them.
+    /// </summary>
+    public IReadOnlyList<int> TypeIdsByName(string name, Func<BtfKind, bool> kinds)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(kinds);
         var ids = new List<int>(2);
         Span<byte> utf8 = Encoding.UTF8.GetByteCount(name) <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetByteCount(name)];
         utf8 = utf8[..Encoding.UTF8.GetBytes(name, utf8)];
         if (utf8.IsEmpty) return ids;
-        for (int id = _buckets[NameHash(utf8, terminated: false) & (_buckets.Length - 1)]; id != 0; id = _nextSameName[id])
-            if (NameEquals(id, utf8)) ids.Add(id);
+        int hash = NameHash(utf8, terminated: false);
+        AddMatches(ids, _buckets, hash, utf8, kinds);
+        if (kinds(BtfKind.Func))
+        {
+            AddMatches(ids, FunctionBuckets(), hash, utf8, kinds);
+            ids.Sort();
+            return ids;
+        }
         ids.Reverse();
         return ids;
+    }
+
+    private void AddMatches(List<int> ids, int[] buckets, int hash, ReadOnlySpan<byte> utf8, Func<BtfKind, bool> kinds)
+    {
+        for (int id = buckets[hash & (buckets.Length - 1)]; id != 0; id = _nextSameName[id])
+            if (NameEquals(id, utf8) && kinds(KindAt(id))) ids.Add(id);
+    }
+
+    /// <summary>The chains of the functions' names, built on first use (under a lock: one spec may serve several threads).</summary>
+    private int[] FunctionBuckets()
+    {
+        if (Volatile.Read(ref _functionBuckets) is { } built) return built;
+        lock (_buckets)
+        {
+            if (_functionBuckets is { } raced) return raced;
+            ReadOnlySpan<byte> data = Data;
+            ReadOnlySpan<byte> strings = data.Slice(_stringsStart, _stringsLength);
+            var buckets = new int[_buckets.Length];
+            int mask = buckets.Length - 1;
+            for (int id = 1; id < _count; id++)
+            {
+                int at = _offsets[id];
+                if ((BinaryPrimitives.ReadUInt32LittleEndian(data[(at + 4)..]) & KindMask) != FunctionKind) continue;
+                uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(data[at..]);   // checked by the constructor
+                if (nameOff == 0) continue;
+                int bucket = NameHash(strings[(int)nameOff..]) & mask;
+                _nextSameName[id] = buckets[bucket];
+                buckets[bucket] = id;
+            }
+            Volatile.Write(ref _functionBuckets, buckets);
+            return buckets;
+        }
     }
 
     private bool NameEquals(int id, ReadOnlySpan<byte> utf8)
@@ -189,6 +253,7 @@ public sealed class BtfSpec : IDisposable
     /// few operations per type, with no search for the NUL: names that share eight bytes share a chain,
     /// which <see cref="NameEquals"/> walks only on lookup.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int NameHash(ReadOnlySpan<byte> bytes, bool terminated = true)
     {
         ulong v;
@@ -223,14 +288,9 @@ public sealed class BtfSpec : IDisposable
     /// <summary>Finds the first type named <paramref name="name"/> of kind <paramref name="kind"/>; false when there is none.</summary>
     public bool TryFindTypeId(string name, BtfKind kind, out int id)
     {
-        foreach (int candidate in TypeIdsByName(name))
-        {
-            if (KindAt(candidate) != kind) continue;
-            id = candidate;
-            return true;
-        }
-        id = 0;
-        return false;
+        IReadOnlyList<int> ids = TypeIdsByName(name, k => k == kind);
+        id = ids.Count > 0 ? ids[0] : 0;
+        return ids.Count > 0;
     }
 
     /// <summary>The id of the type of this name and kind (e.g. <c>btf_trace_inet_sock_set_state</c>, Typedef).</summary>

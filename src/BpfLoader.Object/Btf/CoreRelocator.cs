@@ -111,11 +111,8 @@ public sealed class CoreRelocator
         BtfType local = _local.Type(localId);
         string essential = EssentialName(local.Name);
         if (essential.Length == 0) throw new CoreRelocationException($"CO-RE relocation against anonymous type {local}");
-        var result = new List<int>();
-        foreach (int id in _target.TypeIdsByName(essential))
-        {
-            if (KindsCompatible(local, _target.Type(id))) result.Add(id);
-        }
+        // By kind in the lookup: a kernel's functions, most of its names, are never indexed for CO-RE.
+        var result = new List<int>(_target.TypeIdsByName(essential, kind => KindsCompatible(local.Kind, kind)));
         _candidates[localId] = result;
         return result;
     }
@@ -132,7 +129,9 @@ public sealed class CoreRelocator
         return name;
     }
 
-    private static bool KindsCompatible(BtfType a, BtfType b) => a.Kind == b.Kind || (a.IsAnyEnum && b.IsAnyEnum);
+    private static bool KindsCompatible(BtfKind a, BtfKind b) => a == b || (IsAnyEnum(a) && IsAnyEnum(b));
+
+    private static bool IsAnyEnum(BtfKind kind) => kind is BtfKind.Enum or BtfKind.Enum64;
 
     /// <summary>bpf_core_spec_match: the local access walked through a candidate target type, or null.</summary>
     private CoreAccessSpec? Match(CoreAccessSpec local, int targetId, CoreRelocationKind kind)
@@ -235,7 +234,7 @@ public sealed class CoreRelocator
             BtfType l = CoreAccessSpec.Skip(_local, ref localId);
             BtfType t = CoreAccessSpec.Skip(_target, ref targetId);
             if (l.IsComposite && t.IsComposite) return true;
-            if (!KindsCompatible(l, t)) return false;
+            if (!KindsCompatible(l.Kind, t.Kind)) return false;
             switch (l.Kind)
             {
                 case BtfKind.Pointer or BtfKind.Float:
@@ -263,7 +262,7 @@ public sealed class CoreRelocator
         {
             BtfType l = CoreAccessSpec.Skip(localBtf, ref localId);
             BtfType t = CoreAccessSpec.Skip(targetBtf, ref targetId);
-            if (!KindsCompatible(l, t)) return false;
+            if (!KindsCompatible(l.Kind, t.Kind)) return false;
             switch (l.Kind)
             {
                 case BtfKind.Void or BtfKind.Struct or BtfKind.Union or BtfKind.Enum or BtfKind.Enum64 or BtfKind.Forward:

@@ -92,12 +92,58 @@ public class BtfSpecTests
     }
 
     [Fact]
+    public void Functions_are_found_by_name_among_other_kinds_in_id_order()
+    {
+        var b = new BtfBuilder();
+        int proto = b.FuncProto(0);
+        int firstFunc = b.Func("tcp_set_state", proto);
+        int structure = b.Composite(BtfKind.Struct, "tcp_set_state", 0);
+        int typedef = b.Typedef("tcp_set_state", structure);
+        int secondFunc = b.Func("tcp_set_state", proto);
+        int other = b.Func("tcp_close", proto);
+        BtfSpec btf = b.Build();
+
+        // Lookups that leave functions out come first: the functions' index is built on the first that wants them.
+        Assert.Equal([structure, typedef], btf.TypeIdsByName("tcp_set_state", kind => kind != BtfKind.Func));
+        Assert.True(btf.TryFindTypeId("tcp_set_state", BtfKind.Typedef, out int id));
+        Assert.Equal(typedef, id);
+        Assert.Equal([firstFunc, structure, typedef, secondFunc], btf.TypeIdsByName("tcp_set_state"));
+        Assert.Equal([firstFunc, secondFunc], btf.TypeIdsByName("tcp_set_state", kind => kind == BtfKind.Func));
+        Assert.Equal(firstFunc, btf.FindTypeId("tcp_set_state", BtfKind.Func));
+        Assert.Equal(other, btf.FindTypeId("tcp_close", BtfKind.Func));
+        Assert.False(btf.TryFindTypeId("tcp_close", BtfKind.Struct, out _));
+    }
+
+    [KernelBtfFact]
+    public void Kernel_BTF_lookups_by_name_agree_with_a_scan_of_every_type()
+    {
+        using BtfSpec btf = Vmlinux.Load();
+        var scanned = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int id = 1; id < btf.TypeCount; id++)
+        {
+            string name = btf.Type(id).Name;
+            if (name.Length == 0) continue;
+            if (!scanned.TryGetValue(name, out List<int>? ids)) scanned[name] = ids = [];
+            ids.Add(id);
+        }
+        Assert.Contains(scanned, e => e.Value.Any(id => btf.Type(id).Kind == BtfKind.Func));
+        foreach ((string name, List<int> ids) in scanned.Where((_, i) => i % 53 == 0).Append(new("sock", scanned["sock"])))
+        {
+            Assert.Equal(ids, btf.TypeIdsByName(name));
+            Assert.Equal(ids.Where(id => btf.Type(id).Kind != BtfKind.Func), btf.TypeIdsByName(name, kind => kind != BtfKind.Func));
+        }
+        Assert.Equal(BtfKind.Func, btf.Type(btf.FindTypeId("tcp_set_state", BtfKind.Func)).Kind);
+        Assert.Equal(BtfKind.Typedef, btf.Type(btf.FindTypeId("btf_trace_inet_sock_set_state", BtfKind.Typedef)).Kind);
+    }
+
+    [Fact]
     public void Malformed_blobs_are_refused()
     {
         var strings = "\0int\0"u8.ToArray();
         Assert.Throws<BpfObjectException>(() => BtfSpec.Parse(Blob([1, 0x01000000, 4], strings)));          // INT without its 4 bytes
         Assert.Throws<BpfObjectException>(() => BtfSpec.Parse(Blob([1, 0x1f000000, 4], strings)));          // kind 31
         Assert.Throws<BpfObjectException>(() => BtfSpec.Parse(Blob([99, 0x01000000, 4, 0x20], strings)));  // name past the strings
+        Assert.Throws<BpfObjectException>(() => BtfSpec.Parse(Blob([99, 0x0c000000, 0], strings)));        // a function's too
         Assert.Throws<BpfObjectException>(() => BtfSpec.Parse(new byte[10]));
         BtfSpec ok = BtfSpec.Parse(Blob([1, 0x02000000, 7], strings));                                      // PTR to a type that is not there
         Assert.Throws<BpfObjectException>(() => ok.ResolveSize(ok.Type(1).TypeId));
