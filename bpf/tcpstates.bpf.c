@@ -198,7 +198,21 @@ struct sock {
 } __attribute__((preserve_access_index));
 
 struct inet_sock {
+	struct sock sk;
 	__be16 inet_sport;
+} __attribute__((preserve_access_index));
+
+struct inet_connection_sock {
+	struct inet_sock icsk_inet;
+} __attribute__((preserve_access_index));
+
+struct tcp_sock {
+	struct inet_connection_sock inet_conn;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int tgid;
+	char comm[TASK_COMM_LEN];
 } __attribute__((preserve_access_index));
 
 struct trace_event_raw_inet_sock_set_state {
@@ -217,6 +231,8 @@ struct trace_event_raw_inet_sock_set_state {
 
 static void *(*bpf_sk_storage_get)(void *map, const void *sk, void *value, __u64 flags) =
 	(void *)BPF_FUNC_sk_storage_get;
+static struct tcp_sock *(*bpf_skc_to_tcp_sock)(const void *sk) = (void *)BPF_FUNC_skc_to_tcp_sock;
+static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)BPF_FUNC_get_current_task_btf;
 
 static __always_inline __u16 bswap16(__u16 x)
 {
@@ -367,11 +383,45 @@ static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, 
 		e->delta_us = DELTA_BY_READER;
 	else
 		e->delta_us = since ? (ts - since) / 1000 : 0;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	e->__pad = 0;
-	bpf_get_current_comm(e->task, sizeof(e->task));
+}
+
+/* The task on CPU: its tgid and name. With tp_btf (btf) read straight from the task (5.11 and later), which costs
+ * two loads where the helpers cost a call each and a string copy. */
+static __always_inline void event_task(struct event *e, bool btf)
+{
+	if (btf && core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		const struct task_struct *task = bpf_get_current_task_btf();
+
+		e->pid = task->tgid;
+		*(__u64 *)e->task = *(const __u64 *)task->comm;
+		*(__u64 *)(e->task + 8) = *(const __u64 *)(task->comm + 8);
+	} else {
+		e->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(e->task, sizeof(e->task));
+	}
+}
+
+/* The local port as the socket keeps it for its peer (network order). Not skc_num: that is 0 once the socket left
+ * its port, on the change to CLOSE. inet_sock extends sock past what the verifier knows of a struct sock pointer:
+ * tp_btf gets a tcp_sock pointer to load from (5.9 and later), else it reads. */
+static __always_inline __u16 local_port_btf(const struct sock *sk)
+{
+	__be16 port = 0;
+
+	if (core_enum_value_exists(enum bpf_func_id, BPF_FUNC_skc_to_tcp_sock)) {
+		const struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+		if (tp) {
+			port = tp->inet_conn.icsk_inet.inet_sport;
+			barrier_var(port);   /* loaded here: one load for both ways would carry two kinds of pointer */
+			return port;
+		}
+	}
+	core_read_into(&port, ((const struct inet_sock *)sk)->inet_sport);
+	return port;
 }
 
 static __always_inline __u64 states_of(__u64 *ctx)
@@ -399,9 +449,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	family = sk->__sk_common.skc_family;
 	if (target_family && target_family != family)
 		goto remember;
-	/* inet_sock extends sock: past what the verifier knows of *sk, so this one is a probe read. */
-	core_read_into(&sport, ((const struct inet_sock *)sk)->inet_sport);
-	sport = bswap16(sport);
+	sport = bswap16(local_port_btf(sk));
 	dport = bswap16(sk->__sk_common.skc_dport);
 	if (!ports_wanted(sport, dport))
 		goto remember;
@@ -424,6 +472,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	}
 	barrier_var(e);
 	event_fill(e, (__u64)sk, oldstate, newstate, ts, st ? st->ts : 0);
+	event_task(e, true);
 	e->family = family;
 	e->sport = sport;
 	e->dport = dport;
@@ -539,6 +588,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	}
 	barrier_var(e);
 	event_fill(e, sk, ctx->oldstate, newstate, ts, since);
+	event_task(e, false);
 	e->family = family;
 	e->sport = ctx->sport;
 	e->dport = ctx->dport;

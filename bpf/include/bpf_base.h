@@ -132,6 +132,10 @@ enum core_enum_value_info {
 #define core_field_offset(field) __builtin_preserve_field_info(field, CORE_FIELD_BYTE_OFFSET)
 #define core_type_exists(type) __builtin_preserve_type_info(*(typeof(type) *)0, CORE_TYPE_EXISTS)
 #define core_type_size(type) __builtin_preserve_type_info(*(typeof(type) *)0, CORE_TYPE_SIZE)
+/* Whether the running kernel's enum has this value: core_enum_value_exists(enum bpf_func_id, BPF_FUNC_x) is how a
+ * program asks for a helper the kernel may lack (the branch that calls it is then pruned where it does). */
+#define core_enum_value_exists(enum_type, value) \
+	__builtin_preserve_enum_value(*(typeof(enum_type) *)value, CORE_ENUMVAL_EXISTS)
 
 /* Reads src->a.b.c (relocated) into *dst through bpf_probe_read_kernel. */
 #define core_read_into(dst, src) \
