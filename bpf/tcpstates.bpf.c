@@ -354,20 +354,25 @@ static __always_inline void count(void *map)
 		*n += 1;
 }
 
+/* Ring buffer: the flags that submit a record of this size (see wakeup_bytes). */
+static __always_inline __u64 ring_flags(__u64 size)
+{
+	if (wakeup_bytes) {
+		/* Crossing, not "at least": once the reader lags, "at least" wakes on every record.
+		 * Two CPUs may both miss a crossing; the next multiple still wakes. Our record was
+		 * reserved already, so it is counted in what waits (with its 8-byte header). */
+		__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		__u64 before = waiting - size - 8;
+		if (waiting / wakeup_bytes != before / wakeup_bytes)
+			return BPF_RB_FORCE_WAKEUP;
+	}
+	return 0;
+}
+
 static __always_inline void event_send(void *ctx, struct event *e)
 {
 	if (use_ringbuf) {
-		__u64 flags = 0;
-		if (wakeup_bytes) {
-			/* Crossing, not "at least": once the reader lags, "at least" wakes on every record.
-			 * Two CPUs may both miss a crossing; the next multiple still wakes. Our record was
-			 * reserved already, so it is counted in what waits (with its 8-byte header). */
-			__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-			__u64 before = waiting - sizeof(*e) - 8;
-			if (waiting / wakeup_bytes != before / wakeup_bytes)
-				flags = BPF_RB_FORCE_WAKEUP;
-		}
-		bpf_ringbuf_submit(e, flags);
+		bpf_ringbuf_submit(e, ring_flags(sizeof(*e)));
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
@@ -390,19 +395,22 @@ static __always_inline void event_fill(struct event *e, __u64 sk, int oldstate, 
 
 /* The task on CPU: its tgid and name. With tp_btf (btf) read straight from the task (5.11 and later), which costs
  * two loads where the helpers cost a call each and a string copy. */
-static __always_inline void event_task(struct event *e, bool btf)
+static __always_inline void task_into(__u32 *pid, char *name, bool btf)
 {
 	if (btf && core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
 		const struct task_struct *task = bpf_get_current_task_btf();
 
-		e->pid = task->tgid;
-		*(__u64 *)e->task = *(const __u64 *)task->comm;
-		*(__u64 *)(e->task + 8) = *(const __u64 *)(task->comm + 8);
+		*pid = task->tgid;
+		*(__u64 *)name = *(const __u64 *)task->comm;
+		*(__u64 *)(name + 8) = *(const __u64 *)(task->comm + 8);
 	} else {
-		e->pid = bpf_get_current_pid_tgid() >> 32;
-		bpf_get_current_comm(e->task, sizeof(e->task));
+		*pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(name, TASK_COMM_LEN);
 	}
 }
+
+/* Either record (struct event or struct event_ipv4): both have pid and task. */
+#define event_task(e, btf) task_into(&(e)->pid, (e)->task, btf)
 
 /* The local port as the socket keeps it for its peer (network order). Not skc_num: that is 0 once the socket left
  * its port, on the change to CLOSE. inet_sock extends sock past what the verifier knows of a struct sock pointer:
@@ -461,6 +469,28 @@ static __always_inline int trace_btf(__u64 *ctx)
 			goto remember;
 	}
 
+	if (use_ringbuf && !want_owner && family == AF_INET) {
+		struct event_ipv4 *c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
+
+		ts = bpf_ktime_get_ns();   /* after the reservation: see below */
+		if (!c) {
+			count(&drops);
+			goto remember;
+		}
+		c->skaddr = (__u64)sk;
+		c->ts_ns = ts;
+		c->oldstate = oldstate;
+		c->newstate = newstate;
+		c->sport = sport;
+		c->dport = dport;
+		*(__u32 *)c->saddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)c->daddr = sk->__sk_common.skc_daddr;
+		c->__pad = 0;
+		c->__pad2 = 0;
+		event_task(c, true);
+		bpf_ringbuf_submit(c, ring_flags(sizeof(*c)));
+		goto remember;
+	}
 	e = event_start(&on_stack);
 	/* The time once the record has its place: records reserved one after another carry times in the
 	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a

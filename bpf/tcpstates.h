@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The one event layout shared by the kernel program and the C# reader (TcpStateEvent). */
+/* The event layouts shared by the kernel program and the C# reader (TcpStateEvent, Ipv4TcpStateEvent). */
 #ifndef TCPSTATES_H
 #define TCPSTATES_H
 
@@ -24,6 +24,24 @@ struct event {
 	__u16 __pad;      /* explicit, so that every byte of a record is written (104 in all) */
 	__u32 netns;      /* the socket's network namespace: its inode, as ls -l /proc/PID/ns/net shows */
 	__u64 cgroup_id;  /* the socket's cgroup v2 id (the inode of its directory on the cgroup2 mount) */
+};
+
+/* The same change of an IPv4 socket, through the ring buffer, when neither its netns nor its cgroup is wanted
+ * (the plain columns): one cache line with the ring's 8-byte header, where struct event takes two. The time in
+ * state is the reader's (DELTA_BY_READER), the family AF_INET. The reader tells the two apart by their size. */
+struct event_ipv4 {
+	__u64 skaddr;
+	__u64 ts_ns;
+	char task[TASK_COMM_LEN];
+	__u32 pid;
+	__u8 saddr[4];    /* network order */
+	__u8 daddr[4];
+	__u16 sport;      /* host order */
+	__u16 dport;      /* host order */
+	__u8 oldstate;
+	__u8 newstate;
+	__u16 __pad;      /* explicit, so that every byte of a record is written (56 in all) */
+	__u32 __pad2;
 };
 
 #endif /* TCPSTATES_H */

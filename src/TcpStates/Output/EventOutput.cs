@@ -38,6 +38,12 @@ public sealed class EventOutput : IEventSink
 
     public void OnEvent(ReadOnlySpan<byte> record)
     {
+        if (record.Length == Ipv4TcpStateEvent.Size)
+        {
+            ref readonly Ipv4TcpStateEvent c = ref MemoryMarshal.AsRef<Ipv4TcpStateEvent>(record);
+            Print(c.Expand(_clock.Advance(c.SkAddr, c.TimestampNs, c.OldState, c.NewState)));
+            return;
+        }
         if (record.Length < TcpStateEvent.Size)
         {
             ShortRecords++;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 using TcpStates.Output;
 
 namespace TcpStates.Tests.Output;
@@ -63,5 +65,45 @@ public class TcpStateEventTests
         raw[72] = 0x41; // the pid's first byte must not leak into the name
         Assert.True(TcpStateEvent.TryRead(raw, out TcpStateEvent e));
         Assert.Equal("0123456789abcdef"u8.ToArray(), e.TaskName.ToArray());
+    }
+
+    [Fact]
+    public void An_IPv4_record_prints_as_the_full_record_it_stands_for()
+    {
+        var compact = new Ipv4TcpStateEvent
+        {
+            SkAddr = 0xffff9fd7e8192000,
+            TimestampNs = 1_001_373_000,
+            Pid = 4242,
+            SourceAddress = 0x0100007f,        // 127.0.0.1, the bytes as they lie
+            DestinationAddress = 0x0201a8c0,   // 192.168.1.2
+            SourcePort = 40000,
+            DestinationPort = 443,
+            OldState = 2,
+            NewState = 1,
+        };
+        "curl"u8.CopyTo(compact.Task);
+        byte[] compactBytes = MemoryMarshal.AsBytes(new ReadOnlySpan<Ipv4TcpStateEvent>(ref compact)).ToArray();
+        Assert.Equal(Ipv4TcpStateEvent.Size, compactBytes.Length);
+
+        TcpStateEvent full = EventFactory.Create(source: "127.0.0.1", sport: 40000, destination: "192.168.1.2", dport: 443,
+            pid: 4242, oldState: 2, newState: 1, timestampUs: 1_001_373, netns: 0, cgroupId: 0);
+        full.DeltaUs = TcpStateEvent.DeltaByReader;
+        Assert.Equal(EventFactory.ToBytes(full), EventFactory.ToBytes(compact.Expand(TcpStateEvent.DeltaByReader)));
+
+        foreach (OutputFormat format in new[] { OutputFormat.Columns, OutputFormat.Wide, OutputFormat.Csv })
+        {
+            Assert.Equal(Print(format, EventFactory.ToBytes(full)), Print(format, compactBytes));
+        }
+    }
+
+    private static string Print(OutputFormat format, byte[] record)
+    {
+        var output = new MemoryStream();
+        var sink = new EventOutput(new EventPrinter(output, format, false, false, TimeProvider.System), journal: null, TextWriter.Null);
+        sink.OnEvent(record);
+        sink.Flush();
+        Assert.Equal(0UL, sink.ShortRecords);
+        return Encoding.UTF8.GetString(output.ToArray());
     }
 }

@@ -57,7 +57,7 @@ public sealed class GlibcFloorTests
                 """);
             string shim = Path.Combine(PublishedTool.RepoRoot(), "build", "GlibcFloor", "glibc_floor.c");
             string exe = Path.Combine(dir, "ctor");
-            (int code, string output) = Run(Clang(), "-O2", "-fPIE", "-pie", "-I", dir, Path.Combine(dir, "ctor.c"), shim,
+            (int code, string output) = Run(HostClang.Find(), "-O2", "-fPIE", "-pie", "-I", dir, Path.Combine(dir, "ctor.c"), shim,
                 "-Wl,--wrap=__libc_start_main", "-Wl,--wrap=pow", "-lm", "-o", exe);
             Assert.True(code == 0, output);
 
@@ -84,16 +84,6 @@ public sealed class GlibcFloorTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static string Clang()
-    {
-        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        foreach (string name in new[] { "clang" }.Concat(Enumerable.Range(11, 12).Reverse().Select(v => $"clang-{v}")))
-            foreach (string d in path)
-                if (File.Exists(Path.Combine(d, name)))
-                    return Path.Combine(d, name);
-        throw new InvalidOperationException("clang not found on PATH (the build needs it too: apt-get install clang-14)");
     }
 
     private static (int Code, string Output) Run(string file, params string[] args)
