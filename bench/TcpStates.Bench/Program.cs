@@ -60,10 +60,12 @@ internal static class Program
         });
         root.Subcommands.Add(load);
 
-        var objectPath = new Argument<string>("object") { Description = "the compiled bench/reference/limit.bpf.c" };
-        var limit = new Command("limit", "Attach the empty tp_btf program (the limit) until SIGINT (used by the harness).");
+        var objectPath = new Argument<string>("object") { Description = "the compiled bench/reference/limit.bpf.c (or floor.bpf.c)" };
+        var programName = new Argument<string>("program") { Description = "the program to attach (floor.bpf.c's: see there)", DefaultValueFactory = _ => Limit.LimitTracer.ProgramName };
+        var limit = new Command("limit", "Attach the empty tp_btf program (the limit), or one of floor.bpf.c's and drain its rings, until SIGINT (used by the harness and bench/program-floor).");
         limit.Arguments.Add(objectPath);
-        limit.SetAction(result => Limit.LimitTracer.Run(result.GetValue(objectPath)!));
+        limit.Arguments.Add(programName);
+        limit.SetAction(result => Limit.LimitTracer.Run(result.GetValue(objectPath)!, result.GetValue(programName)!));
         root.Subcommands.Add(limit);
 
         return root.Parse(args).Invoke();
