@@ -52,36 +52,37 @@ public sealed class BtfSpec : IDisposable
         if (stringsLength == 0 || data[stringsStart] != 0 || data[stringsStart + stringsLength - 1] != 0)
             throw new BpfObjectException("BTF string section must start and end with a NUL");
 
-        // Two passes: how many types there are (so the arrays are allocated once, at their size), then where each
-        // starts and a chain of ids per hash of the name's first bytes (functions' names later, see _functionBuckets). Names are neither decoded nor measured: for
-        // the kernel's 100k+ types that would cost more than the scans.
+        // One pass: where each type starts, and a chain of ids per hash of the name's first bytes (functions' names
+        // later, see _functionBuckets). Names are neither decoded nor measured: for the kernel's 100k+ types that would
+        // cost more than the scan, which is the first touch of its several MB. The arrays are sized from the section's
+        // length at the kernel's average type size and grown if that was short; not cleared: every offset is written,
+        // and a chain reads only the next of ids linked into it.
         ReadOnlySpan<byte> span = data;
         int end = typesStart + typesLength;
-        int total = 1;
-        for (int at = typesStart; at < end; total++)
-        {
-            if (end - at < 12) throw new BpfObjectException($"BTF type at {at - typesStart} is truncated");
-            uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
-            at += 12 + ExtraSize(info, total);
-            if (at > end) throw new BpfObjectException($"BTF type {total} runs past the type section");
-        }
-        // Not cleared: every offset is written below, and a chain reads only the next of ids linked into it.
-        int[] offsets = GC.AllocateUninitializedArray<int>(total);
-        int[] next = GC.AllocateUninitializedArray<int>(total);
+        int capacity = Math.Max(64, typesLength / AverageTypeBytes);
+        int[] offsets = GC.AllocateUninitializedArray<int>(capacity);
+        int[] next = GC.AllocateUninitializedArray<int>(capacity);
         offsets[0] = next[0] = 0;
-        // Buckets of a power-of-two table, about two names a bucket; ids are prepended, so a chain runs from the
-        // highest id down.
-        var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)total) / 4)];
+        // Buckets of a power-of-two table, about two names a bucket (functions aside); ids are prepended, so a chain
+        // runs from the highest id down.
+        var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)capacity) / 4)];
         int mask = buckets.Length - 1;
         ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
         int count = 1;
         for (int at = typesStart; at < end;)
         {
+            if (end - at < 12) throw new BpfObjectException($"BTF type at {at - typesStart} is truncated");
             uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
             uint info = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
             int id = count++;
+            if (id == offsets.Length)
+            {
+                offsets = Grown(offsets);
+                next = Grown(next);
+            }
             offsets[id] = at;
             at += 12 + ExtraSize(info, id);
+            if (at > end) throw new BpfObjectException($"BTF type {id} runs past the type section");
             if (nameOff == 0) continue;
             if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
             if ((info & KindMask) != FunctionKind)
@@ -134,6 +135,16 @@ public sealed class BtfSpec : IDisposable
 
     /// <summary>Disposes the owner given to <see cref="Parse(Memory{byte}, IDisposable?)"/> (a mapping, say); nothing for one parsed from bytes.</summary>
     public void Dispose() => _mapping?.Dispose();
+
+    /// <summary>Bytes per type a kernel's BTF has on average, rounded down: the index arrays' first size.</summary>
+    private const int AverageTypeBytes = 24;
+
+    private static int[] Grown(int[] array)
+    {
+        int[] grown = GC.AllocateUninitializedArray<int>(array.Length * 2);
+        array.CopyTo(grown, 0);
+        return grown;
+    }
 
     private const uint KindMask = 0x1fu << 24;
     private const uint FunctionKind = (uint)BtfKind.Func << 24;

@@ -137,6 +137,24 @@ public class BtfSpecTests
     }
 
     [Fact]
+    public void Types_smaller_than_a_kernel_s_average_are_indexed_whole()
+    {
+        // 12-byte pointers: more types than the index's first size, taken from the section's length, holds.
+        var b = new BtfBuilder();
+        int last = b.Int("int", 4, signed: true);
+        for (int i = 0; i < 5000; i++)
+            last = b.Pointer(last);
+        int named = b.Typedef("after_the_growth", last);
+        BtfSpec btf = b.Build();
+
+        Assert.Equal(named + 1, btf.TypeCount);
+        Assert.Equal(BtfKind.Pointer, btf.Type(last).Kind);
+        Assert.Equal(last - 1, btf.Type(last).TypeId);
+        Assert.Equal([named], btf.TypeIdsByName("after_the_growth"));
+        Assert.Equal(BtfKind.Int, btf.Type(btf.FindTypeId("int", BtfKind.Int)).Kind);
+    }
+
+    [Fact]
     public void Malformed_blobs_are_refused()
     {
         var strings = "\0int\0"u8.ToArray();
