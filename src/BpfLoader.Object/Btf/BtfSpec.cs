@@ -267,18 +267,7 @@ public sealed class BtfSpec : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int NameHash(ReadOnlySpan<byte> bytes, bool terminated = true)
     {
-        ulong v;
-        if (bytes.Length >= 8)
-        {
-            v = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        }
-        else
-        {
-            Span<byte> padded = stackalloc byte[8];
-            padded.Clear();
-            bytes.CopyTo(padded);
-            v = BinaryPrimitives.ReadUInt64LittleEndian(padded);
-        }
+        ulong v = bytes.Length >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : ShortName(bytes);
         if (terminated)
         {
             // The lowest byte flagged here is the first NUL (a false flag only ever sits above a true one).
@@ -291,6 +280,16 @@ public sealed class BtfSpec : IDisposable
         }
         ulong h = v * 0x9E3779B97F4A7C15UL;
         return (int)(h >> 32) ^ (int)h;
+    }
+
+    /// <summary>The bytes of a name shorter than eight, as the low bytes of a little-endian u64 (no stackalloc: the
+    /// hash is inlined into the index's loop).</summary>
+    private static ulong ShortName(ReadOnlySpan<byte> bytes)
+    {
+        ulong v = 0;
+        for (int i = bytes.Length - 1; i >= 0; i--)
+            v = v << 8 | bytes[i];
+        return v;
     }
 
     /// <summary>Every type with this name, of any kind.</summary>

@@ -29,16 +29,15 @@ public sealed class TcpStatesCommandLine
     private readonly Option<bool> _containers = Flag("--containers", "-C");
     private readonly Option<string> _netns = new("--netns") { HelpName = "NETNS" };
     private readonly Option<string> _cgroup = new("--cgroup") { HelpName = "PATH" };
-    private readonly RootCommand _root;
+    private readonly Command _root;
     private readonly string[] _longNames;
     private readonly Dictionary<string, Option> _byToken = new(StringComparer.Ordinal);
 
     public TcpStatesCommandLine()
     {
-        _root = new RootCommand(HelpText.Description);
-        // Our own -h (argparse's text), no --version, no [directives], no @response files.
-        _root.Options.Clear();
-        _root.Directives.Clear();
+        // Not a RootCommand: our own -h (argparse's text), no --version, no [directives] (and no start-up time spent
+        // making the ones it would bring, whose texts come from resources), no @response files.
+        _root = new Command("tcpstates", HelpText.Description);
         Option[] all = [_help, _time, _timestamp, _wide, _csv, _localPort, _remotePort, _ebpf, _journal, _ipv4, _ipv6,
             _json, _containers, _netns, _cgroup];
         foreach (Option option in all)
