@@ -8,7 +8,7 @@
  *   floor_ring_record     + the record written as tcpstates writes it (time, task, socket);
  *   floor_percpu_record   the same record in a ring of this CPU's own (a map of ring buffers), which no
  *                         other CPU's programs write: what per-CPU rings would cost.
- * No includes: the bench compiles this with nothing but clang.
+ * Nothing included but bpf/tcpstates.h: the bench compiles this with clang and -I bpf alone.
  */
 #define SEC(name) __attribute__((section(name), used))
 #define __uint(name, val) int (*name)[val]
@@ -64,28 +64,14 @@ static void (*bpf_ringbuf_submit)(void *data, u64 flags) = (void *)132;
 static struct tcp_sock *(*bpf_skc_to_tcp_sock)(const void *sk) = (void *)137;
 static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 
-/* tcpstates' struct event: the same size and fields. */
-struct record {
-	u64 skaddr, ts_ns, delta_us;
-	u8 saddr[16], daddr[16];
-	char task[16];
-	u32 pid;
-	int oldstate, newstate;
-	u16 family, sport, dport, pad;
-	u32 netns;
-	u64 cgroup_id;
-};
-
-/* The same for an IPv4 change in one cache line with the ring's 8-byte header: no time in state (the reader
- * works it out), no netns or cgroup (read only for -j, -C, --netns, --cgroup), states and family in bytes. */
-struct compact_record {
-	u64 skaddr, ts_ns;
-	char task[16];
-	u32 pid, saddr, daddr;
-	u16 sport, dport;
-	u8 oldstate, newstate, family, pad;
-	u32 pad2;
-};
+/* tcpstates' records (struct event, struct event_ipv4), from its header: compiled with -I bpf. */
+#define TASK_COMM_LEN 16
+typedef u64 __u64;
+typedef u32 __u32;
+typedef int __s32;
+typedef u16 __u16;
+typedef u8 __u8;
+#include "tcpstates.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -115,7 +101,7 @@ struct {
 	.values = { &ring0, &ring1, &ring2, &ring3, &ring4, &ring5, &ring6, &ring7 },
 };
 
-static __always_inline void fill(struct record *e, u64 *ctx)
+static __always_inline void fill(struct event *e, u64 *ctx)
 {
 	const struct sock *sk = (const struct sock *)ctx[0];
 	const struct task_struct *task = bpf_get_current_task_btf();
@@ -132,7 +118,7 @@ static __always_inline void fill(struct record *e, u64 *ctx)
 	e->family = sk->__sk_common.skc_family;
 	e->dport = sk->__sk_common.skc_dport;
 	e->sport = tp ? tp->inet_conn.icsk_inet.inet_sport : 0;
-	e->pad = 0;
+	e->__pad = 0;
 	e->netns = 0;
 	e->cgroup_id = 0;
 	if (e->family == AF_INET) {
@@ -156,7 +142,7 @@ int floor_empty(u64 *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int floor_ring_reserve(u64 *ctx)
 {
-	struct record *e = bpf_ringbuf_reserve(&ring, sizeof(*e), 0);
+	struct event *e = bpf_ringbuf_reserve(&ring, sizeof(*e), 0);
 
 	(void)ctx;
 	if (e)
@@ -164,16 +150,22 @@ int floor_ring_reserve(u64 *ctx)
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int floor_ring_record(u64 *ctx)
+/* A record written in ring (a map, or a ring from a map of rings), as tcpstates writes it. */
+static __always_inline int record_in(void *ring, u64 *ctx)
 {
-	struct record *e = bpf_ringbuf_reserve(&ring, sizeof(*e), 0);
+	struct event *e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 
 	if (!e)
 		return 0;
 	fill(e, ctx);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int floor_ring_record(u64 *ctx)
+{
+	return record_in(&ring, ctx);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -181,22 +173,14 @@ int floor_percpu_record(u64 *ctx)
 {
 	u32 slot = bpf_get_smp_processor_id() % RINGS;
 	void *own = bpf_map_lookup_elem(&rings, &slot);
-	struct record *e;
 
-	if (!own)
-		return 0;
-	e = bpf_ringbuf_reserve(own, sizeof(*e), 0);
-	if (!e)
-		return 0;
-	fill(e, ctx);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return own ? record_in(own, ctx) : 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int floor_ring_compact(u64 *ctx)
 {
-	struct compact_record *e = bpf_ringbuf_reserve(&ring, sizeof(*e), 0);
+	struct event_ipv4 *e = bpf_ringbuf_reserve(&ring, sizeof(*e), 0);
 	const struct sock *sk = (const struct sock *)ctx[0];
 	const struct task_struct *task;
 	const struct tcp_sock *tp;
@@ -212,13 +196,12 @@ int floor_ring_compact(u64 *ctx)
 	e->pid = task->tgid;
 	*(u64 *)e->task = *(const u64 *)task->comm;
 	*(u64 *)(e->task + 8) = *(const u64 *)(task->comm + 8);
-	e->family = (u8)sk->__sk_common.skc_family;
 	e->dport = sk->__sk_common.skc_dport;
 	e->sport = tp ? tp->inet_conn.icsk_inet.inet_sport : 0;
-	e->saddr = sk->__sk_common.skc_rcv_saddr;
-	e->daddr = sk->__sk_common.skc_daddr;
-	e->pad = 0;
-	e->pad2 = 0;
+	*(u32 *)e->saddr = sk->__sk_common.skc_rcv_saddr;
+	*(u32 *)e->daddr = sk->__sk_common.skc_daddr;
+	e->__pad = 0;
+	e->__pad2 = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -226,13 +209,7 @@ int floor_ring_compact(u64 *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int floor_small_ring_record(u64 *ctx)
 {
-	struct record *e = bpf_ringbuf_reserve(&small_ring, sizeof(*e), 0);
-
-	if (!e)
-		return 0;
-	fill(e, ctx);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return record_in(&small_ring, ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
