@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BpfLoader.Object;
 using BpfLoader.Rings;
 using BpfLoader.Tracing;
@@ -31,6 +32,7 @@ public static class TraceSession
         bool ringBuffer = probe.Events.Kind == EventRingKind.RingBuffer;
         int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
         int read = 0;
+        long lossesRead = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (read > 0 && ringBuffer)
@@ -44,7 +46,13 @@ public static class TraceSession
                 if (read == 0)
                     read = events.DrainAll();
             }
-            ReportDrops(probe, sink);
+            // The loss counts are read by syscalls (and, once a second, perf reads that interrupt the other CPUs):
+            // while events flow, not after every drain.
+            if (read == 0 || Stopwatch.GetElapsedTime(lossesRead) >= LossReadInterval)
+            {
+                ReportDrops(probe, sink);
+                lossesRead = Stopwatch.GetTimestamp();
+            }
             if (!sink.Flush()) return;
         }
 
@@ -60,6 +68,9 @@ public static class TraceSession
         ulong drops = probe.TakeDrops(final);
         if (drops > 0) sink.OnLost(-1, drops);
     }
+
+    /// <summary>How often the read loop reads the loss counts while events flow (at every drain once they stop).</summary>
+    private static readonly TimeSpan LossReadInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>What this host lacks and how the tool does without it: one line, always.</summary>
     private static void Notice(string message) => Console.Error.WriteLine("tcpstates: " + message);
