@@ -41,7 +41,8 @@ public sealed partial class OutputFaultTests
         {
             (int code, _, string stderr) = ToolScript.Run(
                 $"exec unshare -m sh -c 'mount -t tmpfs -o size=4k tcpstates-full \"{dir}\" && exec \"$BIN\" -s -L {port} > \"{dir}/log\"'",
-                () => Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), TimeSpan.Zero));
+                // Traffic only once the leftovers check has seen the tool's objects: the full disk ends the tool.
+                () => { if (ToolLeftovers.ObjectsSeen) Traffic.Connection(listener, new IPEndPoint(IPAddress.Loopback, port), TimeSpan.Zero); });
             Assert.Equal("tcpstates: write to standard output: ENOSPC (No space left on device)", Assert.Single(ToolScript.Lines(stderr)));
             Assert.Equal(1, code);
         }
@@ -88,6 +89,8 @@ public sealed partial class OutputFaultTests
                     Assert.True(n > 0, "the terminal closed before the header");
                     seen.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
                 }
+                // Before the hang-up ends the tool: the leftovers check must have seen its objects.
+                ToolLeftovers.WaitForObjects();
             }
             // The master is closed now: the next events find the terminal hung up.
             DateTime until = DateTime.UtcNow.AddSeconds(60);
