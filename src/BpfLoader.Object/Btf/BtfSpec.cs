@@ -63,10 +63,10 @@ public sealed class BtfSpec : IDisposable
         int[] offsets = GC.AllocateUninitializedArray<int>(capacity);
         int[] next = GC.AllocateUninitializedArray<int>(capacity);
         offsets[0] = next[0] = 0;
-        // Buckets of a power-of-two table, about two names a bucket (functions aside); ids are prepended, so a chain
-        // runs from the highest id down.
+        // Buckets of a power-of-two table, a quarter as many as types: about two names a bucket were every type named,
+        // fewer with functions aside (they get a table of this size of their own). Ids are prepended, so a chain runs
+        // from the highest id down.
         var buckets = new int[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)capacity) / 4)];
-        int mask = buckets.Length - 1;
         ReadOnlySpan<byte> strings = span.Slice(stringsStart, stringsLength);
         int count = 1;
         for (int at = typesStart; at < end;)
@@ -86,11 +86,7 @@ public sealed class BtfSpec : IDisposable
             if (nameOff == 0) continue;
             if (nameOff >= (uint)stringsLength) throw new BpfObjectException($"BTF type {id} name offset {nameOff} is outside the string section");
             if ((info & KindMask) != FunctionKind)
-            {
-                int bucket = NameHash(strings[(int)nameOff..]) & mask;
-                next[id] = buckets[bucket];
-                buckets[bucket] = id;
-            }
+                Chain(buckets, next, id, strings[(int)nameOff..]);
         }
         _count = count;
         _offsets = offsets;
@@ -219,6 +215,15 @@ public sealed class BtfSpec : IDisposable
         return ids;
     }
 
+    /// <summary>Prepends <paramref name="id"/>, named <paramref name="name"/> (NUL-terminated), to its chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Chain(int[] buckets, int[] next, int id, ReadOnlySpan<byte> name)
+    {
+        int bucket = NameHash(name) & (buckets.Length - 1);
+        next[id] = buckets[bucket];
+        buckets[bucket] = id;
+    }
+
     private void AddMatches(List<int> ids, int[] buckets, int hash, ReadOnlySpan<byte> utf8, Func<BtfKind, bool> kinds)
     {
         for (int id = buckets[hash & (buckets.Length - 1)]; id != 0; id = _nextSameName[id])
@@ -235,16 +240,13 @@ public sealed class BtfSpec : IDisposable
             ReadOnlySpan<byte> data = Data;
             ReadOnlySpan<byte> strings = data.Slice(_stringsStart, _stringsLength);
             var buckets = new int[_buckets.Length];
-            int mask = buckets.Length - 1;
             for (int id = 1; id < _count; id++)
             {
                 int at = _offsets[id];
                 if ((BinaryPrimitives.ReadUInt32LittleEndian(data[(at + 4)..]) & KindMask) != FunctionKind) continue;
                 uint nameOff = BinaryPrimitives.ReadUInt32LittleEndian(data[at..]);   // checked by the constructor
-                if (nameOff == 0) continue;
-                int bucket = NameHash(strings[(int)nameOff..]) & mask;
-                _nextSameName[id] = buckets[bucket];
-                buckets[bucket] = id;
+                if (nameOff != 0)
+                    Chain(buckets, _nextSameName, id, strings[(int)nameOff..]);
             }
             Volatile.Write(ref _functionBuckets, buckets);
             return buckets;

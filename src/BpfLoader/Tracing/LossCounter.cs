@@ -54,7 +54,8 @@ public sealed class LossCounter
     /// <summary>
     /// Reads the counters and returns the events lost since the last call, confirmed by two readings in a row,
     /// or all of them when <paramref name="final"/> (once the programs are detached and the ring drained).
-    /// Allocates nothing: call it after every batch.
+    /// Allocates nothing, but reads the counters by syscalls (four, and the hit count's perf reads once per
+    /// <see cref="HitsReadInterval"/>): call it after a batch, at the pace its reports need to keep.
     /// </summary>
     public ulong TakeNew(bool final = false)
     {
