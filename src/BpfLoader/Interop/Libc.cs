@@ -75,6 +75,12 @@ internal static unsafe partial class Libc
     [LibraryImport(LibName, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initval, int flags);
 
+    /// <summary>clock_gettime(2); <paramref name="timespec"/>: tv_sec and tv_nsec, two longs on the 64-bit ABIs we ship.</summary>
+    [LibraryImport(LibName, EntryPoint = "clock_gettime")]
+    [SuppressGCTransition]   // the vDSO: no syscall, no blocking
+    internal static partial int ClockGetTime(int clockId, long* timespec);
+
+    internal const int ClockMonotonic = 1;
     internal const int ScPageSize = 30;   // _SC_PAGESIZE
     internal const int ProtRead = 1, ProtWrite = 2;
     internal const int MapShared = 1, MapPrivate = 2;

@@ -21,7 +21,9 @@ internal sealed unsafe class RingBufferCursor
     private readonly byte* _data;
     private readonly ulong _mask;
     private readonly bool _doubleMapped;
-    private byte[] _wrapped = [];   // a record that wraps, made contiguous; grows to the largest seen
+    private byte[] _wrapped = [];   // a record that wraps, made contiguous; grows to the largest seen; pinned
+    private ulong _headTotal;            // Peek's record, header and padding included
+    private ulong _published;            // the consumer position last written for the kernel (Peek and Consume)
 
     /// <summary>
     /// Publish the consumer position after every record rather than once per batch: the producer
@@ -53,12 +55,14 @@ internal sealed unsafe class RingBufferCursor
         _mask = dataSize - 1;
         _doubleMapped = doubleMapped;
         _consumed = Volatile.Read(ref *consumerPosition);   // the kernel's start, once
+        _published = _consumed;
     }
 
     /// <summary>Sets the consumer position (benchmarks and tests that read the same records again).</summary>
     internal void Rewind(ulong position)
     {
         _consumed = position;
+        _published = position;
         Volatile.Write(ref *_consumer, position);
     }
 
@@ -121,16 +125,95 @@ internal sealed unsafe class RingBufferCursor
             // Release: the producer may reuse the space only after we are done reading it. Also puts
             // back our position over whatever someone else wrote there.
             _consumed = consumer;
+            _published = consumer;
             Volatile.Write(ref *_consumer, consumer);
         }
         return delivered;
+    }
+
+    /// <summary>The producer position now (acquire): the end of what a merge reads in one round.</summary>
+    internal ulong ReadProducer() => Volatile.Read(ref *_producer);
+
+    /// <summary>The consumer position: where the next record starts.</summary>
+    internal ulong Consumed => _consumed;
+
+    /// <summary>
+    /// The record at the consumer position, among those reserved before <paramref name="producer"/> (a value of
+    /// <see cref="ReadProducer"/>): <see cref="RingHead.Ready"/> with its body, <see cref="RingHead.Busy"/> while its
+    /// producer still writes it, or <see cref="RingHead.Empty"/>. Discarded records on the way are consumed. The body is
+    /// valid until the next call on this cursor; <see cref="Consume"/> moves past it. Corruption throws as in <see cref="Drain"/>.
+    /// </summary>
+    internal RingHead Peek(ulong producer, out ReadOnlySpan<byte> record)
+    {
+        RingHead head = Peek(producer, out byte* body, out int size);
+        record = new ReadOnlySpan<byte>(body, size);
+        return head;
+    }
+
+    /// <summary>As <see cref="Peek(ulong, out ReadOnlySpan{byte})"/>, the body as a pointer and a length (null and 0 unless ready).</summary>
+    internal RingHead Peek(ulong producer, out byte* body, out int size)
+    {
+        body = null;
+        size = 0;
+        while (true)
+        {
+            ulong consumer = _consumed;
+            if (consumer == producer)
+                return RingHead.Empty;
+            ulong ringSize = _mask + 1;
+            if (producer - consumer > ringSize || (consumer & 7) != 0)
+                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
+            ulong offset = consumer & _mask;
+            uint len = Volatile.Read(ref *(uint*)(_data + offset));
+            if ((len & BusyBit) != 0)
+                return RingHead.Busy;
+            uint length = len & ~(BusyBit | DiscardBit);
+            ulong total = (length + HeaderSize + 7UL) & ~7UL;
+            if (total > producer - consumer)
+                throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {consumer}, {producer - consumer} bytes reserved");
+            _headTotal = total;
+            if ((len & DiscardBit) != 0)
+            {
+                Consume();
+                continue;
+            }
+            ulong start = _doubleMapped ? offset + HeaderSize : (offset + HeaderSize) & _mask;
+            ulong room = _doubleMapped ? 2 * ringSize - start : ringSize - start;
+            size = (int)length;
+            if (length <= room)
+            {
+                body = _data + start;
+            }
+            else
+            {
+                Unwrap((int)room, size);
+                body = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _wrapped[0]);   // pinned: see Unwrap
+            }
+            return RingHead.Ready;
+        }
+    }
+
+    /// <summary>Moves past the record the last <see cref="Peek(ulong, out byte*, out int)"/> returned, giving its space back as <see cref="ReleaseEveryBytes"/> says.</summary>
+    internal void Consume()
+    {
+        _consumed += _headTotal;
+        _headTotal = 0;
+        if (ReleaseEveryBytes != 0 && _consumed - _published >= ReleaseEveryBytes)
+            Publish();
+    }
+
+    /// <summary>Gives the space of every consumed record back to the producers (release).</summary>
+    internal void Publish()
+    {
+        _published = _consumed;
+        Volatile.Write(ref *_consumer, _consumed);
     }
 
     /// <summary>A record's body that runs past the end of the data area: its tail, then its head from the start.</summary>
     private ReadOnlySpan<byte> Unwrap(int tailLength, int size)
     {
         if (_wrapped.Length < size)
-            _wrapped = new byte[Math.Max(size, 256)];
+            _wrapped = GC.AllocateArray<byte>(Math.Max(size, 256), pinned: true);   // Peek hands out a pointer into it
         Span<byte> record = _wrapped.AsSpan(0, size);
         new ReadOnlySpan<byte>(_data + (_mask + 1 - (ulong)tailLength), tailLength).CopyTo(record);
         new ReadOnlySpan<byte>(_data, size - tailLength).CopyTo(record[tailLength..]);

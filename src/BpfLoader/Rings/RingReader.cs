@@ -21,7 +21,7 @@ public abstract class RingReader : IDisposable
     /// Drains every ring without waiting; returns the records delivered. Use it once more after the
     /// last Poll, since a watermark policy leaves records that never raised a wakeup.
     /// </summary>
-    public int DrainAll()
+    public virtual int DrainAll()
     {
         int delivered = 0;
         for (int i = 0; i < RingCount; i++)

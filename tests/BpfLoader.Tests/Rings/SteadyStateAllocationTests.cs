@@ -58,4 +58,35 @@ public class SteadyStateAllocationTests
         Assert.Equal(0, allocated);
         Assert.Equal((long)(delivered + perPass) * EventSize, _bytesSeen);
     }
+
+    [Fact]
+    public void Merging_ring_buffers_allocates_nothing_per_record()
+    {
+        // Two rings, one starting just before its end (a wrapped record each pass), records alternating by time.
+        using var first = new SyntheticRingBuffer(64 * 1024, startPosition: 64 * 1024 - 40);
+        using var second = new SyntheticRingBuffer(64 * 1024);
+        ulong firstStart = first.Consumer, secondStart = second.Consumer, time = 0;
+        byte[] record = NumberedPayload.Make(0, EventSize);
+        for (bool more = true; more; )
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), ++time);
+            more = (time % 2 == 0 ? second : first).TryWrite(record);
+        }
+        var merge = new BpfLoader.Rings.MergedRingBufferReader([first.Cursor, second.Cursor], 8, OnRecord, () => ulong.MaxValue);
+        int perPass = merge.DrainAll();
+        Assert.True(perPass > 1000);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int delivered = 0;
+        while (delivered < Records)
+        {
+            first.Rewind(firstStart);
+            second.Rewind(secondStart);
+            delivered += merge.DrainAll();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal((long)(delivered + perPass) * EventSize, _bytesSeen);
+    }
 }
