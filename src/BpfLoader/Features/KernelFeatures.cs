@@ -21,12 +21,16 @@ public static class KernelFeatures
     private static readonly Lazy<bool> s_btf = new(() => File.Exists(VmlinuxBtfPath));
     private static readonly Lazy<bool> s_ringBuffer = new(ProbeRingBuffer);
     private static readonly Lazy<bool> s_perfLink = new(ProbePerfLink);
+    private static readonly Lazy<bool> s_ringBufferMapOfMaps = new(ProbeRingBufferMapOfMaps);
 
     /// <summary>The kernel describes its own types (/sys/kernel/btf/vmlinux): needed for CO-RE and tp_btf.</summary>
     public static bool HasBtf => s_btf.Value;
 
     /// <summary>BPF_MAP_TYPE_RINGBUF (5.8).</summary>
     public static bool HasRingBuffer => s_ringBuffer.Value;
+
+    /// <summary>Ring buffers held in a BPF_MAP_TYPE_ARRAY_OF_MAPS (5.10), as per-CPU rings need.</summary>
+    public static bool HasRingBufferMapOfMaps => s_ringBufferMapOfMaps.Value;
 
     /// <summary>BPF_LINK_CREATE with BPF_PERF_EVENT (5.15); without it tracepoints attach by ioctl.</summary>
     public static bool HasPerfLink => s_perfLink.Value;
@@ -44,6 +48,25 @@ public static class KernelFeatures
     {
         var attr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.Ringbuf, MaxEntries = (uint)Libc.PageSize };
         return Probe(BpfCommand.MapCreate, ref attr);
+    }
+
+    private static bool ProbeRingBufferMapOfMaps()
+    {
+        if (!HasRingBuffer)
+            return false;
+        var ringAttr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.Ringbuf, MaxEntries = (uint)Libc.PageSize };
+        int ring = BpfSyscall.TryInvoke(BpfCommand.MapCreate, ref ringAttr);
+        if (ring < 0)
+            return false;
+        try
+        {
+            var attr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.ArrayOfMaps, KeySize = 4, ValueSize = 4, MaxEntries = 1, InnerMapFd = (uint)ring };
+            return Probe(BpfCommand.MapCreate, ref attr);
+        }
+        finally
+        {
+            Libc.Close(ring);
+        }
     }
 
     private static bool ProbePerfLink()

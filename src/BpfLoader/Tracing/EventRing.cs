@@ -8,16 +8,19 @@ using BpfLoader.Rings;
 namespace BpfLoader.Tracing;
 
 /// <summary>
-/// The map a program sends its events through, read as what it is: a BPF ring buffer, or where the kernel
-/// has none a perf event array. Declare the map as a ring buffer, choose the kind with <see cref="ChooseKind"/>,
-/// reshape the spec before load with <see cref="Shape"/>, and after load open it with <see cref="Open"/>. The
-/// program writes with <c>bpf_ringbuf_*</c> or <c>bpf_perf_event_output</c> by a constant the caller sets.
+/// The map a program sends its events through, read as what it is: a BPF ring buffer, a ring buffer per CPU, or
+/// where the kernel has none a perf event array. Declare the map as a ring buffer (and, for per-CPU rings, a map of
+/// ring buffers beside it), choose the kind with <see cref="ChooseKind(EventRingKind, out string?)"/>, reshape the spec
+/// before load with <see cref="Shape(MapSpec, EventRingKind)"/> (or <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>),
+/// and after load open it with <see cref="Open"/> (or <see cref="OpenPerCpu"/>). The program writes with
+/// <c>bpf_ringbuf_*</c> or <c>bpf_perf_event_output</c> by a constant the caller sets.
 /// The rings are set up when opened and hold what arrives until <see cref="Connect"/> names who takes it, so
 /// opening before attaching loses nothing through a perf event array, whose slots are empty until then.
 /// </summary>
 public sealed class EventRing : IDisposable
 {
     private readonly RingReader _reader;
+    private readonly BpfMap[] _cpuRings = [];   // per CPU: ours, made at open
     private RecordHandler? _onRecord;
 
     private EventRing(BpfMap map, EventRingOptions options)
@@ -33,6 +36,34 @@ public sealed class EventRing : IDisposable
             : new PerfEventArrayReader(map, Deliver, options.OnPerfRecordsLost, options.PerfRings);
     }
 
+    private EventRing(BpfMap ringsByCpu, uint ringBytes, BpfMap shared, int timestampOffset, EventRingOptions options)
+    {
+        Kind = EventRingKind.RingBufferPerCpu;
+        var rings = new List<BpfMap>();
+        try
+        {
+            Span<byte> key = stackalloc byte[4];
+            Span<byte> value = stackalloc byte[4];
+            foreach (int cpu in CpuList.OnlinePossible().Cpus)
+            {
+                if (cpu >= ringsByCpu.MaxEntries)
+                    continue;
+                BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = ringBytes, Name = "cpu_ring" });
+                rings.Add(ring);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(key, cpu);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, ring.Fd.Value);
+                ringsByCpu.Update(key, value);
+            }
+            _reader = new MergedRingBufferReader([.. rings, shared], timestampOffset, Deliver, options.MapRingBufferDataTwice);
+        }
+        catch
+        {
+            foreach (BpfMap ring in rings) ring.Dispose();
+            throw;
+        }
+        _cpuRings = [.. rings];
+    }
+
     /// <summary>Whether this ring is a ring buffer or a perf event array.</summary>
     public EventRingKind Kind { get; }
 
@@ -41,10 +72,19 @@ public sealed class EventRing : IDisposable
     /// <paramref name="fallbackReason"/> says, in one line, what the kernel lacks and what is done instead when
     /// the kernel forced the perf event array; null when it did not (a ring buffer, or a forced perf event array).
     /// </summary>
-    public static EventRingKind ChooseKind(bool forcePerfEventArray, out string? fallbackReason)
+    public static EventRingKind ChooseKind(bool forcePerfEventArray, out string? fallbackReason) =>
+        ChooseKind(forcePerfEventArray ? EventRingKind.PerfEventArray : EventRingKind.RingBuffer, out fallbackReason);
+
+    /// <summary>
+    /// The kind this kernel takes, as close to <paramref name="preferred"/> as it allows: per-CPU ring buffers where it
+    /// holds ring buffers in a map of maps, else one ring buffer, else a perf event array. <paramref name="fallbackReason"/>
+    /// says, in one line, why the kernel forced a perf event array (the ring buffers' sharing changes no record: it is not told).
+    /// </summary>
+    public static EventRingKind ChooseKind(EventRingKind preferred, out string? fallbackReason)
     {
         fallbackReason = null;
-        if (forcePerfEventArray) return EventRingKind.PerfEventArray;
+        if (preferred == EventRingKind.PerfEventArray) return EventRingKind.PerfEventArray;
+        if (preferred == EventRingKind.RingBufferPerCpu && KernelFeatures.HasRingBufferMapOfMaps) return EventRingKind.RingBufferPerCpu;
         if (KernelFeatures.HasRingBuffer) return EventRingKind.RingBuffer;
         fallbackReason = "this kernel has no BPF ring buffer (Linux 5.8): reading events through a perf buffer";
         return EventRingKind.PerfEventArray;
@@ -57,7 +97,7 @@ public sealed class EventRing : IDisposable
     public static void Shape(MapSpec map, EventRingKind kind)
     {
         ArgumentNullException.ThrowIfNull(map);
-        if (kind == EventRingKind.RingBuffer)
+        if (kind is EventRingKind.RingBuffer or EventRingKind.RingBufferPerCpu)
         {
             if (map.Type != BpfMapType.Ringbuf)
                 throw new ArgumentException($"map '{map.Name}' is declared as a {map.Type}, not a ring buffer", nameof(map));
@@ -67,6 +107,50 @@ public sealed class EventRing : IDisposable
         map.KeySize = 4;
         map.ValueSize = 4;
         map.MaxEntries = 0;   // the loader makes it one per possible CPU
+    }
+
+    /// <summary>
+    /// Shapes both maps a program with per-CPU rings declares: <paramref name="map"/>, a ring buffer, and
+    /// <paramref name="ringsByCpu"/>, an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
+    /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
+    /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, the inner ring's size as declared (each ring
+    /// is made at <see cref="OpenPerCpu"/>), <paramref name="map"/> kept for CPUs that come online later. Otherwise
+    /// <paramref name="ringsByCpu"/> is made the smallest map of maps any kernel takes (one slot, of arrays: older kernels
+    /// hold no ring buffer in one), and <paramref name="map"/> is shaped as by <see cref="Shape(MapSpec, EventRingKind)"/>.
+    /// </summary>
+    public static void Shape(MapSpec map, MapSpec ringsByCpu, EventRingKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(ringsByCpu);
+        if (ringsByCpu.Type != BpfMapType.ArrayOfMaps || ringsByCpu.InnerMap?.Type != BpfMapType.Ringbuf)
+            throw new ArgumentException($"map '{ringsByCpu.Name}' is declared as a {ringsByCpu.Type}, not an array of ring buffers", nameof(ringsByCpu));
+        if (kind == EventRingKind.RingBufferPerCpu)
+        {
+            Shape(map, EventRingKind.RingBuffer);
+            ringsByCpu.MaxEntries = (uint)(CpuList.Possible().Cpus[^1] + 1);
+            return;
+        }
+        Shape(map, kind);
+        ringsByCpu.MaxEntries = 1;
+        ringsByCpu.InnerMap = new MapSpec(ringsByCpu.Name + ".inner", BpfMapType.Array, 4, 4, 1);
+    }
+
+    /// <summary>
+    /// Makes a ring buffer of <paramref name="ringBytes"/> for each online CPU, stores it in <paramref name="ringsByCpu"/>
+    /// at the CPU's index (see <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>), and maps them and
+    /// <paramref name="shared"/> to be read as one (<see cref="MergedRingBufferReader"/>), in the order of the
+    /// <c>bpf_ktime_get_ns()</c> time each record carries at <paramref name="timestampOffset"/>, taken after its reservation.
+    /// Nothing is read until <see cref="Connect"/>.
+    /// </summary>
+    public static EventRing OpenPerCpu(BpfMap ringsByCpu, uint ringBytes, BpfMap shared, int timestampOffset, EventRingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(ringsByCpu);
+        ArgumentNullException.ThrowIfNull(shared);
+        if (ringsByCpu.Type != BpfMapType.ArrayOfMaps)
+            throw new ArgumentException($"{ringsByCpu} is not a map of maps ({BpfMapType.ArrayOfMaps})", nameof(ringsByCpu));
+        if (shared.Type != BpfMapType.Ringbuf)
+            throw new ArgumentException($"{shared} is not a ring buffer ({BpfMapType.Ringbuf})", nameof(shared));
+        return new EventRing(ringsByCpu, ringBytes, shared, timestampOffset, options ?? new EventRingOptions());
     }
 
     /// <summary>
@@ -97,5 +181,9 @@ public sealed class EventRing : IDisposable
     }
 
     /// <summary>Unmaps the rings and closes their fds; call it only after every Poll over the reader has returned.</summary>
-    public void Dispose() => _reader.Dispose();
+    public void Dispose()
+    {
+        _reader.Dispose();
+        foreach (BpfMap ring in _cpuRings) ring.Dispose();
+    }
 }

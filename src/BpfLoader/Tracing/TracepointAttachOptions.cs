@@ -43,6 +43,20 @@ public sealed record TracepointAttachOptions
     /// <summary>The ring buffer map the programs send events through, reshaped and opened as an <see cref="EventRing"/>; null for none.</summary>
     public string? EventMap { get; init; }
 
+    /// <summary>
+    /// An ARRAY_OF_MAPS of ring buffers in which the programs look up their CPU's ring, falling back to <see cref="EventMap"/>
+    /// where they find none (see <see cref="EventRing.Shape(MapSpec, MapSpec, EventRingKind)"/>); used where the kernel
+    /// takes it, each record then carrying its <c>bpf_ktime_get_ns()</c> time at <see cref="EventTimestampOffset"/>. Null:
+    /// one ring buffer shared by every CPU.
+    /// </summary>
+    public string? PerCpuEventMap { get; init; }
+
+    /// <summary>With <see cref="PerCpuEventMap"/>: where each record keeps the u64 time it was made, read after its reservation.</summary>
+    public int EventTimestampOffset { get; init; }
+
+    /// <summary>With <see cref="PerCpuEventMap"/>: use the one shared ring buffer even where the kernel takes per-CPU rings.</summary>
+    public bool ForceSharedRingBuffer { get; init; }
+
     /// <summary>How the event ring is mapped and read.</summary>
     public EventRingOptions? EventRing { get; init; }
 

@@ -79,7 +79,10 @@ public sealed class TracepointAttachment : IDisposable
         // every fallback fails on it in turn.
         if (ThreadCapabilities.MissingForTracing() is string missing)
             throw new BpfException($"tracing with BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and this process lacks {missing}: run as root, or grant them");
-        EventRingKind ringKind = EventRing.ChooseKind(options.ForcePerfEventArray, out string? ringNotice);
+        EventRingKind preferred = options.ForcePerfEventArray ? EventRingKind.PerfEventArray
+            : options.PerCpuEventMap is not null && options.EventMap is not null && !options.ForceSharedRingBuffer ? EventRingKind.RingBufferPerCpu
+            : EventRingKind.RingBuffer;
+        EventRingKind ringKind = EventRing.ChooseKind(preferred, out string? ringNotice);
         var notices = new List<string>();
         string? btfFailure = null;
         if (options.BtfPrograms.Count > 0 && !options.ForceTracepoint)
@@ -141,7 +144,11 @@ public sealed class TracepointAttachment : IDisposable
         {
             if (!spec.Maps.TryGetValue(eventMap, out MapSpec? events))
                 throw new BpfObjectException($"the object has no map '{eventMap}' to send events through");
-            EventRing.Shape(events, ringKind);
+            if (options.PerCpuEventMap is string perCpu)
+                EventRing.Shape(events, spec.Maps.TryGetValue(perCpu, out MapSpec? ringsByCpu) ? ringsByCpu
+                    : throw new BpfObjectException($"the object has no map '{perCpu}' to hold per-CPU rings"), ringKind);
+            else
+                EventRing.Shape(events, ringKind);
         }
 
         Collection collection = Collection.Load(spec, new CollectionOptions { Programs = programs });
@@ -153,8 +160,13 @@ public sealed class TracepointAttachment : IDisposable
             options.BeforeAttach?.Invoke(collection);
             // Before the programs attach: a perf event array's slots are empty until its reader fills them.
             if (options.EventMap is string name)
-                ring = EventRing.Open(collection.Maps.TryGetValue(name, out BpfMap? eventsMap) ? eventsMap
-                    : throw new BpfException($"map '{name}' was not created: none of the programs {string.Join(", ", programs)} uses it"), options.EventRing);
+            {
+                BpfMap eventsMap = CreatedMap(collection, name, programs);
+                ring = ringKind == EventRingKind.RingBufferPerCpu
+                    ? EventRing.OpenPerCpu(CreatedMap(collection, options.PerCpuEventMap!, programs), spec.Maps[options.PerCpuEventMap!].InnerMap!.MaxEntries,
+                        eventsMap, options.EventTimestampOffset, options.EventRing)
+                    : EventRing.Open(eventsMap, options.EventRing);
+            }
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));
             if (hitCountProgram is not null)
@@ -181,6 +193,10 @@ public sealed class TracepointAttachment : IDisposable
             throw;
         }
     }
+
+    private static BpfMap CreatedMap(Collection collection, string name, string[] programs) =>
+        collection.Maps.TryGetValue(name, out BpfMap? map) ? map
+            : throw new BpfException($"map '{name}' was not created: none of the programs {string.Join(", ", programs)} uses it");
 
     private static BpfMap? Find(Collection collection, string? name) =>
         name is not null && collection.Maps.TryGetValue(name, out BpfMap? map) ? map : null;

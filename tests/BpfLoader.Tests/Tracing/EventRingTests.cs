@@ -1,3 +1,5 @@
+using BpfLoader.Features;
+using BpfLoader.Kernel;
 using BpfLoader.Maps;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object.Uapi;
@@ -64,6 +66,71 @@ public sealed class EventRingTests
         Assert.Equal(2 * Connections, traffic.EstablishedRecords);
         Assert.Equal(0UL, TracingObject.Sum(attachment.Collection.Maps["drops"]));
         Assert.Equal(TracingObject.Sum(attachment.Collection.Maps["wanted"]), (ulong)traffic.Records.Count);
+    }
+
+    [Fact]
+    public void Shaped_for_per_CPU_rings_the_map_of_rings_gets_a_slot_per_possible_CPU_and_otherwise_one_slot_of_arrays()
+    {
+        CollectionSpec spec = Spec();
+        EventRing.Shape(spec.Maps["events"], spec.Maps["cpu_events"], EventRingKind.RingBufferPerCpu);
+        Assert.Equal((uint)(CpuList.Possible().Cpus[^1] + 1), spec.Maps["cpu_events"].MaxEntries);
+        Assert.Equal((BpfMapType.Ringbuf, 1u << 16), (spec.Maps["cpu_events"].InnerMap!.Type, spec.Maps["cpu_events"].InnerMap!.MaxEntries));
+        Assert.Equal(BpfMapType.Ringbuf, spec.Maps["events"].Type);
+
+        foreach (EventRingKind kind in new[] { EventRingKind.RingBuffer, EventRingKind.PerfEventArray })
+        {
+            spec = Spec();
+            EventRing.Shape(spec.Maps["events"], spec.Maps["cpu_events"], kind);
+            Assert.Equal(1u, spec.Maps["cpu_events"].MaxEntries);
+            Assert.Equal(BpfMapType.Array, spec.Maps["cpu_events"].InnerMap!.Type);   // a kernel without ring buffers in maps of maps takes it
+            Assert.Equal(kind == EventRingKind.RingBuffer ? BpfMapType.Ringbuf : BpfMapType.PerfEventArray, spec.Maps["events"].Type);
+        }
+        var e = Assert.Throws<ArgumentException>(() => EventRing.Shape(spec.Maps["events"], spec.Maps["calls"], EventRingKind.RingBufferPerCpu));
+        Assert.Contains("calls", e.Message, StringComparison.Ordinal);
+    }
+
+    [KernelFact]
+    public void This_kernel_holds_ring_buffers_in_a_map_of_maps_so_per_CPU_rings_are_chosen_when_preferred()
+    {
+        Assert.True(KernelFeatures.HasRingBufferMapOfMaps);
+        Assert.Equal(EventRingKind.RingBufferPerCpu, EventRing.ChooseKind(EventRingKind.RingBufferPerCpu, out string? reason));
+        Assert.Null(reason);
+        Assert.Equal(EventRingKind.RingBuffer, EventRing.ChooseKind(EventRingKind.RingBuffer, out _));
+    }
+
+    /// <summary>
+    /// Connections from two threads at once, so that both CPUs write their own rings: every record comes out, each stamped
+    /// between two readings of <see cref="BpfClock"/> (the clock the programs read), in the order of those stamps.
+    /// </summary>
+    [KernelFact]
+    public void Per_CPU_rings_deliver_every_record_in_the_order_of_its_time_read_on_the_programs_clock()
+    {
+        const int perThread = 200;
+        using var traffic = new TracingObject();
+        ulong before = BpfClock.NowNs();
+        using TracepointAttachment attachment = TracepointAttachment.Attach(traffic.Options(perCpu: true));
+        Assert.Equal(EventRingKind.RingBufferPerCpu, attachment.Events!.Kind);
+        RingReader reader = attachment.Events.Connect(traffic.OnRecord);
+        var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() => traffic.Connect(perThread))).ToList();
+        threads.ForEach(t => t.Start());
+        while (threads.Any(t => t.IsAlive))
+            reader.DrainAll();   // merging while both CPUs write
+        attachment.Detach();
+        reader.DrainAll();
+        ulong after = BpfClock.NowNs();
+
+        Assert.Equal(2 * 2 * perThread, traffic.EstablishedRecords);
+        Assert.Equal(0UL, TracingObject.Sum(attachment.Collection.Maps["drops"]));
+        Assert.Equal(TracingObject.Sum(attachment.Collection.Maps["wanted"]), (ulong)traffic.Records.Count);
+        Assert.All(traffic.Records, r => Assert.InRange(r.Time, before, after));
+        List<ulong> times = traffic.Records.Select(r => r.Time).ToList();
+        Assert.Equal(times.Order(), times);
+        if (Environment.ProcessorCount > 1)
+        {
+            var perCpu = new ulong[BpfMap.PossibleCpuCount];
+            Assert.True(attachment.Collection.Maps["wanted"].TryLookupPerCpu(0u, perCpu.AsSpan()));
+            Assert.True(perCpu.Count(n => n > 0) > 1, "the records were all written on one CPU: " + string.Join(",", perCpu));
+        }
     }
 
     [KernelFact]

@@ -17,18 +17,27 @@ internal sealed class TracingObject : IDisposable
 
     public ushort Port => (ushort)((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>The records read, as (newstate, sport, dport).</summary>
-    public List<(int NewState, ushort Sport, ushort Dport)> Records { get; } = [];
+    /// <summary>The records read, as (newstate, sport, dport, time).</summary>
+    public List<(int NewState, ushort Sport, ushort Dport, ulong Time)> Records { get; } = [];
 
-    /// <summary>Options for every way onto the tracepoint, records only for <see cref="Port"/>; <paramref name="ringBytes"/> sizes the ring buffer.</summary>
-    public TracepointAttachOptions Options(uint? ringBytes = null) => new()
+    /// <summary>Where a record keeps its bpf_ktime_get_ns() time.</summary>
+    public const int TimestampOffset = 16;
+
+    /// <summary>
+    /// Options for every way onto the tracepoint, records only for <see cref="Port"/>; <paramref name="ringBytes"/> sizes the
+    /// (shared) ring buffer; <paramref name="perCpu"/>: a ring per CPU where the kernel takes it.
+    /// </summary>
+    public TracepointAttachOptions Options(uint? ringBytes = null, bool perCpu = false) => new()
     {
         Category = "sock",
         Name = "inet_sock_set_state",
+        PerCpuEventMap = perCpu ? "cpu_events" : null,
+        EventTimestampOffset = TimestampOffset,
         Spec = kind =>
         {
             CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
-            spec.SetConstant("use_ringbuf", kind == EventRingKind.RingBuffer);
+            spec.SetConstant("use_ringbuf", kind != EventRingKind.PerfEventArray);
+            spec.SetConstant("ring_per_cpu", kind == EventRingKind.RingBufferPerCpu);
             spec.SetConstant("target_port", Port);
             if (ringBytes is uint bytes) spec.Maps["events"].MaxEntries = bytes;
             return spec;
@@ -45,7 +54,8 @@ internal sealed class TracingObject : IDisposable
     public void OnRecord(ReadOnlySpan<byte> record) => Records.Add((
         (int)BinaryPrimitives.ReadUInt32LittleEndian(record[8..]),
         BinaryPrimitives.ReadUInt16LittleEndian(record),
-        BinaryPrimitives.ReadUInt16LittleEndian(record[2..])));
+        BinaryPrimitives.ReadUInt16LittleEndian(record[2..]),
+        BinaryPrimitives.ReadUInt64LittleEndian(record[TimestampOffset..])));
 
     /// <summary>Records of sockets that became ESTABLISHED: two per connection (the client's and the server's).</summary>
     public int EstablishedRecords => Records.Count(r => r.NewState == Established && (r.Sport == Port || r.Dport == Port));

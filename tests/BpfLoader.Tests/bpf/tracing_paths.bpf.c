@@ -14,9 +14,12 @@ struct tracing_record {
 	__u32 oldstate;
 	__u32 newstate;
 	__u32 pad;
+	__u64 ts;   /* bpf_ktime_get_ns(), once the record has its place: per-CPU rings are merged by it */
 };
 
 const volatile bool use_ringbuf = true;
+/* A ring per CPU from cpu_events (the tests' EventRing makes them), `events` for a CPU that has none. */
+const volatile bool ring_per_cpu = false;
 /* Only sockets with this local or remote port send records (the tracepoint is the whole host's). */
 const volatile __u16 target_port = 0;
 
@@ -24,6 +27,18 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 16);
 } events SEC(".maps");
+
+struct cpu_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 16);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct cpu_ring);
+} cpu_events SEC(".maps");
 
 #define PERCPU_COUNT(name) \
 	struct { \
@@ -66,21 +81,35 @@ static __always_inline void count(void *map)
 
 static __always_inline int send(void *ctx, __u16 sport, __u16 dport, int oldstate, int newstate)
 {
-	struct tracing_record r = {};
-	long err;
+	struct tracing_record on_stack = {}, *r = &on_stack;
+	void *ring = &events;
 
 	if (sport != target_port && dport != target_port)
 		return 0;
 	count(&wanted);
-	r.sport = sport;
-	r.dport = dport;
-	r.oldstate = oldstate;
-	r.newstate = newstate;
+	if (use_ringbuf) {
+		if (ring_per_cpu) {
+			__u32 cpu = bpf_get_smp_processor_id();
+			void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
+
+			if (own)
+				ring = own;
+		}
+		r = bpf_ringbuf_reserve(ring, sizeof(*r), 0);
+		if (!r) {
+			count(&drops);
+			return 0;
+		}
+	}
+	r->sport = sport;
+	r->dport = dport;
+	r->oldstate = oldstate;
+	r->newstate = newstate;
+	r->pad = 0;
+	r->ts = bpf_ktime_get_ns();
 	if (use_ringbuf)
-		err = bpf_ringbuf_output(&events, &r, sizeof(r), 0);
-	else
-		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &r, sizeof(r));
-	if (err)
+		bpf_ringbuf_submit(r, 0);
+	else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, r, sizeof(*r)))
 		count(&drops);
 	return 0;
 }
