@@ -103,11 +103,29 @@ struct {
 	__type(value, struct marks);
 } marks SEC(".maps");
 
-/* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. */
+/* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. With ring_per_cpu,
+ * only CPUs that have no ring in cpu_events (come online since the tool started) write here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here */
+	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here; the tool sizes it */
 } events SEC(".maps");
+
+/* Where the kernel holds ring buffers in a map of maps (5.10): a ring per CPU, made by the tool, which no two
+ * CPUs' programs contend for; the reader merges them by ts_ns. That ts_ns is taken after the reservation is
+ * what lets the reader tell when no ring can still bring an earlier record. */
+const volatile bool ring_per_cpu = false;
+
+struct cpu_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);   /* the tool sizes it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);   /* the tool makes it a slot per possible CPU */
+	__type(key, __u32);
+	__array(values, struct cpu_ring);
+} cpu_events SEC(".maps");
 
 /* Records that found no room in the ring buffer or perf buffer, per CPU: the tool reports them. */
 struct {
@@ -336,12 +354,25 @@ static __always_inline bool owner_wanted(const struct sock_owner *o, bool btf)
 	return cgroup_wanted(o, btf);
 }
 
+/* The ring buffer this CPU writes: its own with ring_per_cpu, else the shared one. */
+static __always_inline void *ring_of_cpu(void)
+{
+	if (ring_per_cpu) {
+		__u32 cpu = bpf_get_smp_processor_id();
+		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
+
+		if (own)
+			return own;
+	}
+	return &events;
+}
+
 /* Where an event is built: in the ring buffer itself, or on the stack for the perf buffer. */
-static __always_inline struct event *event_start(struct event *on_stack)
+static __always_inline struct event *event_start(void *ring, struct event *on_stack)
 {
 	if (!use_ringbuf)
 		return on_stack;
-	return bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
+	return bpf_ringbuf_reserve(ring, sizeof(struct event), 0);
 }
 
 /* One more in a one-entry per-CPU counter map (drops, caught, seen). */
@@ -355,13 +386,13 @@ static __always_inline void count(void *map)
 }
 
 /* Ring buffer: the flags that submit a record of this size (see wakeup_bytes). */
-static __always_inline __u64 ring_flags(__u64 size)
+static __always_inline __u64 ring_flags(void *ring, __u64 size)
 {
 	if (wakeup_bytes) {
 		/* Crossing, not "at least": once the reader lags, "at least" wakes on every record.
 		 * Two CPUs may both miss a crossing; the next multiple still wakes. Our record was
 		 * reserved already, so it is counted in what waits (with its 8-byte header). */
-		__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		__u64 waiting = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
 		__u64 before = waiting - size - 8;
 		if (waiting / wakeup_bytes != before / wakeup_bytes)
 			return BPF_RB_FORCE_WAKEUP;
@@ -369,10 +400,10 @@ static __always_inline __u64 ring_flags(__u64 size)
 	return 0;
 }
 
-static __always_inline void event_send(void *ctx, struct event *e)
+static __always_inline void event_send(void *ctx, void *ring, struct event *e)
 {
 	if (use_ringbuf) {
-		bpf_ringbuf_submit(e, ring_flags(sizeof(*e)));
+		bpf_ringbuf_submit(e, ring_flags(ring, sizeof(*e)));
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
@@ -442,7 +473,8 @@ static __always_inline __u64 states_of(__u64 *ctx)
 static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u16 sport, __u16 dport, bool btf,
 				       __u32 saddr, __u32 daddr)
 {
-	struct event_ipv4 *c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
+	void *ring = ring_of_cpu();
+	struct event_ipv4 *c = bpf_ringbuf_reserve(ring, sizeof(*c), 0);
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!c) {
@@ -460,7 +492,7 @@ static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u
 	c->__pad = 0;
 	c->__pad2 = 0;
 	event_task(c, btf);
-	bpf_ringbuf_submit(c, ring_flags(sizeof(*c)));
+	bpf_ringbuf_submit(c, ring_flags(ring, sizeof(*c)));
 	return ts;
 }
 
@@ -472,6 +504,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
 	struct sk_state *st = NULL;
+	void *ring;
 	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
@@ -501,7 +534,8 @@ static __always_inline int trace_btf(__u64 *ctx)
 			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr);
 		goto remember;
 	}
-	e = event_start(&on_stack);
+	ring = ring_of_cpu();
+	e = event_start(ring, &on_stack);
 	/* The time once the record has its place: records reserved one after another carry times in the
 	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a
 	 * later record). */
@@ -527,7 +561,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	event_send(ctx, e);
+	event_send(ctx, ring, e);
 remember:
 	if (st)
 		st->ts = newstate == TCP_CLOSE ? 0 : ts;
@@ -586,6 +620,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct event on_stack, *e;
 	struct sock_owner owner;
+	void *ring;
 	__u16 family = ctx->family;
 	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
 	int newstate = ctx->newstate;
@@ -620,7 +655,8 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr);
 		return 0;
 	}
-	e = event_start(&on_stack);
+	ring = ring_of_cpu();
+	e = event_start(ring, &on_stack);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
 	since = 0;
 	if (!use_ringbuf) {
@@ -653,7 +689,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
 		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
 	}
-	event_send(ctx, e);
+	event_send(ctx, ring, e);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ public struct Ipv4TcpStateEvent
     public const int Size = 56;
 
     [FieldOffset(0)] public ulong SkAddr;
-    [FieldOffset(8)] public ulong TimestampNs;
+    [FieldOffset(TcpStateEvent.TimestampOffset)] public ulong TimestampNs;
     [FieldOffset(16)] public TaskBytes Task;
     [FieldOffset(32)] public uint Pid;
     [FieldOffset(36)] public uint SourceAddress;        // network order, as the bytes lie

@@ -15,10 +15,12 @@ public struct TcpStateEvent
     /// <summary><see cref="DeltaUs"/> of a record whose time in state the reader works out (DELTA_BY_READER in
     /// bpf/tcpstates.h; see <see cref="SocketClock"/>).</summary>
     public const ulong DeltaByReader = ulong.MaxValue;
+    /// <summary>Where both records (this and <see cref="Ipv4TcpStateEvent"/>) keep <see cref="TimestampNs"/>: per-CPU rings are merged by it.</summary>
+    public const int TimestampOffset = 8;
 
     [FieldOffset(0)] public ulong SkAddr;
     /// <summary>bpf_ktime_get_ns() at the change (CLOCK_MONOTONIC).</summary>
-    [FieldOffset(8)] public ulong TimestampNs;
+    [FieldOffset(TimestampOffset)] public ulong TimestampNs;
     [FieldOffset(16)] public ulong DeltaUs;
     [FieldOffset(24)] public AddressBytes SourceAddress;
     [FieldOffset(40)] public AddressBytes DestinationAddress;

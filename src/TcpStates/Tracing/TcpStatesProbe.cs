@@ -22,12 +22,12 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Attached after <see cref="TracepointProgram"/>: counts the tracepoint's hits on a path of their own (see the program).</summary>
     private const string HitsProgram = "tcpstates_hits";
 
-    /// <summary>
-    /// Ring buffer: the program also wakes the reader when what waits crosses a multiple of this (a quarter
-    /// of the 2 MiB ring), a safety net for a burst while the reader waits; while events flow the read loop
-    /// drains on its timer. Every wakeup is an IPI inside the program (see the program).
-    /// </summary>
-    internal const uint WakeupBytes = 512 * 1024;
+    /// <summary>One ring buffer shared by every CPU (where the kernel holds no ring buffer in a map of maps, or TCPSTATES_TRANSPORT=ring).</summary>
+    private const uint SharedRingBytes = 2 * 1024 * 1024;
+    /// <summary>Per-CPU rings: about as much in all as the one shared ring, each from 256 KiB to 2 MiB.</summary>
+    private const uint CpuRingsBytes = 2 * 1024 * 1024, CpuRingMinBytes = 256 * 1024;
+    /// <summary>Per-CPU rings: the shared ring is only for CPUs that come online later.</summary>
+    private const uint LateCpuRingBytes = 16 * 1024;
     /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
     internal const int BusyPollTimeoutMs = 10;
     /// <summary>Perf buffer: how long the first event after a quiet spell may wait (the tool then wakes 10 times a second).</summary>
@@ -46,7 +46,12 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
     public string Description =>
         (_attachment.Kind == TracepointAttachKind.TpBtf ? "tp_btf" : "tracepoint") + " with "
-        + (_attachment.RingKind == EventRingKind.RingBuffer ? "ring buffer" : "perf buffer");
+        + _attachment.RingKind switch
+        {
+            EventRingKind.RingBuffer => "ring buffer",
+            EventRingKind.RingBufferPerCpu => "per-CPU ring buffers",
+            _ => "perf buffer",
+        };
 
     /// <summary>What the last <see cref="TakeDrops"/> counted as lost, by cause (for TCPSTATES_DEBUG; formatted on demand,
     /// as the read loop must not allocate).</summary>
@@ -83,6 +88,9 @@ internal sealed class TcpStatesProbe : IDisposable
             HitCountProgram = HitsProgram,
             HitCountMap = "hits",
             EventMap = "events",
+            PerCpuEventMap = "cpu_events",
+            EventTimestampOffset = Output.TcpStateEvent.TimestampOffset,
+            ForceSharedRingBuffer = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "ring",
             RingFullCountMap = "drops",
             CaughtCountMap = "caught",
             CallCountMap = "seen",
@@ -113,8 +121,16 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>The embedded object with the user's filters, for events through <paramref name="ring"/>.</summary>
     private static CollectionSpec Spec(TcpStatesOptions options, EventRingKind ring)
     {
-        bool ringBuffer = ring == EventRingKind.RingBuffer;
+        bool ringBuffer = ring != EventRingKind.PerfEventArray;
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
+        uint ringBytes = SharedRingBytes;
+        if (ring == EventRingKind.RingBufferPerCpu)
+        {
+            ringBytes = CpuRingBytes(BpfLoader.Kernel.CpuList.OnlinePossible().Cpus.Count);
+            spec.Maps["cpu_events"].InnerMap!.MaxEntries = ringBytes;
+            spec.Maps["events"].MaxEntries = LateCpuRingBytes;
+        }
+        spec.SetConstant("ring_per_cpu", ring == EventRingKind.RingBufferPerCpu);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
         spec.SetConstant("filter_by_dport", options.RemotePorts.Count > 0);
         spec.SetConstant("target_family", options.Family);
@@ -123,8 +139,17 @@ internal sealed class TcpStatesProbe : IDisposable
         // The plain columns print neither the netns nor the cgroup: the programs skip reading them.
         spec.SetConstant("want_owner", options.Json || options.Containers || options.NetNs != 0 || options.CgroupId != 0);
         spec.SetConstant("use_ringbuf", ringBuffer);
-        spec.SetConstant("wakeup_bytes", ringBuffer ? WakeupBytes : 0u);
+        // Also wake the reader once a ring is a quarter full: a safety net for a burst while the reader waits (while
+        // events flow the read loop drains on its timer). Every wakeup is an IPI inside the program (see the program).
+        spec.SetConstant("wakeup_bytes", ringBuffer ? ringBytes / 4 : 0u);
         return spec;
+    }
+
+    /// <summary>The size of each CPU's ring: a share of <see cref="CpuRingsBytes"/>, a power of two from 256 KiB to 2 MiB.</summary>
+    internal static uint CpuRingBytes(int cpus)
+    {
+        uint share = CpuRingsBytes / (uint)Math.Max(1, cpus);
+        return Math.Max(CpuRingMinBytes, share == 0 ? 0 : 1u << (31 - System.Numerics.BitOperations.LeadingZeroCount(share)));
     }
 
     private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)

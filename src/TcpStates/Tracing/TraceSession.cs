@@ -29,7 +29,7 @@ public static class TraceSession
         // While events flow, drain on a timer. Once a drain finds nothing, wait on the ring: a ring buffer wakes
         // us for the first record written into it (so an idle tool sleeps until traffic comes, and the loss count
         // is read once a second); a perf buffer only at its watermark, so there the wait stays short.
-        bool ringBuffer = probe.Events.Kind == EventRingKind.RingBuffer;
+        bool ringBuffer = probe.Events.Kind != EventRingKind.PerfEventArray;
         int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
         int read = 0;
         long lossesRead = 0;

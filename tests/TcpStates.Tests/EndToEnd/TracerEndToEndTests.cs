@@ -268,15 +268,18 @@ public sealed class TracerEndToEndTests
     }
 
     [KernelFact]
-    public void By_default_it_attaches_through_tp_btf_and_the_ring_buffer()
+    public void By_default_it_attaches_through_tp_btf_and_per_CPU_ring_buffers()
     {
         using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" });
         Assert.Equal(0, run.Stop());
-        Assert.Contains("tp_btf with ring buffer", run.Stderr);
+        Assert.Contains("attached: tp_btf with per-CPU ring buffers", run.Stderr);
     }
 
-    [KernelFact]
-    public void Churn_from_two_threads_prints_every_change_exactly_once()
+    /// <summary>The default (a ring per CPU, merged by time) and the one shared ring (TCPSTATES_TRANSPORT=ring).</summary>
+    [KernelTheory]
+    [InlineData("", "per-CPU ring buffers")]
+    [InlineData("ring", "ring buffer")]
+    public void Churn_from_two_threads_prints_every_change_exactly_once_in_each_sockets_order(string transport, string rings)
     {
         // As fast as loopback goes: changes in softirqs now and then interrupt the program in process
         // context on the same CPU, which the kernel then skips; the nested tp_btf program must catch
@@ -285,10 +288,11 @@ public sealed class TracerEndToEndTests
         // but must be reported.
         const int connections = 1000;
         Mode m = Mode.Of(new[] { "-s" });
-        using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" }, "-s");
+        using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1", ["TCPSTATES_TRANSPORT"] = transport }, "-s");
         int port = Traffic.Churn(IPAddress.Loopback, connections, clients: 2);
         Thread.Sleep(300);
         Assert.Equal(0, run.Stop());
+        Assert.Contains("attached: tp_btf with " + rings + "\n", run.Stderr.Replace("\r", "", StringComparison.Ordinal) + "\n", StringComparison.Ordinal);
 
         Match causes = Regex.Match(run.Stderr,
             @"events lost: (\d+) found the ring full; (\d+) skipped by the kernel \(a recursion\), (\d+) of them caught; (\d+) hits never reached");

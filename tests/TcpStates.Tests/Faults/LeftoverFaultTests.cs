@@ -25,12 +25,16 @@ public sealed class LeftoverFaultTests
     }
 
     [KernelFact]
-    public void Tp_btf_with_the_ring_buffer_leaves_nothing() =>
-        TraceOnceAndStop(new(), "tp_btf with ring buffer");
+    public void Tp_btf_with_per_CPU_ring_buffers_leaves_nothing() =>
+        TraceOnceAndStop(new(), "tp_btf with per-CPU ring buffers");
+
+    [KernelFact]
+    public void Tp_btf_with_one_ring_buffer_leaves_nothing() =>
+        TraceOnceAndStop(new() { ["TCPSTATES_TRANSPORT"] = "ring" }, "tp_btf with ring buffer");
 
     [KernelFact]
     public void Classic_tracepoint_leaves_nothing() =>
-        TraceOnceAndStop(new() { ["TCPSTATES_ATTACH"] = "tracepoint" }, "tracepoint with ring buffer");
+        TraceOnceAndStop(new() { ["TCPSTATES_ATTACH"] = "tracepoint" }, "tracepoint with per-CPU ring buffers");
 
     [KernelFact]
     public void Perf_buffer_leaves_nothing() =>

@@ -23,7 +23,7 @@ public sealed class ClassicTracepointLossTests
         Thread.Sleep(300);
         Assert.Equal(0, run.Stop());
 
-        Assert.Contains("attached: tracepoint with ring buffer", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("attached: tracepoint with per-CPU ring buffers", run.Stderr, StringComparison.Ordinal);
         // Before: "hits that never reached the programs not counted" on this path.
         Match causes = Regex.Match(run.Stderr,
             @"events lost: (\d+) found the ring full; (\d+) skipped by the kernel \(a recursion\), (\d+) of them caught; (\d+) hits never reached the programs");

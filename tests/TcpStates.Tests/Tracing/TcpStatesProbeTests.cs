@@ -19,4 +19,14 @@ public sealed class TcpStatesProbeTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Contains("found the ring full", probe.LossBreakdown, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1, 2048)]
+    [InlineData(2, 1024)]
+    [InlineData(3, 512)]
+    [InlineData(4, 512)]
+    [InlineData(8, 256)]
+    [InlineData(64, 256)]
+    public void Each_CPUs_ring_is_a_share_of_2_MiB_a_power_of_two_from_256_KiB(int cpus, int kib) =>
+        Assert.Equal((uint)kib * 1024, TcpStatesProbe.CpuRingBytes(cpus));
 }
