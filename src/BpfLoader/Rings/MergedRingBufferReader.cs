@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
@@ -54,7 +55,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         : this([], cursors, timestampOffset, onRecord, now) { }
 
     private MergedRingBufferReader(RingBufferReader[] rings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
-        : this(rings, [.. rings.Select(r => r.Cursor)], timestampOffset, onRecord, now) { }
+        : this(rings, Cursors(rings), timestampOffset, onRecord, now) { }
 
     private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
     {
@@ -74,6 +75,14 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         _bodies = new nint[cursors.Length];
         _sizes = new int[cursors.Length];
         _heap = new int[cursors.Length];
+    }
+
+    private static RingBufferCursor[] Cursors(RingBufferReader[] rings)
+    {
+        var cursors = new RingBufferCursor[rings.Length];
+        for (int i = 0; i < rings.Length; i++)
+            cursors[i] = rings[i].Cursor;
+        return cursors;
     }
 
     private static RingBufferReader[] Open(IReadOnlyList<BpfMap> rings, bool mapDataTwice)
@@ -132,10 +141,22 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                 ulong time = _heads[ring];
                 if (time >= limit)
                     break;
-                _onRecord(new ReadOnlySpan<byte>((byte*)_bodies[ring], _sizes[ring]));
-                delivered++;
-                _cursors[ring].Consume();
-                if (Peek(ring))
+                // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
+                ulong next = heapSize == 1 ? ulong.MaxValue
+                    : heapSize == 2 ? _heads[_heap[1]] : Math.Min(_heads[_heap[1]], _heads[_heap[2]]);
+                ulong runEnd = Math.Min(limit, next == ulong.MaxValue ? next : next + 1);
+                RingBufferCursor cursor = _cursors[ring];
+                bool ready;
+                do
+                {
+                    _onRecord(new ReadOnlySpan<byte>((byte*)_bodies[ring], _sizes[ring]));
+                    delivered++;
+                    time = _heads[ring];
+                    cursor.Consume();
+                    ready = Peek(ring);
+                }
+                while (ready && _heads[ring] < runEnd);
+                if (ready)
                 {
                     SiftDown(heapSize, 0);
                     continue;
@@ -165,6 +186,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     }
 
     /// <summary>Reads ring <paramref name="ring"/>'s next record into the arrays; true when one is ready.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Peek(int ring)
     {
         RingHead state = _cursors[ring].Peek(_producers[ring], out byte* body, out int size);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BpfLoader.Object;
 
 namespace BpfLoader.Rings;
@@ -151,6 +152,7 @@ internal sealed unsafe class RingBufferCursor
     }
 
     /// <summary>As <see cref="Peek(ulong, out ReadOnlySpan{byte})"/>, the body as a pointer and a length (null and 0 unless ready).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal RingHead Peek(ulong producer, out byte* body, out int size)
     {
         body = null;
@@ -194,6 +196,7 @@ internal sealed unsafe class RingBufferCursor
     }
 
     /// <summary>Moves past the record the last <see cref="Peek(ulong, out byte*, out int)"/> returned, giving its space back as <see cref="ReleaseEveryBytes"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Consume()
     {
         _consumed += _headTotal;
