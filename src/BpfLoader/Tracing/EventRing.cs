@@ -1,6 +1,8 @@
+using BpfLoader.Errors;
 using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Rings;
@@ -21,6 +23,9 @@ public sealed class EventRing : IDisposable
 {
     private readonly RingReader _reader;
     private readonly BpfMap[] _cpuRings = [];   // per CPU: ours, made at open
+    private readonly BpfMap? _ringsByCpu;
+    private readonly int[] _cpus = [];          // the CPU of each of _cpuRings
+    private int _placed;                        // _cpuRings stored in _ringsByCpu so far
     private RecordHandler? _onRecord;
 
     private EventRing(BpfMap map, EventRingOptions options)
@@ -40,19 +45,15 @@ public sealed class EventRing : IDisposable
     {
         Kind = EventRingKind.RingBufferPerCpu;
         var rings = new List<BpfMap>();
+        var cpus = new List<int>();
         try
         {
-            Span<byte> key = stackalloc byte[4];
-            Span<byte> value = stackalloc byte[4];
             foreach (int cpu in CpuList.OnlinePossible().Cpus)
             {
                 if (cpu >= ringsByCpu.MaxEntries)
                     continue;
-                BpfMap ring = BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = ringBytes, Name = "cpu_ring" });
-                rings.Add(ring);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(key, cpu);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, ring.Fd.Value);
-                ringsByCpu.Update(key, value);
+                rings.Add(BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = ringBytes, Name = "cpu_ring" }));
+                cpus.Add(cpu);
             }
             _reader = new MergedRingBufferReader([.. rings, shared], timestampOffset, Deliver, options.MapRingBufferDataTwice);
         }
@@ -62,6 +63,31 @@ public sealed class EventRing : IDisposable
             throw;
         }
         _cpuRings = [.. rings];
+        _ringsByCpu = ringsByCpu;
+        _cpus = [.. cpus];
+    }
+
+    /// <summary>
+    /// Per-CPU rings: stores the next CPU's ring in its slot of the map of rings, and returns true while more remain
+    /// (false at once for the other kinds). Until its ring is in place, a CPU's programs write the shared ring, which
+    /// is read with the others, so nothing is lost meanwhile. Each store makes the kernel wait for an RCU grace period
+    /// (milliseconds; tens in a VM), which is why this is a step of its own: a read loop calls it once per turn after
+    /// it has started, so that the wait delays neither its start nor, on a host of many CPUs, its draining.
+    /// </summary>
+    public bool PlaceNextCpuRing()
+    {
+        if (_placed < _cpuRings.Length)
+        {
+            _ringsByCpu!.Update(_cpus[_placed], _cpuRings[_placed].Fd.Value);
+            _placed++;
+        }
+        return _placed < _cpuRings.Length;
+    }
+
+    /// <summary>Stores every CPU's ring that is not yet in its slot (see <see cref="PlaceNextCpuRing"/>).</summary>
+    public void PlaceCpuRings()
+    {
+        while (PlaceNextCpuRing()) { }
     }
 
     /// <summary>Whether this ring is a ring buffer or a perf event array.</summary>
@@ -114,7 +140,8 @@ public sealed class EventRing : IDisposable
     /// <paramref name="ringsByCpu"/>, an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
     /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
     /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, the inner ring's size as declared (each ring
-    /// is made at <see cref="OpenPerCpu"/>), <paramref name="map"/> kept for CPUs that come online later. Otherwise
+    /// is made at <see cref="OpenPerCpu"/>), <paramref name="map"/> kept for a CPU whose ring is not (yet) in its slot, or is
+    /// full. Otherwise
     /// <paramref name="ringsByCpu"/> is made the smallest map of maps any kernel takes (one slot, of arrays: older kernels
     /// hold no ring buffer in one), and <paramref name="map"/> is shaped as by <see cref="Shape(MapSpec, EventRingKind)"/>.
     /// </summary>
@@ -136,11 +163,13 @@ public sealed class EventRing : IDisposable
     }
 
     /// <summary>
-    /// Makes a ring buffer of <paramref name="ringBytes"/> for each online CPU, stores it in <paramref name="ringsByCpu"/>
-    /// at the CPU's index (see <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>), and maps them and
-    /// <paramref name="shared"/> to be read as one (<see cref="MergedRingBufferReader"/>), in the order of the
-    /// <c>bpf_ktime_get_ns()</c> time each record carries at <paramref name="timestampOffset"/>, taken after its reservation.
-    /// Nothing is read until <see cref="Connect"/>.
+    /// Makes a ring buffer of <paramref name="ringBytes"/> for each online CPU, maps them and <paramref name="shared"/> to
+    /// be read as one (<see cref="MergedRingBufferReader"/>), in the order of the <c>bpf_ktime_get_ns()</c> time each
+    /// record carries at <paramref name="timestampOffset"/>, taken after its reservation; and stores each ring in
+    /// <paramref name="ringsByCpu"/> at its CPU's index (see <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>) when
+    /// told to (<see cref="PlaceNextCpuRing"/>, <see cref="PlaceCpuRings"/>), since each store waits for the kernel:
+    /// the program must write <paramref name="shared"/> where it finds no ring of its CPU's. Nothing is read until
+    /// <see cref="Connect"/>.
     /// </summary>
     public static EventRing OpenPerCpu(BpfMap ringsByCpu, uint ringBytes, BpfMap shared, int timestampOffset, EventRingOptions? options = null)
     {

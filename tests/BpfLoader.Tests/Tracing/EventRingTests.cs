@@ -110,7 +110,17 @@ public sealed class EventRingTests
         ulong before = BpfClock.NowNs();
         using TracepointAttachment attachment = TracepointAttachment.Attach(traffic.Options(perCpu: true));
         Assert.Equal(EventRingKind.RingBufferPerCpu, attachment.Events!.Kind);
+        BpfMap slots = attachment.Collection.Maps["cpu_events"];
+        IReadOnlyList<int> cpus = CpuList.OnlinePossible().Cpus;
         RingReader reader = attachment.Events.Connect(traffic.OnRecord);
+
+        // Before the rings are in their slots, every CPU writes the shared ring; then each its own: one read.
+        Assert.All(cpus, cpu => Assert.False(slots.TryLookup((uint)cpu, out uint _), $"CPU {cpu}'s slot filled before its turn"));
+        traffic.Connect(10);
+        Assert.Equal(cpus.Count > 1, attachment.Events.PlaceNextCpuRing());
+        attachment.Events.PlaceCpuRings();
+        Assert.False(attachment.Events.PlaceNextCpuRing());
+        Assert.All(cpus, cpu => Assert.True(slots.TryLookup((uint)cpu, out uint ringId) && ringId != 0, $"CPU {cpu} has no ring"));
         var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() => traffic.Connect(perThread))).ToList();
         threads.ForEach(t => t.Start());
         while (threads.Any(t => t.IsAlive))
@@ -119,7 +129,7 @@ public sealed class EventRingTests
         reader.DrainAll();
         ulong after = BpfClock.NowNs();
 
-        Assert.Equal(2 * 2 * perThread, traffic.EstablishedRecords);
+        Assert.Equal(2 * (10 + 2 * perThread), traffic.EstablishedRecords);
         Assert.Equal(0UL, TracingObject.Sum(attachment.Collection.Maps["drops"]));
         Assert.Equal(TracingObject.Sum(attachment.Collection.Maps["wanted"]), (ulong)traffic.Records.Count);
         Assert.All(traffic.Records, r => Assert.InRange(r.Time, before, after));
