@@ -104,7 +104,8 @@ struct {
 } marks SEC(".maps");
 
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. With ring_per_cpu,
- * only CPUs that have no ring in cpu_events (come online since the tool started) write here. */
+ * a CPU writes here when its own ring is full, or not yet in cpu_events (the tool stores them once attached, or
+ * the CPU came online since): room for a burst that one CPU's ring cannot take. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here; the tool sizes it */
@@ -367,12 +368,27 @@ static __always_inline void *ring_of_cpu(void)
 	return &events;
 }
 
-/* Where an event is built: in the ring buffer itself, or on the stack for the perf buffer. */
-static __always_inline struct event *event_start(void *ring, struct event *on_stack)
+/* A record of size bytes in this CPU's ring, or in the shared one when that is full; *ring: where (for ring_flags). */
+static __always_inline void *ring_reserve(void **ring, __u64 size)
 {
+	void *own = ring_of_cpu();
+	void *r = bpf_ringbuf_reserve(own, size, 0);
+
+	*ring = own;
+	if (!r && ring_per_cpu) {
+		*ring = &events;
+		r = bpf_ringbuf_reserve(&events, size, 0);
+	}
+	return r;
+}
+
+/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
+static __always_inline struct event *event_start(void **ring, struct event *on_stack)
+{
+	*ring = &events;
 	if (!use_ringbuf)
 		return on_stack;
-	return bpf_ringbuf_reserve(ring, sizeof(struct event), 0);
+	return ring_reserve(ring, sizeof(struct event));
 }
 
 /* One more in a one-entry per-CPU counter map (drops, caught, seen). */
@@ -473,8 +489,8 @@ static __always_inline __u64 states_of(__u64 *ctx)
 static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u16 sport, __u16 dport, bool btf,
 				       __u32 saddr, __u32 daddr)
 {
-	void *ring = ring_of_cpu();
-	struct event_ipv4 *c = bpf_ringbuf_reserve(ring, sizeof(*c), 0);
+	void *ring;
+	struct event_ipv4 *c = ring_reserve(&ring, sizeof(*c));
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!c) {
@@ -534,8 +550,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr);
 		goto remember;
 	}
-	ring = ring_of_cpu();
-	e = event_start(ring, &on_stack);
+	e = event_start(&ring, &on_stack);
 	/* The time once the record has its place: records reserved one after another carry times in the
 	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a
 	 * later record). */
@@ -655,8 +670,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr);
 		return 0;
 	}
-	ring = ring_of_cpu();
-	e = event_start(ring, &on_stack);
+	e = event_start(&ring, &on_stack);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
 	since = 0;
 	if (!use_ringbuf) {

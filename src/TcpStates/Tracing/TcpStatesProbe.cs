@@ -24,10 +24,13 @@ internal sealed class TcpStatesProbe : IDisposable
 
     /// <summary>One ring buffer shared by every CPU (where the kernel holds no ring buffer in a map of maps, or TCPSTATES_TRANSPORT=ring).</summary>
     private const uint SharedRingBytes = 2 * 1024 * 1024;
-    /// <summary>Per-CPU rings: about as much in all as the one shared ring, each from 256 KiB to 2 MiB.</summary>
-    private const uint CpuRingsBytes = 2 * 1024 * 1024, CpuRingMinBytes = 256 * 1024;
-    /// <summary>Per-CPU rings: the shared ring is only for CPUs that come online later.</summary>
-    private const uint LateCpuRingBytes = 16 * 1024;
+    /// <summary>Per-CPU rings: small enough to stay in the caches, with the shared ring for what one CPU's cannot take.</summary>
+    private const uint CpuRingBytes = 256 * 1024;
+    /// <summary>
+    /// Per-CPU rings: the shared ring, for a CPU whose ring is full or not yet in place (the first grace periods
+    /// after the header, see <see cref="EventRing.PlaceNextCpuRing"/>).
+    /// </summary>
+    private const uint OverflowRingBytes = 1024 * 1024;
     /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
     internal const int BusyPollTimeoutMs = 10;
     /// <summary>Perf buffer: how long the first event after a quiet spell may wait (the tool then wakes 10 times a second).</summary>
@@ -72,7 +75,11 @@ internal sealed class TcpStatesProbe : IDisposable
     /// A fallback the host forces is told in one line through <paramref name="notice"/> (a forced one only
     /// through <paramref name="debug"/>): what is missing, and what the tool does instead.
     /// </summary>
-    public static TcpStatesProbe Attach(TcpStatesOptions options, Action<string> debug, Action<string>? notice = null)
+    public static TcpStatesProbe Attach(TcpStatesOptions options, Action<string> debug, Action<string>? notice = null) =>
+        Attach(options, debug, notice, CpuRingBytes);
+
+    /// <summary>As <see cref="Attach(TcpStatesOptions, Action{string}, Action{string}?)"/>, with each CPU's ring of <paramref name="cpuRingBytes"/> (tests).</summary>
+    internal static TcpStatesProbe Attach(TcpStatesOptions options, Action<string> debug, Action<string>? notice, uint cpuRingBytes)
     {
         notice ??= debug;
         bool tracepointOnly = Environment.GetEnvironmentVariable("TCPSTATES_ATTACH") == "tracepoint";
@@ -81,7 +88,7 @@ internal sealed class TcpStatesProbe : IDisposable
         {
             Category = "sock",
             Name = "inet_sock_set_state",
-            Spec = ring => Spec(options, ring),
+            Spec = ring => Spec(options, ring, cpuRingBytes),
             BtfPrograms = [BtfProgram, NestedBtfProgram],
             // No nested program here: a classic tracepoint skips every program on a CPU already running one.
             TracepointPrograms = [TracepointProgram],
@@ -119,16 +126,16 @@ internal sealed class TcpStatesProbe : IDisposable
     }
 
     /// <summary>The embedded object with the user's filters, for events through <paramref name="ring"/>.</summary>
-    private static CollectionSpec Spec(TcpStatesOptions options, EventRingKind ring)
+    private static CollectionSpec Spec(TcpStatesOptions options, EventRingKind ring, uint cpuRingBytes)
     {
         bool ringBuffer = ring != EventRingKind.PerfEventArray;
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         uint ringBytes = SharedRingBytes;
         if (ring == EventRingKind.RingBufferPerCpu)
         {
-            ringBytes = CpuRingBytes(BpfLoader.Kernel.CpuList.OnlinePossible().Cpus.Count);
+            ringBytes = cpuRingBytes;
             spec.Maps["cpu_events"].InnerMap!.MaxEntries = ringBytes;
-            spec.Maps["events"].MaxEntries = LateCpuRingBytes;
+            spec.Maps["events"].MaxEntries = OverflowRingBytes;
         }
         spec.SetConstant("ring_per_cpu", ring == EventRingKind.RingBufferPerCpu);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
@@ -143,13 +150,6 @@ internal sealed class TcpStatesProbe : IDisposable
         // events flow the read loop drains on its timer). Every wakeup is an IPI inside the program (see the program).
         spec.SetConstant("wakeup_bytes", ringBuffer ? ringBytes / 4 : 0u);
         return spec;
-    }
-
-    /// <summary>The size of each CPU's ring: a share of <see cref="CpuRingsBytes"/>, a power of two from 256 KiB to 2 MiB.</summary>
-    internal static uint CpuRingBytes(int cpus)
-    {
-        uint share = CpuRingsBytes / (uint)Math.Max(1, cpus);
-        return Math.Max(CpuRingMinBytes, share == 0 ? 0 : 1u << (31 - System.Numerics.BitOperations.LeadingZeroCount(share)));
     }
 
     private static void FillPorts(BpfMap map, IReadOnlySet<ushort> ports)

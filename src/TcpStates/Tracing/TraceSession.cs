@@ -33,9 +33,17 @@ public static class TraceSession
         int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
         int read = 0;
         long lossesRead = 0;
+        bool placing = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (read > 0 && ringBuffer)
+            if (placing)
+            {
+                // Per-CPU rings go into place once tracing has begun, one a turn: each store waits for the kernel (a
+                // grace period) while the CPUs without theirs write the shared ring, drained between the stores.
+                placing = probe.Events.PlaceNextCpuRing();
+                read = events.DrainAll();
+            }
+            else if (read > 0 && ringBuffer)
             {
                 poller.Pause(TcpStatesProbe.BusyPollTimeoutMs);
                 read = events.DrainAll();
