@@ -175,8 +175,10 @@ public sealed class ContainerEndToEndTests
 
                 // A client in the sibling cgroup first (filtered out), then one in the child (kept); the listener
                 // and the accepted sockets are this process's cgroup (filtered out).
-                int outside = ConnectFrom(sibling);
-                int below = ConnectFrom(child);
+                // Each listener stays open until both connections are made: a port freed could come back for the second.
+                using Socket outsideListener = Traffic.Listen(IPAddress.Loopback), belowListener = Traffic.Listen(IPAddress.Loopback);
+                int outside = ConnectFrom(sibling, outsideListener);
+                int below = ConnectFrom(child, belowListener);
                 WaitFor(run, below, 5, attach);
                 Assert.Equal(0, run.Stop());
 
@@ -235,9 +237,8 @@ public sealed class ContainerEndToEndTests
     /// and closes first (a socket's cgroup is that of the task that creates it). Returns the listener's port once
     /// both sides are closed.
     /// </summary>
-    private static int ConnectFrom(string cgroup)
+    private static int ConnectFrom(string cgroup, Socket listener)
     {
-        using Socket listener = Traffic.Listen(IPAddress.Loopback);
         int port = Traffic.PortOf(listener);
         var psi = new ProcessStartInfo("bash")
         {
