@@ -355,53 +355,7 @@ static __always_inline bool owner_wanted(const struct sock_owner *o, bool btf)
 	return cgroup_wanted(o, btf);
 }
 
-/* The ring buffer this CPU writes: its own with ring_per_cpu, else the shared one. */
-static __always_inline void *ring_of_cpu(void)
-{
-	if (ring_per_cpu) {
-		__u32 cpu = bpf_get_smp_processor_id();
-		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
-
-		if (own)
-			return own;
-	}
-	return &events;
-}
-
-/* A record of size bytes in this CPU's ring, or in the shared one when that is full; *ring: where (for ring_flags). */
-static __always_inline void *ring_reserve(void **ring, __u64 size)
-{
-	void *own = ring_of_cpu();
-	void *r = bpf_ringbuf_reserve(own, size, 0);
-
-	*ring = own;
-	if (!r && ring_per_cpu) {
-		*ring = &events;
-		r = bpf_ringbuf_reserve(&events, size, 0);
-	}
-	return r;
-}
-
-/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
-static __always_inline struct event *event_start(void **ring, struct event *on_stack)
-{
-	*ring = &events;
-	if (!use_ringbuf)
-		return on_stack;
-	return ring_reserve(ring, sizeof(struct event));
-}
-
-/* One more in a one-entry per-CPU counter map (drops, caught, seen). */
-static __always_inline void count(void *map)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(map, &zero);
-
-	if (n)
-		*n += 1;
-}
-
-/* Ring buffer: the flags that submit a record of this size (see wakeup_bytes). */
+/* Ring buffer: the flags that submit a record of size bytes just reserved in ring (see wakeup_bytes). */
 static __always_inline __u64 ring_flags(void *ring, __u64 size)
 {
 	if (wakeup_bytes) {
@@ -416,10 +370,53 @@ static __always_inline __u64 ring_flags(void *ring, __u64 size)
 	return 0;
 }
 
-static __always_inline void event_send(void *ctx, void *ring, struct event *e)
+/* A record of size bytes in this CPU's ring (ring_per_cpu), or in the shared one when that is full or not yet in
+ * place, and in *flags those that submit it. The ring is not carried further: which one it was would multiply the
+ * paths the verifier walks. */
+static __always_inline void *ring_reserve(__u64 size, __u64 *flags)
+{
+	void *r;
+
+	if (ring_per_cpu) {
+		__u32 cpu = bpf_get_smp_processor_id();
+		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
+
+		if (own) {
+			r = bpf_ringbuf_reserve(own, size, 0);
+			if (r) {
+				*flags = ring_flags(own, size);
+				return r;
+			}
+		}
+	}
+	r = bpf_ringbuf_reserve(&events, size, 0);
+	*flags = r ? ring_flags(&events, size) : 0;
+	return r;
+}
+
+/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
+static __always_inline struct event *event_start(__u64 *flags, struct event *on_stack)
+{
+	*flags = 0;
+	if (!use_ringbuf)
+		return on_stack;
+	return ring_reserve(sizeof(struct event), flags);
+}
+
+/* One more in a one-entry per-CPU counter map (drops, caught, seen). */
+static __always_inline void count(void *map)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(map, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void event_send(void *ctx, __u64 flags, struct event *e)
 {
 	if (use_ringbuf) {
-		bpf_ringbuf_submit(e, ring_flags(ring, sizeof(*e)));
+		bpf_ringbuf_submit(e, flags);
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
@@ -489,8 +486,8 @@ static __always_inline __u64 states_of(__u64 *ctx)
 static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u16 sport, __u16 dport, bool btf,
 				       __u32 saddr, __u32 daddr)
 {
-	void *ring;
-	struct event_ipv4 *c = ring_reserve(&ring, sizeof(*c));
+	__u64 flags;
+	struct event_ipv4 *c = ring_reserve(sizeof(*c), &flags);
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!c) {
@@ -508,7 +505,7 @@ static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u
 	c->__pad = 0;
 	c->__pad2 = 0;
 	event_task(c, btf);
-	bpf_ringbuf_submit(c, ring_flags(ring, sizeof(*c)));
+	bpf_ringbuf_submit(c, flags);
 	return ts;
 }
 
@@ -520,7 +517,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
 	struct sk_state *st = NULL;
-	void *ring;
+	__u64 flags;
 	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
@@ -550,7 +547,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr);
 		goto remember;
 	}
-	e = event_start(&ring, &on_stack);
+	e = event_start(&flags, &on_stack);
 	/* The time once the record has its place: records reserved one after another carry times in the
 	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a
 	 * later record). */
@@ -576,7 +573,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	event_send(ctx, ring, e);
+	event_send(ctx, flags, e);
 remember:
 	if (st)
 		st->ts = newstate == TCP_CLOSE ? 0 : ts;
@@ -635,7 +632,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct event on_stack, *e;
 	struct sock_owner owner;
-	void *ring;
+	__u64 flags;
 	__u16 family = ctx->family;
 	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
 	int newstate = ctx->newstate;
@@ -670,7 +667,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr);
 		return 0;
 	}
-	e = event_start(&ring, &on_stack);
+	e = event_start(&flags, &on_stack);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
 	since = 0;
 	if (!use_ringbuf) {
@@ -703,7 +700,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
 		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
 	}
-	event_send(ctx, ring, e);
+	event_send(ctx, flags, e);
 	return 0;
 }
 

@@ -52,8 +52,7 @@ public static class KernelFeatures
 
     private static bool ProbeRingBufferMapOfMaps()
     {
-        if (!HasRingBuffer)
-            return false;
+        // Its own ring buffer, not HasRingBuffer's: one map fewer to make on the way.
         var ringAttr = new MapCreateAttr { BpfMapType = (uint)BpfMapType.Ringbuf, MaxEntries = (uint)Libc.PageSize };
         int ring = BpfSyscall.TryInvoke(BpfCommand.MapCreate, ref ringAttr);
         if (ring < 0)

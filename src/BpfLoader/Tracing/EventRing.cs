@@ -139,8 +139,8 @@ public sealed class EventRing : IDisposable
     /// Shapes both maps a program with per-CPU rings declares: <paramref name="map"/>, a ring buffer, and
     /// <paramref name="ringsByCpu"/>, an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
     /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
-    /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, the inner ring's size as declared (each ring
-    /// is made at <see cref="OpenPerCpu"/>), <paramref name="map"/> kept for a CPU whose ring is not (yet) in its slot, or is
+    /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, and an inner ring of one page as the template
+    /// (each CPU's ring is made at <see cref="OpenPerCpu"/>, of the size the caller reads from the declaration before this), <paramref name="map"/> kept for a CPU whose ring is not (yet) in its slot, or is
     /// full. Otherwise
     /// <paramref name="ringsByCpu"/> is made the smallest map of maps any kernel takes (one slot, of arrays: older kernels
     /// hold no ring buffer in one), and <paramref name="map"/> is shaped as by <see cref="Shape(MapSpec, EventRingKind)"/>.
@@ -155,6 +155,9 @@ public sealed class EventRing : IDisposable
         {
             Shape(map, EventRingKind.RingBuffer);
             ringsByCpu.MaxEntries = (uint)(CpuList.Possible().Cpus[^1] + 1);
+            // The template the kernel checks what the map holds against: its type, not its size (a page spares
+            // making a ring of the real size only to close it).
+            ringsByCpu.InnerMap = new MapSpec(ringsByCpu.InnerMap.Name, BpfMapType.Ringbuf, 0, 0, (uint)Environment.SystemPageSize);
             return;
         }
         Shape(map, kind);

@@ -140,13 +140,18 @@ public sealed class TracepointAttachment : IDisposable
         string[] programs, string? hitCountProgram, List<string> notices)
     {
         CollectionSpec spec = options.Spec(ringKind);
+        uint cpuRingBytes = 0;
         if (options.EventMap is string eventMap)
         {
             if (!spec.Maps.TryGetValue(eventMap, out MapSpec? events))
                 throw new BpfObjectException($"the object has no map '{eventMap}' to send events through");
             if (options.PerCpuEventMap is string perCpu)
-                EventRing.Shape(events, spec.Maps.TryGetValue(perCpu, out MapSpec? ringsByCpu) ? ringsByCpu
-                    : throw new BpfObjectException($"the object has no map '{perCpu}' to hold per-CPU rings"), ringKind);
+            {
+                MapSpec ringsByCpu = spec.Maps.TryGetValue(perCpu, out MapSpec? declared) ? declared
+                    : throw new BpfObjectException($"the object has no map '{perCpu}' to hold per-CPU rings");
+                cpuRingBytes = ringsByCpu.InnerMap?.MaxEntries ?? 0;   // before Shape makes the template small
+                EventRing.Shape(events, ringsByCpu, ringKind);
+            }
             else
                 EventRing.Shape(events, ringKind);
         }
@@ -163,7 +168,7 @@ public sealed class TracepointAttachment : IDisposable
             {
                 BpfMap eventsMap = CreatedMap(collection, name, programs);
                 ring = ringKind == EventRingKind.RingBufferPerCpu
-                    ? EventRing.OpenPerCpu(CreatedMap(collection, options.PerCpuEventMap!, programs), spec.Maps[options.PerCpuEventMap!].InnerMap!.MaxEntries,
+                    ? EventRing.OpenPerCpu(CreatedMap(collection, options.PerCpuEventMap!, programs), cpuRingBytes,
                         eventsMap, options.EventTimestampOffset, options.EventRing)
                     : EventRing.Open(eventsMap, options.EventRing);
             }

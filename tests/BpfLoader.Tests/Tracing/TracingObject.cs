@@ -40,6 +40,7 @@ internal sealed class TracingObject : IDisposable
             spec.SetConstant("ring_per_cpu", kind == EventRingKind.RingBufferPerCpu);
             spec.SetConstant("target_port", Port);
             if (ringBytes is uint bytes) spec.Maps["events"].MaxEntries = bytes;
+            if (perCpu) spec.Maps["cpu_events"].InnerMap!.MaxEntries = 1 << 20;   // a reader starved by the test's traffic threads loses nothing
             return spec;
         },
         BtfPrograms = ["on_btf"],
