@@ -375,22 +375,22 @@ static __always_inline __u64 ring_flags(void *ring, __u64 size)
  * paths the verifier walks. */
 static __always_inline void *ring_reserve(__u64 size, __u64 *flags)
 {
-	void *r;
+	void *ring = &events, *r = NULL;
 
 	if (ring_per_cpu) {
 		__u32 cpu = bpf_get_smp_processor_id();
 		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
 
 		if (own) {
+			ring = own;
 			r = bpf_ringbuf_reserve(own, size, 0);
-			if (r) {
-				*flags = ring_flags(own, size);
-				return r;
-			}
 		}
 	}
-	r = bpf_ringbuf_reserve(&events, size, 0);
-	*flags = r ? ring_flags(&events, size) : 0;
+	if (!r) {
+		ring = &events;
+		r = bpf_ringbuf_reserve(&events, size, 0);
+	}
+	*flags = r ? ring_flags(ring, size) : 0;
 	return r;
 }
 
@@ -669,6 +669,14 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	}
 	e = event_start(&flags, &on_stack);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
+	/* Checked before the perf buffer's timestamps (where e is never NULL), not after: there Linux 6.1's
+	 * verifier took the check for a NULL record to hold a reservation still (an unreleased reference)
+	 * once the record could come from either of two rings. */
+	if (!e) {
+		count(&drops);
+		return 0;
+	}
+	barrier_var(e);
 	since = 0;
 	if (!use_ringbuf) {
 		tsp = bpf_map_lookup_elem(&timestamps, &sk);
@@ -678,11 +686,6 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		else
 			bpf_map_update_elem(&timestamps, &sk, &ts, BPF_ANY);
 	}
-	if (!e) {
-		count(&drops);
-		return 0;
-	}
-	barrier_var(e);
 	event_fill(e, sk, ctx->oldstate, newstate, ts, since);
 	event_task(e, false);
 	e->family = family;
