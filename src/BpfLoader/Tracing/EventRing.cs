@@ -1,8 +1,6 @@
-using BpfLoader.Errors;
 using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
-using BpfLoader.Object;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Rings;
@@ -140,8 +138,8 @@ public sealed class EventRing : IDisposable
     /// <paramref name="ringsByCpu"/>, an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
     /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
     /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, and an inner ring of one page as the template
-    /// (each CPU's ring is made at <see cref="OpenPerCpu"/>, of the size the caller reads from the declaration before this), <paramref name="map"/> kept for a CPU whose ring is not (yet) in its slot, or is
-    /// full. Otherwise
+    /// (each CPU's ring is made at <see cref="OpenPerCpu"/>, of the size the caller reads from the declaration before
+    /// this); <paramref name="map"/> is kept for a CPU whose ring is full or not (yet) in its slot. Otherwise
     /// <paramref name="ringsByCpu"/> is made the smallest map of maps any kernel takes (one slot, of arrays: older kernels
     /// hold no ring buffer in one), and <paramref name="map"/> is shaped as by <see cref="Shape(MapSpec, EventRingKind)"/>.
     /// </summary>

@@ -46,7 +46,7 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>The ring the events come through, already receiving: connect it to where they go.</summary>
     public EventRing Events => _attachment.Events!;
 
-    /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "ring buffer" or "perf buffer".</summary>
+    /// <summary>Where events come from, for the debug line: "tp_btf" or "tracepoint", "per-CPU ring buffers", "ring buffer" or "perf buffer".</summary>
     public string Description =>
         (_attachment.Kind == TracepointAttachKind.TpBtf ? "tp_btf" : "tracepoint") + " with "
         + _attachment.RingKind switch
