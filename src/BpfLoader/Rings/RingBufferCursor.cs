@@ -79,55 +79,22 @@ internal sealed unsafe class RingBufferCursor
     /// </summary>
     public int Drain(RecordHandler onRecord)
     {
-        ulong consumer = _consumed;
-        ulong published = consumer;
-        ulong producer = Volatile.Read(ref *_producer);
-        ulong ringSize = _mask + 1;
+        ulong producer = ReadProducer();
         int delivered = 0;
         try
         {
-            if (producer - consumer > ringSize || (consumer & 7) != 0)
-                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
-            while (consumer != producer)
+            while (Peek(producer, out byte* body, out int size) == RingHead.Ready)
             {
-                ulong offset = consumer & _mask;   // 8-byte aligned: a header never wraps
-                byte* header = _data + offset;
-                // Acquire: pairs with the producer's release of len when it commits.
-                uint len = Volatile.Read(ref *(uint*)header);
-                if ((len & BusyBit) != 0)
-                    break;
-                uint size = len & ~(BusyBit | DiscardBit);
-                ulong total = (size + HeaderSize + 7UL) & ~7UL;
-                // producer - consumer is at most the ring, so a record within it is within the data area.
-                if (total > producer - consumer)
-                    throw new BpfException($"ring buffer is corrupt: record of {size} bytes at position {consumer}, {producer - consumer} bytes reserved");
-                if ((len & DiscardBit) == 0)
-                {
-                    ulong body = offset + HeaderSize;
-                    ulong start = _doubleMapped ? body : body & _mask;
-                    ulong room = _doubleMapped ? 2 * (_mask + 1) - start : _mask + 1 - start;   // before the mapping ends
-                    if (size <= room)
-                        onRecord(new ReadOnlySpan<byte>(_data + start, (int)size));
-                    else
-                        onRecord(Unwrap((int)room, (int)size));
-                    delivered++;
-                }
-                consumer += total;
-                _consumed = consumer;
-                if (ReleaseEveryBytes != 0 && consumer - published >= ReleaseEveryBytes)
-                {
-                    Volatile.Write(ref *_consumer, consumer);
-                    published = consumer;
-                }
+                onRecord(new ReadOnlySpan<byte>(body, size));
+                delivered++;
+                Consume();
             }
         }
         finally
         {
             // Release: the producer may reuse the space only after we are done reading it. Also puts
             // back our position over whatever someone else wrote there.
-            _consumed = consumer;
-            _published = consumer;
-            Volatile.Write(ref *_consumer, consumer);
+            Publish();
         }
         return delivered;
     }
@@ -144,14 +111,6 @@ internal sealed unsafe class RingBufferCursor
     /// producer still writes it, or <see cref="RingHead.Empty"/>. Discarded records on the way are consumed. The body is
     /// valid until the next call on this cursor; <see cref="Consume"/> moves past it. Corruption throws as in <see cref="Drain"/>.
     /// </summary>
-    internal RingHead Peek(ulong producer, out ReadOnlySpan<byte> record)
-    {
-        RingHead head = Peek(producer, out byte* body, out int size);
-        record = new ReadOnlySpan<byte>(body, size);
-        return head;
-    }
-
-    /// <summary>As <see cref="Peek(ulong, out ReadOnlySpan{byte})"/>, the body as a pointer and a length (null and 0 unless ready).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal RingHead Peek(ulong producer, out byte* body, out int size)
     {
@@ -160,11 +119,11 @@ internal sealed unsafe class RingBufferCursor
         while (true)
         {
             ulong consumer = _consumed;
-            if (consumer == producer)
-                return RingHead.Empty;
             ulong ringSize = _mask + 1;
             if (producer - consumer > ringSize || (consumer & 7) != 0)
                 throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
+            if (consumer == producer)
+                return RingHead.Empty;
             ulong offset = consumer & _mask;
             uint len = Volatile.Read(ref *(uint*)(_data + offset));
             if ((len & BusyBit) != 0)
@@ -189,7 +148,7 @@ internal sealed unsafe class RingBufferCursor
             else
             {
                 Unwrap((int)room, size);
-                body = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _wrapped[0]);   // pinned: see Unwrap
+                body = (byte*)Unsafe.AsPointer(ref _wrapped[0]);   // pinned: see Unwrap
             }
             return RingHead.Ready;
         }
@@ -212,14 +171,13 @@ internal sealed unsafe class RingBufferCursor
         Volatile.Write(ref *_consumer, _consumed);
     }
 
-    /// <summary>A record's body that runs past the end of the data area: its tail, then its head from the start.</summary>
-    private ReadOnlySpan<byte> Unwrap(int tailLength, int size)
+    /// <summary>Copies a record's body that runs past the end of the data area into <see cref="_wrapped"/>: its tail, then its head from the start.</summary>
+    private void Unwrap(int tailLength, int size)
     {
         if (_wrapped.Length < size)
             _wrapped = GC.AllocateArray<byte>(Math.Max(size, 256), pinned: true);   // Peek hands out a pointer into it
         Span<byte> record = _wrapped.AsSpan(0, size);
         new ReadOnlySpan<byte>(_data + (_mask + 1 - (ulong)tailLength), tailLength).CopyTo(record);
         new ReadOnlySpan<byte>(_data, size - tailLength).CopyTo(record[tailLength..]);
-        return record;
     }
 }

@@ -22,8 +22,6 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Attached after <see cref="TracepointProgram"/>: counts the tracepoint's hits on a path of their own (see the program).</summary>
     private const string HitsProgram = "tcpstates_hits";
 
-    /// <summary>One ring buffer shared by every CPU (where the kernel holds no ring buffer in a map of maps, or TCPSTATES_TRANSPORT=ring).</summary>
-    private const uint SharedRingBytes = 2 * 1024 * 1024;
     /// <summary>Per-CPU rings: small enough to stay in the caches, with the shared ring for what one CPU's cannot take.</summary>
     private const uint CpuRingBytes = 256 * 1024;
     /// <summary>
@@ -130,7 +128,9 @@ internal sealed class TcpStatesProbe : IDisposable
     {
         bool ringBuffer = ring != EventRingKind.PerfEventArray;
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
-        uint ringBytes = SharedRingBytes;
+        // One ring shared by every CPU keeps its declared size (where the kernel holds no ring buffer in a map of
+        // maps, or TCPSTATES_TRANSPORT=ring).
+        uint ringBytes = spec.Maps["events"].MaxEntries;
         if (ring == EventRingKind.RingBufferPerCpu)
         {
             ringBytes = cpuRingBytes;
