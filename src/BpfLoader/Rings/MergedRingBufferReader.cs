@@ -9,15 +9,27 @@ namespace BpfLoader.Rings;
 /// The reader of several BPF ring buffers (typically one per CPU, so that no two CPUs' programs contend for one),
 /// which hands their records on in the order of the time each carries: a u64 from <c>bpf_ktime_get_ns()</c> at a
 /// fixed offset, read by the program after its <c>bpf_ringbuf_reserve</c>. Records of one ring come in its order;
-/// across rings, a record is handed on only once no ring can still bring an earlier one, so that changes to one
-/// object made on different CPUs, one after the other, arrive in the order they were made.
+/// across rings, a record committed before another was reserved comes before it, so that changes to one object made
+/// on different CPUs, one after the other, arrive in the order they were made.
 /// </summary>
 /// <remarks>
-/// Each round reads the clock (<see cref="BpfClock"/>), then every ring's producer position. A record reserved after
-/// that read carries a later time, so records stamped before the clock reading are all within the positions read:
-/// those are merged and handed on, and the rest wait for the next round. A ring whose next record is still being
-/// written holds back every record later than its lower bound: the time of the ring's record before it, or the
-/// round in which the ring was last seen empty. A record shorter than its time stamp counts as time 0.
+/// <para>
+/// A ring's order is the order of reservation, and a program reads the clock some time after it reserves: two
+/// programs reserving in one ring at once (two CPUs in a shared ring, or an interrupt's program nested in a task's on
+/// one CPU) may stamp their records in the other order. So a record is placed by the earliest time stamped on it or on
+/// any later record of its ring (it cannot go out after them, nor they before it). Those times keep each ring's
+/// order, and a record committed before another was reserved is placed earlier: every time from the other on, in the
+/// other's ring, was read after that reservation. Records whose rings run in time order are placed by their own time.
+/// </para>
+/// <para>
+/// Each round reads the clock (<see cref="BpfClock"/>), then every ring's producer position, then walks each ring up
+/// to that position or to a record its producer still writes. A record reserved after the positions were read is
+/// stamped after that clock reading; a record still being written, or any after it, is stamped after the last clock
+/// reading that preceded its reservation (the previous round's, or an older one's). The round hands on, merged,
+/// the records placed before the earliest of those readings, and leaves the rest for a later round. A record
+/// shorter than its time stamp counts as time 0. Times read on different CPUs are as good as the clock's agreement
+/// between them.
+/// </para>
 /// </remarks>
 public sealed unsafe class MergedRingBufferReader : RingReader
 {
@@ -27,15 +39,28 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     private readonly int _timestampOffset;
     private readonly Func<ulong> _now;
 
-    // Per ring, reused every round: what the round may read, the time of its next record, the lower bound of
-    // the times it can still bring, and whether its next record is ready; plus a min-heap of ring indices by time.
+    // Per ring, reused every round: the producer position this round reads to, where its walk stopped, and the
+    // runs the walk found (see RingRun): this ring's are _runs[_firstRun[i].._endRun[i]), and _nextRun[i] is the
+    // first whose start the ring's head has not reached. The head's time is what places it (see the remarks).
     private readonly ulong[] _producers;
+    private readonly ulong[] _stops;
+    private readonly int[] _firstRun;
+    private readonly int[] _endRun;
+    private readonly int[] _nextRun;
+    private RingRun[] _runs;
     private readonly ulong[] _heads;
-    private readonly ulong[] _floors;
-    private readonly RingHead[] _states;
-    private readonly nint[] _bodies;   // the next record of each ready ring, and its length
+    private readonly nint[] _bodies;   // the head of each ready ring, and its length
     private readonly int[] _sizes;
-    private readonly int[] _heap;
+    private readonly int[] _heap;      // a min-heap of ring indices by head time
+
+    // What bounds the times a ring can still bring: the clock readings and producer positions of the last rounds
+    // (a record at or past a round's position was reserved after its reading), and per ring the latest reading known
+    // to precede every record from its consumer position on, for a record older than those rounds.
+    private const int Rounds = 16;
+    private readonly ulong[] _roundNow = new ulong[Rounds];
+    private readonly ulong[] _roundProducers;   // ring i's at [i * Rounds + slot]
+    private int _newestRound = -1, _roundCount;
+    private readonly ulong[] _floors;
 
     /// <summary>
     /// Maps each ring buffer of <paramref name="rings"/> (see <see cref="RingBufferReader"/> for
@@ -69,12 +94,17 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         _timestampOffset = timestampOffset;
         _now = now;
         _producers = new ulong[cursors.Length];
+        _stops = new ulong[cursors.Length];
+        _firstRun = new int[cursors.Length];
+        _endRun = new int[cursors.Length];
+        _nextRun = new int[cursors.Length];
+        _runs = new RingRun[4 * cursors.Length];
         _heads = new ulong[cursors.Length];
-        _floors = new ulong[cursors.Length];
-        _states = new RingHead[cursors.Length];
         _bodies = new nint[cursors.Length];
         _sizes = new int[cursors.Length];
         _heap = new int[cursors.Length];
+        _roundProducers = new ulong[cursors.Length * Rounds];
+        _floors = new ulong[cursors.Length];   // 0: nothing is known of what the rings hold already
     }
 
     private static RingBufferCursor[] Cursors(RingBufferReader[] rings)
@@ -123,23 +153,23 @@ public sealed unsafe class MergedRingBufferReader : RingReader
             _producers[i] = _cursors[i].ReadProducer();
 
         ulong limit = now;
-        int heapSize = 0;
-        for (int i = 0; i < count; i++)
-        {
-            if (Peek(i))
-                heapSize = Push(heapSize, i);
-            else if (_states[i] == RingHead.Busy)
-                limit = Math.Min(limit, _floors[i]);
-        }
-
+        int runs = 0;
         int delivered = 0;
         try
         {
+            for (int i = 0; i < count; i++)
+                limit = Math.Min(limit, Walk(i, now, ref runs));
+
+            int heapSize = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (Peek(i))
+                    heapSize = Push(heapSize, i);
+            }
             while (heapSize > 0)
             {
                 int ring = _heap[0];
-                ulong time = _heads[ring];
-                if (time >= limit)
+                if (_heads[ring] >= limit)
                     break;
                 // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
                 ulong next = heapSize == 1 ? ulong.MaxValue
@@ -151,51 +181,99 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                 {
                     _onRecord(new ReadOnlySpan<byte>((byte*)_bodies[ring], _sizes[ring]));
                     delivered++;
-                    time = _heads[ring];
                     cursor.Consume();
                     ready = Peek(ring);
                 }
                 while (ready && _heads[ring] < runEnd);
-                if (ready)
-                {
-                    SiftDown(heapSize, 0);
-                    continue;
-                }
-                if (_states[ring] == RingHead.Busy)
-                {
-                    // Written after the record just handed on, on the same CPU: not earlier than it.
-                    _floors[ring] = time;
-                    limit = Math.Min(limit, time);
-                }
-                heapSize = PopTop(heapSize);
+                heapSize = ready ? SiftDown(heapSize, 0) : PopTop(heapSize);
             }
         }
         finally
         {
+            _newestRound = (_newestRound + 1) % Rounds;
+            _roundCount = Math.Min(_roundCount + 1, Rounds);
+            _roundNow[_newestRound] = now;
             for (int i = 0; i < count; i++)
             {
-                RingBufferCursor cursor = _cursors[i];
-                cursor.Publish();
-                if (cursor.Consumed == _producers[i])
-                    _floors[i] = now;   // what it brings next was reserved after this round read the clock
-                else if (_states[i] == RingHead.Ready)
-                    _floors[i] = _heads[i];
+                _cursors[i].Publish();
+                _roundProducers[i * Rounds + _newestRound] = _producers[i];
+                _floors[i] = ReservedAfter(i, _cursors[i].Consumed);
             }
         }
         return delivered;
     }
 
-    /// <summary>Reads ring <paramref name="ring"/>'s next record into the arrays; true when one is ready.</summary>
+    /// <summary>
+    /// Walks ring <paramref name="ring"/> from its consumer position to this round's producer position or to a record
+    /// still being written, noting where its times fall back (the runs); returns the earliest time the rest of the ring,
+    /// past the walk, can bring.
+    /// </summary>
+    private ulong Walk(int ring, ulong now, ref int runs)
+    {
+        RingBufferCursor cursor = _cursors[ring];
+        ulong producer = _producers[ring], position = cursor.Consumed, previous = 0;
+        _firstRun[ring] = runs;
+        RingHead state;
+        while ((state = cursor.PeekAt(ref position, producer, out byte* body, out int size, out ulong next)) == RingHead.Ready)
+        {
+            ulong time = TimeOf(body, size);
+            if (time < previous)
+            {
+                if (runs == _runs.Length)
+                    Array.Resize(ref _runs, 2 * runs);
+                _runs[runs++] = new RingRun(position, time);
+            }
+            previous = time;
+            position = next;
+        }
+        _endRun[ring] = runs;
+        _stops[ring] = position;
+        // Each run's earliest time is its first; from the last run back, the earliest of it and every run after it.
+        ulong earliest = ulong.MaxValue;
+        for (int run = runs - 1; run >= _firstRun[ring]; run--)
+            earliest = _runs[run].Earliest = Math.Min(earliest, _runs[run].Earliest);
+        _nextRun[ring] = _firstRun[ring];
+        return state == RingHead.Empty ? now : ReservedAfter(ring, position);
+    }
+
+    /// <summary>The latest clock reading known to precede the reservation of ring <paramref name="ring"/>'s records
+    /// from <paramref name="position"/> on: that of the newest round that read its producer position at or before it.</summary>
+    private ulong ReservedAfter(int ring, ulong position)
+    {
+        for (int k = 0, slot = _newestRound; k < _roundCount; k++, slot = slot == 0 ? Rounds - 1 : slot - 1)
+        {
+            if (_roundProducers[ring * Rounds + slot] <= position)
+                return _roundNow[slot];
+        }
+        return _floors[ring];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong TimeOf(byte* body, int size) =>
+        size >= _timestampOffset + sizeof(ulong) ? *(ulong*)(body + _timestampOffset) : 0;
+
+    /// <summary>
+    /// Reads ring <paramref name="ring"/>'s next record within its walk into the arrays, with the time that places it;
+    /// true when there is one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Peek(int ring)
     {
-        RingHead state = _cursors[ring].Peek(_producers[ring], out byte* body, out int size);
-        _states[ring] = state;
-        if (state != RingHead.Ready)
+        RingBufferCursor cursor = _cursors[ring];
+        if (cursor.Peek(_stops[ring], out byte* body, out int size) != RingHead.Ready)
             return false;
         _bodies[ring] = (nint)body;
         _sizes[ring] = size;
-        _heads[ring] = size >= _timestampOffset + sizeof(ulong) ? *(ulong*)(body + _timestampOffset) : 0;
+        ulong time = TimeOf(body, size);
+        int run = _nextRun[ring], end = _endRun[ring];
+        if (run < end)
+        {
+            if (_runs[run].Start == cursor.Consumed)
+                _nextRun[ring] = ++run;
+            if (run < end)
+                time = Math.Min(time, _runs[run].Earliest);
+        }
+        _heads[ring] = time;
         return true;
     }
 
@@ -225,7 +303,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         return heapSize;
     }
 
-    private void SiftDown(int heapSize, int at)
+    private int SiftDown(int heapSize, int at)
     {
         int ring = _heap[at];
         ulong time = _heads[ring];
@@ -242,6 +320,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
             at = child;
         }
         _heap[at] = ring;
+        return heapSize;
     }
 
     /// <summary>Unmaps every ring and releases their map fds.</summary>

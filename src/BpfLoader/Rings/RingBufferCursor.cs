@@ -114,30 +114,50 @@ internal sealed unsafe class RingBufferCursor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal RingHead Peek(ulong producer, out byte* body, out int size)
     {
+        ulong position = _consumed;
+        RingHead head = PeekAt(ref position, producer, out body, out size, out ulong next);
+        if (position != _consumed)
+        {
+            _consumed = position;   // past discarded records
+            if (ReleaseEveryBytes != 0 && _consumed - _published >= ReleaseEveryBytes)
+                Publish();
+        }
+        _headTotal = next - position;
+        return head;
+    }
+
+    /// <summary>
+    /// As <see cref="Peek"/>, at <paramref name="position"/> (at or after the consumer position) rather than the
+    /// consumer position, consuming nothing: discarded records move <paramref name="position"/> on, and
+    /// <paramref name="next"/> is where the record after a ready one starts. A body is valid until the next call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RingHead PeekAt(ref ulong position, ulong producer, out byte* body, out int size, out ulong next)
+    {
         body = null;
         size = 0;
+        ulong ringSize = _mask + 1;
         while (true)
         {
-            ulong consumer = _consumed;
-            ulong ringSize = _mask + 1;
-            if (producer - consumer > ringSize || (consumer & 7) != 0)
-                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
-            if (consumer == producer)
+            next = position;
+            if (producer - _consumed > ringSize || (position & 7) != 0)
+                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {_consumed} (a {ringSize}-byte ring, 8-byte records)");
+            if (position == producer)
                 return RingHead.Empty;
-            ulong offset = consumer & _mask;
+            ulong offset = position & _mask;
             uint len = Volatile.Read(ref *(uint*)(_data + offset));
             if ((len & BusyBit) != 0)
                 return RingHead.Busy;
             uint length = len & ~(BusyBit | DiscardBit);
             ulong total = (length + HeaderSize + 7UL) & ~7UL;
-            if (total > producer - consumer)
-                throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {consumer}, {producer - consumer} bytes reserved");
-            _headTotal = total;
+            if (total > producer - position)
+                throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {position}, {producer - position} bytes reserved");
             if ((len & DiscardBit) != 0)
             {
-                Consume();
+                position += total;
                 continue;
             }
+            next = position + total;
             ulong start = _doubleMapped ? offset + HeaderSize : (offset + HeaderSize) & _mask;
             ulong room = _doubleMapped ? 2 * ringSize - start : ringSize - start;
             size = (int)length;
