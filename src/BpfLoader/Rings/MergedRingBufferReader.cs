@@ -142,6 +142,8 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     /// <summary>Whichever ring woke the poller, every ring is read: a round merges them all.</summary>
     internal override int Drain(int ring) => Merge();
 
+    internal override bool DrainsEveryRing => true;
+
     /// <summary>One round over every ring (see the remarks); returns the records handed on.</summary>
     public override int DrainAll() => Merge();
 

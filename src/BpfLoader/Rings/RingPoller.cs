@@ -76,13 +76,24 @@ public sealed unsafe class RingPoller : IDisposable
 
         RingReader[] readers = _readers;
         int delivered = 0;
+        ulong merged = 0;   // readers that drain all their rings at once, drained in this call (the first 64)
         for (int i = 0; i < ready; i++)
         {
             ulong token = EpollEvents.Data(events, i);
             if (token == WakeToken)
+            {
                 ConsumeWake();
-            else
-                delivered += readers[(int)(token >> 32)].Drain((int)(uint)token);
+                continue;
+            }
+            int index = (int)(token >> 32);
+            RingReader reader = readers[index];
+            if (reader.DrainsEveryRing && index < 64)
+            {
+                if ((merged & (1UL << index)) != 0)
+                    continue;
+                merged |= 1UL << index;
+            }
+            delivered += reader.Drain((int)(uint)token);
         }
         return delivered;
     }

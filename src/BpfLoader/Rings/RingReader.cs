@@ -17,6 +17,10 @@ public abstract class RingReader : IDisposable
     /// <summary>Drains ring <paramref name="ring"/>; returns the records delivered.</summary>
     internal abstract int Drain(int ring);
 
+    /// <summary>Whether <see cref="Drain"/> of any ring drains them all (a merge): a poller then drains it once
+    /// however many of its rings are ready.</summary>
+    internal virtual bool DrainsEveryRing => false;
+
     /// <summary>
     /// Drains every ring without waiting; returns the records delivered. Use it once more after the
     /// last Poll, since a watermark policy leaves records that never raised a wakeup.

@@ -12,8 +12,12 @@ internal sealed unsafe class EventFdReader : RingReader
     private readonly FileDescriptor[] _fds;
     public List<int> Drained { get; } = [];
 
-    public EventFdReader(int rings)
+    private readonly bool _drainsEveryRing;
+
+    /// <summary><paramref name="drainsEveryRing"/>: a drain of any ring reads them all (as a merge does).</summary>
+    public EventFdReader(int rings, bool drainsEveryRing = false)
     {
+        _drainsEveryRing = drainsEveryRing;
         _fds = new FileDescriptor[rings];
         for (int i = 0; i < rings; i++)
         {
@@ -29,11 +33,23 @@ internal sealed unsafe class EventFdReader : RingReader
 
     internal override FileDescriptor RingFd(int ring) => _fds[ring];
 
+    internal override bool DrainsEveryRing => _drainsEveryRing;
+
     internal override int Drain(int ring)
+    {
+        Drained.Add(ring);
+        if (!_drainsEveryRing)
+            return Read(ring);
+        int records = 0;
+        for (int i = 0; i < _fds.Length; i++)
+            records += Read(i);
+        return records;
+    }
+
+    private int Read(int ring)
     {
         ulong count = 0;
         nint n = Libc.Read(_fds[ring].Value, &count, 8);   // resets the counter: level-triggered epoll goes quiet
-        Drained.Add(ring);
         return n == 8 ? (int)count : 0;
     }
 

@@ -54,6 +54,24 @@ public class RingPollerTests
     }
 
     [Fact]
+    public void A_reader_that_drains_all_its_rings_at_once_is_drained_once_however_many_are_ready()
+    {
+        using var merged = new EventFdReader(3, drainsEveryRing: true);
+        using var single = new EventFdReader(2);
+        using var poller = new BpfLoader.Rings.RingPoller();
+        poller.Add(merged);
+        poller.Add(single);
+
+        merged.Signal(0, 2);
+        merged.Signal(2, 3);
+        single.Signal(0, 1);
+        single.Signal(1, 1);
+        Assert.Equal(7, poller.Poll(-1));
+        Assert.Single(merged.Drained);
+        Assert.Equal(2, single.Drained.Count);
+    }
+
+    [Fact]
     public void Pause_leaves_ready_rings_alone_and_ends_at_its_timeout()
     {
         using var a = new EventFdReader(2);
