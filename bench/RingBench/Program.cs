@@ -23,6 +23,7 @@ Console.WriteLine("1. pre-filled synthetic ring, read again and again (reader co
 Prefilled.Perf(records);
 Prefilled.RingBuffer(records, releaseEachRecord: false);
 Prefilled.RingBuffer(records, releaseEachRecord: true);
+Prefilled.Merged(records);
 
 Console.WriteLine();
 Console.WriteLine("2. synthetic ring, producer thread writing while the consumer reads (busy polling, no epoll)");
@@ -78,6 +79,23 @@ internal static class Prefilled
         while (ring.TryWrite(payload)) { }
         RecordHandler onRecord = Report.Consume;
         Run($"ring buffer, release per {(releaseEachRecord ? "record" : "batch")}", records, () => { ring.Rewind(start); return ring.Cursor.Drain(onRecord); });
+    }
+
+    /// <summary>Two rings with records alternating by time, and a third one empty (per-CPU rings and the shared one).</summary>
+    public static void Merged(long records)
+    {
+        using var first = new SyntheticRingBuffer(256 * 1024, startPosition: 256 * 1024 - 40);
+        using var second = new SyntheticRingBuffer(256 * 1024);
+        using var shared = new SyntheticRingBuffer(256 * 1024);
+        ulong firstStart = first.Consumer, secondStart = second.Consumer, time = 0;
+        byte[] payload = NumberedPayload.Make(1, 96);
+        for (bool more = true; more; )
+        {
+            BitConverter.TryWriteBytes(payload.AsSpan(8), ++time);
+            more = (time % 2 == 0 ? second : first).TryWrite(payload);
+        }
+        var merge = new MergedRingBufferReader([first.Cursor, second.Cursor, shared.Cursor], 8, Report.Consume, () => ulong.MaxValue);
+        Run("merged ring buffers (2 + 1 empty)", records, () => { first.Rewind(firstStart); second.Rewind(secondStart); return merge.DrainAll(); });
     }
 
     private static void Run(string name, long records, Func<int> pass)

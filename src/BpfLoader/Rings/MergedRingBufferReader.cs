@@ -216,9 +216,8 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         ulong producer = _producers[ring], position = cursor.Consumed, previous = 0;
         _firstRun[ring] = runs;
         RingHead state;
-        while ((state = cursor.PeekAt(ref position, producer, out byte* body, out int size, out ulong next)) == RingHead.Ready)
+        while ((state = cursor.TimeAt(ref position, producer, _timestampOffset, out ulong time, out ulong next)) == RingHead.Ready)
         {
-            ulong time = TimeOf(body, size);
             if (time < previous)
             {
                 if (runs == _runs.Length)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using BpfLoader.Object;
 
@@ -114,50 +115,22 @@ internal sealed unsafe class RingBufferCursor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal RingHead Peek(ulong producer, out byte* body, out int size)
     {
-        ulong position = _consumed;
-        RingHead head = PeekAt(ref position, producer, out body, out size, out ulong next);
-        if (position != _consumed)
-        {
-            _consumed = position;   // past discarded records
-            if (ReleaseEveryBytes != 0 && _consumed - _published >= ReleaseEveryBytes)
-                Publish();
-        }
-        _headTotal = next - position;
-        return head;
-    }
-
-    /// <summary>
-    /// As <see cref="Peek"/>, at <paramref name="position"/> (at or after the consumer position) rather than the
-    /// consumer position, consuming nothing: discarded records move <paramref name="position"/> on, and
-    /// <paramref name="next"/> is where the record after a ready one starts. A body is valid until the next call.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal RingHead PeekAt(ref ulong position, ulong producer, out byte* body, out int size, out ulong next)
-    {
         body = null;
         size = 0;
-        ulong ringSize = _mask + 1;
         while (true)
         {
-            next = position;
-            if (producer - _consumed > ringSize || (position & 7) != 0)
-                throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {_consumed} (a {ringSize}-byte ring, 8-byte records)");
-            if (position == producer)
-                return RingHead.Empty;
-            ulong offset = position & _mask;
-            uint len = Volatile.Read(ref *(uint*)(_data + offset));
-            if ((len & BusyBit) != 0)
-                return RingHead.Busy;
-            uint length = len & ~(BusyBit | DiscardBit);
-            ulong total = (length + HeaderSize + 7UL) & ~7UL;
-            if (total > producer - position)
-                throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {position}, {producer - position} bytes reserved");
-            if ((len & DiscardBit) != 0)
+            ulong consumer = _consumed;
+            RingHead head = Header(consumer, producer, out uint length, out bool discarded, out ulong total);
+            if (head != RingHead.Ready)
+                return head;
+            _headTotal = total;
+            if (discarded)
             {
-                position += total;
+                Consume();
                 continue;
             }
-            next = position + total;
+            ulong ringSize = _mask + 1;
+            ulong offset = consumer & _mask;
             ulong start = _doubleMapped ? offset + HeaderSize : (offset + HeaderSize) & _mask;
             ulong room = _doubleMapped ? 2 * ringSize - start : ringSize - start;
             size = (int)length;
@@ -172,6 +145,79 @@ internal sealed unsafe class RingBufferCursor
             }
             return RingHead.Ready;
         }
+    }
+
+    /// <summary>
+    /// The record at <paramref name="position"/> (at or after the consumer position), as <see cref="Peek"/> finds it but
+    /// consuming nothing: discarded records move <paramref name="position"/> on; for a ready record, the u64 at
+    /// <paramref name="offset"/> in its body (its <paramref name="time"/>; 0 when the record is shorter), read in place
+    /// even when the record wraps, and where the record after it starts (<paramref name="next"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RingHead TimeAt(ref ulong position, ulong producer, int offset, out ulong time, out ulong next)
+    {
+        time = 0;
+        while (true)
+        {
+            RingHead head = Header(position, producer, out uint length, out bool discarded, out ulong total);
+            next = position + total;
+            if (head != RingHead.Ready)
+                return head;
+            if (discarded)
+            {
+                position = next;
+                continue;
+            }
+            if ((ulong)offset + sizeof(ulong) <= length)
+            {
+                ulong at = position + HeaderSize + (ulong)offset;
+                time = (at & 7) == 0 || _doubleMapped   // an aligned u64 never runs past the end of the area
+                    ? Unsafe.ReadUnaligned<ulong>(_data + (at & _mask))
+                    : ReadWrapped(at);
+            }
+            return RingHead.Ready;
+        }
+    }
+
+    /// <summary>
+    /// The header of the record at <paramref name="position"/>, within <paramref name="producer"/>: whether it is there and
+    /// committed (<see cref="RingHead.Ready"/>, discarded or not), its length and its whole size. Every check of the
+    /// positions and lengths the kernel and other fd holders write is here, before anything past a header is read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RingHead Header(ulong position, ulong producer, out uint length, out bool discarded, out ulong total)
+    {
+        length = 0;
+        discarded = false;
+        total = 0;
+        ulong ringSize = _mask + 1;
+        if (producer - _consumed > ringSize || (position & 7) != 0)
+            ThrowCorrupt($"producer position {producer}, consumer position {_consumed} (a {ringSize}-byte ring, 8-byte records)");
+        if (position == producer)
+            return RingHead.Empty;
+        uint len = Volatile.Read(ref *(uint*)(_data + (position & _mask)));
+        if ((len & BusyBit) != 0)
+            return RingHead.Busy;
+        length = len & ~(BusyBit | DiscardBit);
+        total = (length + HeaderSize + 7UL) & ~7UL;
+        if (total > producer - position)
+            ThrowCorrupt($"record of {length} bytes at position {position}, {producer - position} bytes reserved");
+        discarded = (len & DiscardBit) != 0;
+        return RingHead.Ready;
+    }
+
+    /// <summary>Out of the hot path: what the ring holds cannot be right.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCorrupt(string what) => throw new BpfException("ring buffer is corrupt: " + what);
+
+    /// <summary>A u64 at ring position <paramref name="at"/> that may run past the end of a data area mapped once.</summary>
+    private ulong ReadWrapped(ulong at)
+    {
+        ulong value = 0;
+        for (int i = 0; i < sizeof(ulong); i++)
+            value |= (ulong)_data[(at + (ulong)i) & _mask] << (8 * i);
+        return value;
     }
 
     /// <summary>Moves past the record the last <see cref="Peek(ulong, out byte*, out int)"/> returned, giving its space back as <see cref="ReleaseEveryBytes"/> says.</summary>

@@ -121,6 +121,31 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_time_that_runs_past_the_end_of_a_ring_mapped_once_is_read_whole()
+    {
+        // [u32 name][u64 time at 4]. Ring 0's second record has its header at 48 of 64 bytes, so its time spans 60..67;
+        // it is stamped before the first, which therefore goes out before record 3 too.
+        using var wrapping = new SyntheticRingBuffer(64, startPosition: 24);
+        using var plain = new SyntheticRingBuffer(64);
+        var names = new List<uint>();
+        using var reader = new MergedRingBufferReader([wrapping.Cursor, plain.Cursor], 4,
+            record => names.Add(BinaryPrimitives.ReadUInt32LittleEndian(record)), () => ulong.MaxValue);
+        static byte[] Unaligned(uint name, ulong time)
+        {
+            var bytes = new byte[12];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, name);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(4), time);
+            return bytes;
+        }
+        wrapping.Write(Unaligned(1, 0x0300_0000_0000_0010));
+        wrapping.Write(Unaligned(2, 0x0300_0000_0000_0005));
+        plain.Write(Unaligned(3, 0x0300_0000_0000_0008));
+
+        Assert.Equal(3, reader.DrainAll());
+        Assert.Equal([1u, 2, 3], names);
+    }
+
+    [Fact]
     public void Discarded_records_are_skipped_and_a_record_too_short_for_a_time_counts_as_time_zero()
     {
         Write(0, 2, 20);
