@@ -548,9 +548,9 @@ static __always_inline int trace_btf(__u64 *ctx)
 		goto remember;
 	}
 	e = event_start(&flags, &on_stack);
-	/* The time once the record has its place: records reserved one after another carry times in the
-	 * same order (taken before, a CPU that lost the race for the ring would stamp an earlier time on a
-	 * later record). */
+	/* The time once the record has its place: a record the reader cannot see yet then carries a later
+	 * time than the reader's last clock reading. Two records may still carry times in the other order
+	 * than their places (a program interrupted in between); the reader allows for that. */
 	ts = bpf_ktime_get_ns();
 	if (!e) {
 		count(&drops);

@@ -165,8 +165,8 @@ public sealed class EventRing : IDisposable
 
     /// <summary>
     /// Makes a ring buffer of <paramref name="ringBytes"/> for each online CPU, maps them and <paramref name="shared"/> to
-    /// be read as one (<see cref="MergedRingBufferReader"/>), in the order of the <c>bpf_ktime_get_ns()</c> time each
-    /// record carries at <paramref name="timestampOffset"/>, taken after its reservation; and stores each ring in
+    /// be read as one (<see cref="MergedRingBufferReader"/>), by the <c>bpf_ktime_get_ns()</c> time each record carries
+    /// at <paramref name="timestampOffset"/>, taken after its reservation; and stores each ring in
     /// <paramref name="ringsByCpu"/> at its CPU's index (see <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>) when
     /// told to (<see cref="PlaceNextCpuRing"/>, <see cref="PlaceCpuRings"/>), since each store waits for the kernel:
     /// the program must write <paramref name="shared"/> where it finds no ring of its CPU's. Nothing is read until

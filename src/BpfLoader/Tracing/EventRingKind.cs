@@ -11,8 +11,8 @@ public enum EventRingKind
 
     /// <summary>
     /// A BPF ring buffer per CPU, held in a map of maps (<c>BPF_MAP_TYPE_ARRAY_OF_MAPS</c> of ring buffers, Linux 5.10),
-    /// which no two CPUs' programs contend for, plus the shared ring buffer for a CPU that has none; read in the order
-    /// of the time each record carries (<see cref="Rings.MergedRingBufferReader"/>).
+    /// which no two CPUs' programs contend for, plus the shared ring buffer for a CPU that has none; read as one, by the
+    /// time each record carries (<see cref="Rings.MergedRingBufferReader"/>).
     /// </summary>
     RingBufferPerCpu,
 }
