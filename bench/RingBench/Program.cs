@@ -94,7 +94,7 @@ internal static class Prefilled
             BitConverter.TryWriteBytes(payload.AsSpan(8), ++time);
             more = (time % 2 == 0 ? second : first).TryWrite(payload);
         }
-        var merge = new MergedRingBufferReader([first.Cursor, second.Cursor, shared.Cursor], 8, Report.Consume, () => ulong.MaxValue);
+        var merge = new MergedRingBufferReader([first.Cursor, second.Cursor, shared.Cursor], 2, 8, Report.Consume, () => ulong.MaxValue);
         Run("merged ring buffers (2 + 1 empty)", records, () => { first.Rewind(firstStart); second.Rewind(secondStart); return merge.DrainAll(); });
     }
 

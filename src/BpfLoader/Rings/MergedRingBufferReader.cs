@@ -25,7 +25,8 @@ namespace BpfLoader.Rings;
 /// Each round reads the clock (<see cref="BpfClock"/>), then every ring's producer position, then walks each ring up
 /// to that position or to a record its producer still writes. A record reserved after the positions were read is
 /// stamped after that clock reading; a record still being written, or any after it, is stamped after the last clock
-/// reading that preceded its reservation (the previous round's, or an older one's). The round hands on, merged,
+/// reading that preceded its reservation (the previous round's, or an older one's), and in a ring of one CPU's, after
+/// the time of the committed record before it (see the constructor that takes such rings). The round hands on, merged,
 /// the records placed before the earliest of those readings, and leaves the rest for a later round. A record
 /// shorter than its time stamp counts as time 0. Times read on different CPUs are as good as the clock's agreement
 /// between them.
@@ -62,32 +63,45 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     private int _newestRound = -1, _roundCount;
     private readonly ulong[] _floors;
 
+    // Rings [0, _perCpuRings) are each written by one CPU's programs; per ring, the time of the last record walked.
+    private readonly int _perCpuRings;
+    private readonly ulong[] _lastTimes;
+
     /// <summary>
     /// Maps each ring buffer of <paramref name="rings"/> (see <see cref="RingBufferReader"/> for
-    /// <paramref name="mapDataTwice"/>) and hands their records to <paramref name="onRecord"/> in the order of the
-    /// u64 time stamp at <paramref name="timestampOffset"/> in each record. The reader holds the maps' fds open
-    /// until it is disposed; the maps stay the caller's.
+    /// <paramref name="mapDataTwice"/>) and hands their records to <paramref name="onRecord"/> by the u64 time stamp at
+    /// <paramref name="timestampOffset"/> in each record (see the remarks), any CPU's programs writing any of them.
+    /// The reader holds the maps' fds open until it is disposed; the maps stay the caller's.
     /// </summary>
     public MergedRingBufferReader(IReadOnlyList<BpfMap> rings, int timestampOffset, RecordHandler onRecord, bool mapDataTwice = true)
-        : this(rings, timestampOffset, onRecord, mapDataTwice, BpfClock.NowNs) { }
+        : this([], rings, timestampOffset, onRecord, mapDataTwice) { }
 
-    /// <summary>As the public constructor, with the clock given (tests).</summary>
-    internal MergedRingBufferReader(IReadOnlyList<BpfMap> rings, int timestampOffset, RecordHandler onRecord, bool mapDataTwice, Func<ulong> now)
-        : this(Open(rings, mapDataTwice), timestampOffset, onRecord, now) { }
+    /// <summary>
+    /// As the other constructor, where each ring of <paramref name="perCpuRings"/> is written by the programs of one CPU
+    /// only (a ring per CPU), and those of <paramref name="sharedRings"/> by any. On one CPU a program runs to its end
+    /// unless an interrupt's program nests in it, so a record still being written in a ring of one CPU's was reserved
+    /// after the committed record before it was stamped: such a ring holds back only what is later than that time.
+    /// </summary>
+    public MergedRingBufferReader(IReadOnlyList<BpfMap> perCpuRings, IReadOnlyList<BpfMap> sharedRings, int timestampOffset, RecordHandler onRecord, bool mapDataTwice = true)
+        : this(Open([.. perCpuRings ?? throw new ArgumentNullException(nameof(perCpuRings)), .. sharedRings ?? throw new ArgumentNullException(nameof(sharedRings))], mapDataTwice),
+               perCpuRings.Count, timestampOffset, onRecord, BpfClock.NowNs) { }
 
-    /// <summary>Over cursors alone (synthetic rings in tests): nothing to map, poll or dispose.</summary>
-    internal MergedRingBufferReader(RingBufferCursor[] cursors, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
-        : this([], cursors, timestampOffset, onRecord, now) { }
+    /// <summary>Over cursors alone (synthetic rings in tests), the first <paramref name="perCpuRings"/> each one CPU's:
+    /// nothing to map, poll or dispose.</summary>
+    internal MergedRingBufferReader(RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
+        : this([], cursors, perCpuRings, timestampOffset, onRecord, now) { }
 
-    private MergedRingBufferReader(RingBufferReader[] rings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
-        : this(rings, Cursors(rings), timestampOffset, onRecord, now) { }
+    private MergedRingBufferReader(RingBufferReader[] rings, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
+        : this(rings, Cursors(rings), perCpuRings, timestampOffset, onRecord, now) { }
 
-    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
+    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
     {
         ArgumentNullException.ThrowIfNull(onRecord);
         ArgumentOutOfRangeException.ThrowIfNegative(timestampOffset);
         if (cursors.Length == 0)
             throw new ArgumentException("a merge needs at least one ring buffer", nameof(rings));
+        _perCpuRings = perCpuRings;
+        _lastTimes = new ulong[cursors.Length];
         _rings = rings;
         _cursors = cursors;
         _onRecord = onRecord;
@@ -214,6 +228,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     {
         RingBufferCursor cursor = _cursors[ring];
         ulong producer = _producers[ring], position = cursor.Consumed, previous = 0;
+        bool walked = false;
         _firstRun[ring] = runs;
         RingHead state;
         while ((state = cursor.TimeAt(ref position, producer, _timestampOffset, out ulong time, out ulong next)) == RingHead.Ready)
@@ -225,16 +240,22 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                 _runs[runs++] = new RingRun(position, time);
             }
             previous = time;
+            walked = true;
             position = next;
         }
         _endRun[ring] = runs;
         _stops[ring] = position;
+        if (walked)
+            _lastTimes[ring] = previous;   // the committed record just before the stop
         // Each run's earliest time is its first; from the last run back, the earliest of it and every run after it.
         ulong earliest = ulong.MaxValue;
         for (int run = runs - 1; run >= _firstRun[ring]; run--)
             earliest = _runs[run].Earliest = Math.Min(earliest, _runs[run].Earliest);
         _nextRun[ring] = _firstRun[ring];
-        return state == RingHead.Empty ? now : ReservedAfter(ring, position);
+        if (state == RingHead.Empty)
+            return now;
+        ulong bound = ReservedAfter(ring, position);
+        return ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound;
     }
 
     /// <summary>The latest clock reading known to precede the reservation of ring <paramref name="ring"/>'s records

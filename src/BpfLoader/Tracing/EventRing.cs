@@ -53,7 +53,7 @@ public sealed class EventRing : IDisposable
                 rings.Add(BpfMap.Create(new MapCreateOptions { Type = BpfMapType.Ringbuf, MaxEntries = ringBytes, Name = "cpu_ring" }));
                 cpus.Add(cpu);
             }
-            _reader = new MergedRingBufferReader([.. rings, shared], timestampOffset, Deliver, options.MapRingBufferDataTwice);
+            _reader = new MergedRingBufferReader(rings, [shared], timestampOffset, Deliver, options.MapRingBufferDataTwice);
         }
         catch
         {

@@ -17,7 +17,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     private readonly MergedRingBufferReader _reader;
 
     public MergedRingBufferReaderTests() =>
-        _reader = new MergedRingBufferReader(_rings.Select(r => r.Cursor).ToArray(), TimeOffset,
+        _reader = new MergedRingBufferReader(_rings.Select(r => r.Cursor).ToArray(), 0, TimeOffset,
             record => _names.Add(BinaryPrimitives.ReadUInt64LittleEndian(record)), () => _now);
 
     private static byte[] Record(ulong name, ulong time, int length = 16)
@@ -106,6 +106,31 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_busy_record_of_a_rings_own_CPU_is_stamped_after_the_record_before_it_and_holds_back_only_what_is_later()
+    {
+        using SyntheticRingBuffer cpu0 = new(4096), cpu1 = new(4096), shared = new(4096);
+        var names = new List<ulong>();
+        ulong now = 1000;
+        using var reader = new MergedRingBufferReader([cpu0.Cursor, cpu1.Cursor, shared.Cursor], 2, TimeOffset,
+            record => names.Add(BinaryPrimitives.ReadUInt64LittleEndian(record)), () => now);
+        Assert.Equal(0, reader.DrainAll());   // at 1000, every ring empty
+
+        now = 2000;
+        cpu0.Write(Record(1, 1100));
+        ulong busy = cpu0.Reserve(Record(3, 1150));
+        shared.Write(Record(2, 1050));
+
+        // CPU 0's program for record 3 began after its program for record 1 ended (or the other way round, and then
+        // record 3 would be committed first): record 3 is stamped after 1100, not merely after the round at 1000.
+        Assert.Equal(1, reader.DrainAll());
+        Assert.Equal([2UL], names);
+
+        cpu0.Commit(busy);
+        Assert.Equal(2, reader.DrainAll());
+        Assert.Equal([2UL, 1, 3], names);
+    }
+
+    [Fact]
     public void A_record_stamped_after_a_later_one_of_its_ring_goes_out_before_what_happened_after_the_later_one()
     {
         // Ring 0: record 1 was reserved first but stamped at 300, after record 2 (nested, or another CPU's reservation
@@ -128,7 +153,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
         using var wrapping = new SyntheticRingBuffer(64, startPosition: 24);
         using var plain = new SyntheticRingBuffer(64);
         var names = new List<uint>();
-        using var reader = new MergedRingBufferReader([wrapping.Cursor, plain.Cursor], 4,
+        using var reader = new MergedRingBufferReader([wrapping.Cursor, plain.Cursor], 0, 4,
             record => names.Add(BinaryPrimitives.ReadUInt32LittleEndian(record)), () => ulong.MaxValue);
         static byte[] Unaligned(uint name, ulong time)
         {
@@ -178,9 +203,9 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     }
 
     /// <summary>
-    /// Producers as the kernel's: each reserves (the ring's order), reads the clock some time later (an interrupt may
-    /// come between), commits a little after that; rounds read the clock and the positions at random moments. Whatever
-    /// was committed before another record was reserved must come out before it, whichever rings the two are in.
+    /// Producers as the kernel's, any CPU's programs in any ring: each reserves (the ring's order), reads the clock some
+    /// time later (an interrupt may come between), commits a little after that. Whatever was committed before another
+    /// record was reserved must come out before it, whichever rings the two are in.
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -191,7 +216,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     public void Records_committed_before_another_was_reserved_come_out_before_it_however_their_stamps_interleave(int seed)
     {
         var random = new Random(seed);
-        var records = new List<(int Ring, ulong Name, ulong Reserved, ulong Stamped, ulong Committed)>();
+        var records = new List<Produced>();
         for (ulong t = 0, name = 1; name <= 1500; name++)
         {
             t += (ulong)random.Next(0, 4);
@@ -199,36 +224,98 @@ public sealed class MergedRingBufferReaderTests : IDisposable
             // memory of its last rounds).
             int delay = random.Next(100) switch { < 70 => random.Next(0, 3), < 98 => random.Next(0, 60), _ => random.Next(200, 600) };
             ulong stamped = t + (ulong)delay;
-            records.Add((random.Next(3), name, t, stamped, stamped + (ulong)random.Next(0, 3)));
+            records.Add(new Produced(random.Next(3), t, stamped, stamped + (ulong)random.Next(0, 3)));
         }
+        Merge(records, perCpuRings: 0, random);
+    }
+
+    /// <summary>
+    /// Two CPUs, each with a ring of its own, and a shared ring either writes now and then. On a CPU a program runs to
+    /// its end, except for the programs of interrupts that nest in it (here up to two deep), between its reservation
+    /// and its clock reading or after that; so a ring of one CPU's may hold records stamped out of its order too.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Per_CPU_rings_with_nested_programs_keep_every_record_after_those_committed_before_it_was_reserved(int seed)
+    {
+        var random = new Random(seed);
+        var records = new List<Produced>();
+        void Program(int cpu, ref ulong t, int depth)
+        {
+            int ring = random.Next(10) == 0 ? 2 : cpu;
+            ulong reserved = ++t;
+            if (depth < 2 && random.Next(4) == 0)
+            {
+                t += (ulong)random.Next(0, 10);
+                Program(cpu, ref t, depth + 1);
+            }
+            t += (ulong)random.Next(0, 3);
+            ulong stamped = t;
+            if (depth < 2 && random.Next(8) == 0)
+                Program(cpu, ref t, depth + 1);
+            t += (ulong)random.Next(0, 3);
+            records.Add(new Produced(ring, reserved, stamped, t));
+        }
+        for (int cpu = 0; cpu < 2; cpu++)
+        {
+            for (ulong t = 0; t < 2000; t += (ulong)random.Next(0, 8))
+                Program(cpu, ref t, 0);
+        }
+        Merge([.. records.OrderBy(r => r.Reserved)], perCpuRings: 2, random);
+    }
+
+    private readonly record struct Produced(int Ring, ulong Reserved, ulong Stamped, ulong Committed);
+
+    /// <summary>
+    /// Writes <paramref name="records"/> (in the order of their reservations) into three rings as time passes, with a
+    /// round of the reader at random moments, until all are out; then checks that each came out once, after every
+    /// record committed before it was reserved.
+    /// </summary>
+    private static void Merge(List<Produced> records, int perCpuRings, Random random)
+    {
         // Rings large enough for what a long interrupt holds back.
         using SyntheticRingBuffer first = new(64 * 1024), second = new(64 * 1024), third = new(64 * 1024);
         SyntheticRingBuffer[] rings = [first, second, third];
         ulong clock = 0;
-        using var reader = new MergedRingBufferReader(rings.Select(r => r.Cursor).ToArray(), TimeOffset,
-            record => _names.Add(BinaryPrimitives.ReadUInt64LittleEndian(record)), () => clock);
-        var positions = new Dictionary<ulong, ulong>();
+        var names = new List<int>();
+        using var reader = new MergedRingBufferReader(rings.Select(r => r.Cursor).ToArray(), perCpuRings, TimeOffset,
+            record => names.Add((int)BinaryPrimitives.ReadUInt64LittleEndian(record)), () => clock);
+        var positions = new ulong[records.Count];
+        var committed = new bool[records.Count];
         int reserved = 0;
-        var committed = new HashSet<ulong>();
-        for (; _names.Count < records.Count; clock += (ulong)random.Next(1, 25))
+        for (; names.Count < records.Count; clock += (ulong)random.Next(1, 25))
         {
-            // Everything that happened before this round's clock reading, in time order: reservations, then commits.
+            // Everything that happened before this round's clock reading: reservations in their order, then commits.
             for (; reserved < records.Count && records[reserved].Reserved < clock; reserved++)
+                positions[reserved] = rings[records[reserved].Ring].Reserve(Record((ulong)reserved, records[reserved].Stamped));
+            for (int i = 0; i < reserved; i++)
             {
-                var r = records[reserved];
-                positions[r.Name] = rings[r.Ring].Reserve(Record(r.Name, r.Stamped));
+                if (!committed[i] && records[i].Committed < clock)
+                {
+                    rings[records[i].Ring].Commit(positions[i]);
+                    committed[i] = true;
+                }
             }
-            foreach (var r in records.Take(reserved).Where(r => r.Committed < clock && committed.Add(r.Name)))
-                rings[r.Ring].Commit(positions[r.Name]);
             reader.DrainAll();
-            Assert.True(clock < 1_000_000, $"{_names.Count} of {records.Count} records out");
+            Assert.True(clock < 1_000_000, $"{names.Count} of {records.Count} records out");
         }
 
-        Assert.Equal(records.Select(r => r.Name).Order(), _names.Order());
-        var order = _names.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index);
-        foreach (var a in records)
-            foreach (var b in records.Where(b => a.Committed < b.Reserved))
-                Assert.True(order[a.Name] < order[b.Name], $"record {a.Name} (committed at {a.Committed}) came out after {b.Name} (reserved at {b.Reserved})");
+        Assert.Equal(Enumerable.Range(0, records.Count), names.Order());
+        var order = new int[records.Count];
+        for (int i = 0; i < names.Count; i++)
+            order[names[i]] = i;
+        for (int a = 0; a < records.Count; a++)
+        {
+            for (int b = 0; b < records.Count; b++)
+            {
+                if (records[a].Committed < records[b].Reserved)
+                    Assert.True(order[a] < order[b], $"record {a} (committed at {records[a].Committed}) came out after {b} (reserved at {records[b].Reserved})");
+            }
+        }
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public class SteadyStateAllocationTests
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), ++time);
             more = (time % 2 == 0 ? second : first).TryWrite(record);
         }
-        var merge = new BpfLoader.Rings.MergedRingBufferReader([first.Cursor, second.Cursor], 8, OnRecord, () => ulong.MaxValue);
+        var merge = new BpfLoader.Rings.MergedRingBufferReader([first.Cursor, second.Cursor], 2, 8, OnRecord, () => ulong.MaxValue);
         int perPass = merge.DrainAll();
         Assert.True(perPass > 1000);
 
