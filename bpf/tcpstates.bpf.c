@@ -9,6 +9,7 @@
 #include "bpf_base.h"
 #include <linux/in6.h>
 #include "tcpstates.h"
+#include "marks.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -81,21 +82,10 @@ struct {
 } sk_states SEC(".maps");
 
 /* tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet
- * found, newest first, which tell tcpstates_btf_nested whether it ran (see there). A softirq can come
- * between the two programs' runs for a task's change, or interrupt tcpstates_btf_nested before its
- * check (then the softirq's changes stay marked: the nested program was busy), so a change's mark may
+ * found, newest first, which tell tcpstates_btf_nested whether it ran (see there and marks.h). A softirq
+ * can come between the two programs' runs for a task's change, or interrupt tcpstates_btf_nested before
+ * its check (then the softirq's changes stay marked: the nested program was busy), so a change's mark may
  * be under a few others. Per CPU: plain stores and loads, no helper call. */
-#define MARKS 4
-
-struct change {
-	__u64 sk;
-	__u64 states;   /* oldstate << 32 | newstate */
-};
-
-struct marks {
-	struct change newest[MARKS];   /* [0] the newest */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -587,12 +577,8 @@ int tcpstates_btf(__u64 *ctx)
 	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
 
 	/* First, whatever comes next: every change this program is called for is marked (see tcpstates_btf_nested). */
-	if (m) {
-		for (int i = MARKS - 1; i > 0; i--)
-			m->newest[i] = m->newest[i - 1];
-		m->newest[0].sk = ctx[0];
-		m->newest[0].states = states_of(ctx);
-	}
+	if (m)
+		mark_push(m, ctx[0], states_of(ctx));
 	count(&seen);
 	return trace_btf(ctx);
 }
@@ -602,12 +588,12 @@ int tcpstates_btf(__u64 *ctx)
  * interrupts tcpstates_btf finds it busy and is skipped (a recursion miss: lost unseen). This second
  * program on the same tracepoint, attached after the first so that it runs right after it, catches
  * those. tcpstates_btf pushes each change it is called for onto this CPU's marks; when this program
- * finds its change among them, the first one ran, and it clears that mark. A change not marked was
+ * finds its change among them, the first one ran, and it takes that mark out. A change not marked was
  * skipped, and this program traces it, leaving the marks alone: the newest belongs to the change that was
  * interrupted, whose turn here comes next. Left uncaught: a change skipped by both (nesting two deep,
  * which TCP does not do: it changes no state in hard interrupts) or a skipped change that repeats a change
  * still marked on this CPU exactly; the tool still reports those as lost (misses less catches). Traced
- * twice: a change whose mark more than MARKS - 1 softirq changes pushed out while this program was busy.
+ * twice: a change whose mark MARKS softirq changes pushed out while this program was busy (theirs stay).
  */
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
@@ -615,14 +601,8 @@ int tcpstates_btf_nested(__u64 *ctx)
 	__u32 zero = 0;
 	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
 
-	if (m) {
-		for (int i = 0; i < MARKS; i++) {
-			if (m->newest[i].sk == ctx[0] && m->newest[i].states == states_of(ctx)) {
-				m->newest[i].sk = 0;
-				return 0;
-			}
-		}
-	}
+	if (m && mark_take(m, ctx[0], states_of(ctx)))
+		return 0;
 	count(&caught);
 	return trace_btf(ctx);
 }

@@ -182,7 +182,7 @@ public sealed class App
     private void WriteProgramSource()
     {
         Assembly tool = typeof(App).Assembly;
-        foreach (string name in new[] { "tcpstates.h", "tcpstates.bpf.c" })
+        foreach (string name in new[] { "tcpstates.h", "marks.h", "tcpstates.bpf.c" })
         {
             using Stream? source = tool.GetManifestResourceStream(name);
             if (source is null)

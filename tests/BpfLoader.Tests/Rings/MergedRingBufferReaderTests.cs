@@ -208,11 +208,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     /// record was reserved must come out before it, whichever rings the two are in.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
+    [MemberData(nameof(Seeds))]
     public void Records_committed_before_another_was_reserved_come_out_before_it_however_their_stamps_interleave(int seed)
     {
         var random = new Random(seed);
@@ -235,11 +231,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     /// and its clock reading or after that; so a ring of one CPU's may hold records stamped out of its order too.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
+    [MemberData(nameof(Seeds))]
     public void Per_CPU_rings_with_nested_programs_keep_every_record_after_those_committed_before_it_was_reserved(int seed)
     {
         var random = new Random(seed);
@@ -267,6 +259,8 @@ public sealed class MergedRingBufferReaderTests : IDisposable
         }
         Merge([.. records.OrderBy(r => r.Reserved)], perCpuRings: 2, random);
     }
+
+    public static TheoryData<int> Seeds => [1, 2, 3, 4, 5];
 
     private readonly record struct Produced(int Ring, ulong Reserved, ulong Stamped, ulong Committed);
 
