@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Marks: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet found,
- * newest first (see tcpstates_btf_nested). A program keeps them in a one-entry per-CPU array of struct marks.
+ * tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet found,
+ * newest first, which tell tcpstates_btf_nested whether it ran (see there). A softirq can come between the
+ * two programs' runs for a task's change, or interrupt tcpstates_btf_nested before its check (then the
+ * softirq's changes stay marked: the nested program was busy), so a change's mark may be under a few others.
+ * Per CPU: plain stores and loads, no helper call.
  */
 #ifndef TCPSTATES_MARKS_H
 #define TCPSTATES_MARKS_H
@@ -16,6 +19,21 @@ struct change {
 struct marks {
 	struct change newest[MARKS];   /* [0] the newest; sk 0: none */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct marks);
+} marks SEC(".maps");
+
+/* This CPU's marks. */
+static __always_inline struct marks *marks_here(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&marks, &zero);
+}
 
 /* Marks a change, the newest; the oldest mark falls off. */
 static __always_inline void mark_push(struct marks *m, __u64 sk, __u64 states)

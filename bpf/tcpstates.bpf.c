@@ -81,18 +81,6 @@ struct {
 	__type(value, struct sk_state);
 } sk_states SEC(".maps");
 
-/* tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet
- * found, newest first, which tell tcpstates_btf_nested whether it ran (see there and marks.h). A softirq
- * can come between the two programs' runs for a task's change, or interrupt tcpstates_btf_nested before
- * its check (then the softirq's changes stay marked: the nested program was busy), so a change's mark may
- * be under a few others. Per CPU: plain stores and loads, no helper call. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct marks);
-} marks SEC(".maps");
-
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. With ring_per_cpu,
  * a CPU writes here when its own ring is full, or not yet in cpu_events (the tool stores them once attached, or
  * the CPU came online since): room for a burst that one CPU's ring cannot take. */
@@ -573,8 +561,7 @@ remember:
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
+	struct marks *m = marks_here();
 
 	/* First, whatever comes next: every change this program is called for is marked (see tcpstates_btf_nested). */
 	if (m)
@@ -598,8 +585,7 @@ int tcpstates_btf(__u64 *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
+	struct marks *m = marks_here();
 
 	if (m && mark_take(m, ctx[0], states_of(ctx)))
 		return 0;

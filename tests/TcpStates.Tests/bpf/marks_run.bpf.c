@@ -3,19 +3,11 @@
 #include "bpf_base.h"
 #include "marks.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct marks);
-} marks SEC(".maps");
-
 /* What tcpstates_btf does first. */
 SEC("raw_tp/inet_sock_set_state")
 int push(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
+	struct marks *m = marks_here();
 
 	if (m)
 		mark_push(m, ctx[0], ctx[1]);
@@ -26,8 +18,7 @@ int push(__u64 *ctx)
 SEC("raw_tp/inet_sock_set_state")
 int take(__u64 *ctx)
 {
-	__u32 zero = 0;
-	struct marks *m = bpf_map_lookup_elem(&marks, &zero);
+	struct marks *m = marks_here();
 
 	return m && mark_take(m, ctx[0], ctx[1]);
 }
