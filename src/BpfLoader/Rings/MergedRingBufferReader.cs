@@ -201,7 +201,10 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                     ready = Peek(ring);
                 }
                 while (ready && _heads[ring] < runEnd);
-                heapSize = ready ? SiftDown(heapSize, 0) : PopTop(heapSize);
+                if (ready)
+                    SiftDown(heapSize, 0);
+                else
+                    heapSize = PopTop(heapSize);
             }
         }
         finally
@@ -325,7 +328,7 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         return heapSize;
     }
 
-    private int SiftDown(int heapSize, int at)
+    private void SiftDown(int heapSize, int at)
     {
         int ring = _heap[at];
         ulong time = _heads[ring];
@@ -342,7 +345,6 @@ public sealed unsafe class MergedRingBufferReader : RingReader
             at = child;
         }
         _heap[at] = ring;
-        return heapSize;
     }
 
     /// <summary>Unmaps every ring and releases their map fds.</summary>
