@@ -31,13 +31,12 @@ const volatile __u64 target_cgroup = 0;
  * event: the pointer chase costs cache misses on every change and the plain columns print neither. */
 const volatile bool want_owner = true;
 const volatile bool use_ringbuf = true;
-/* Ring buffer only: also wake the reader each time what waits crosses a multiple of this many bytes
- * (0: never). Otherwise the kernel decides: a wakeup for a record written into an empty ring, which is
- * the first after each drain. The reader drains on a timer while records flow and waits on the ring only
- * once it is idle, so that wakeup costs at most one per drain, and an idle reader sleeps until the first
- * record. A wakeup is an irq_work self-IPI raised inside this program; softirqs run on its way out (see
- * tcpstates_btf_nested): waking a reader that drains right away cost 1 IPI per ~8 events. */
-const volatile __u32 wakeup_bytes = 0;
+/* Ring buffer: set by the reader (in .bss, which it maps) before it waits for records, clear while it drains on its
+ * timer. Records go in with BPF_RB_NO_WAKEUP: a wakeup is an irq_work, a self-IPI raised inside this program, and
+ * the kernel's own rule (a record into an empty ring) raises one per ring after every drain, for a reader that
+ * sleeps on its timer, not on the rings. The program that finds the flag set once its record is in clears it and
+ * wakes the reader (see ring_wake_reader). */
+volatile __u32 reader_waiting;
 
 /* -L/-D: the ports, filled before the programs attach. Not preallocated: without a filter they stay empty,
  * and creating 1024 elements for nothing is start-up time. */
@@ -333,52 +332,54 @@ static __always_inline bool owner_wanted(const struct sock_owner *o, bool btf)
 	return cgroup_wanted(o, btf);
 }
 
-/* Ring buffer: the flags that submit a record of size bytes just reserved in ring (see wakeup_bytes). */
-static __always_inline __u64 ring_flags(void *ring, __u64 size)
+/* Ring buffer, after a record went in: wakes the reader if it waits (reader_waiting) by a record of no use, discarded
+ * with a forced wakeup, in the shared ring, which the reader always polls. The commit before this is a full barrier
+ * (an xchg), as the reader's setting of the flag is before it looks at the rings a last time: either the reader
+ * sees the record, or this sees the flag. Two CPUs may both ring: the reader wakes once. */
+static __always_inline void ring_wake_reader(void)
 {
-	if (wakeup_bytes) {
-		/* Crossing, not "at least": once the reader lags, "at least" wakes on every record.
-		 * Two CPUs may both miss a crossing; the next multiple still wakes. Our record was
-		 * reserved already, so it is counted in what waits (with its 8-byte header). */
-		__u64 waiting = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-		__u64 before = waiting - size - 8;
-		if (waiting / wakeup_bytes != before / wakeup_bytes)
-			return BPF_RB_FORCE_WAKEUP;
+	void *bell;
+
+	if (!reader_waiting)
+		return;
+	bell = bpf_ringbuf_reserve(&events, 8, 0);
+	if (bell) {
+		reader_waiting = 0;
+		bpf_ringbuf_discard(bell, BPF_RB_FORCE_WAKEUP);
 	}
-	return 0;
 }
 
 /* A record of size bytes in this CPU's ring (ring_per_cpu), or in the shared one when that is full or not yet in
- * place, and in *flags those that submit it. The ring is not carried further: which one it was would multiply the
- * paths the verifier walks. */
-static __always_inline void *ring_reserve(__u64 size, __u64 *flags)
+ * place. The ring is not carried further: which one it was would multiply the paths the verifier walks. */
+static __always_inline void *ring_reserve(__u64 size)
 {
-	void *ring = &events, *r = NULL;
+	void *r = NULL;
 
 	if (ring_per_cpu) {
 		__u32 cpu = bpf_get_smp_processor_id();
 		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
 
-		if (own) {
-			ring = own;
+		if (own)
 			r = bpf_ringbuf_reserve(own, size, 0);
-		}
 	}
-	if (!r) {
-		ring = &events;
+	if (!r)
 		r = bpf_ringbuf_reserve(&events, size, 0);
-	}
-	*flags = r ? ring_flags(ring, size) : 0;
 	return r;
 }
 
-/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
-static __always_inline struct event *event_start(__u64 *flags, struct event *on_stack)
+/* Ring buffer: the record goes in, without the kernel's wakeup (see reader_waiting). */
+static __always_inline void ring_submit(void *record)
 {
-	*flags = 0;
+	bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
+	ring_wake_reader();
+}
+
+/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
+static __always_inline struct event *event_start(struct event *on_stack)
+{
 	if (!use_ringbuf)
 		return on_stack;
-	return ring_reserve(sizeof(struct event), flags);
+	return ring_reserve(sizeof(struct event));
 }
 
 /* One more in a one-entry per-CPU counter map (drops, caught, seen). */
@@ -391,10 +392,10 @@ static __always_inline void count(void *map)
 		*n += 1;
 }
 
-static __always_inline void event_send(void *ctx, __u64 flags, struct event *e)
+static __always_inline void event_send(void *ctx, struct event *e)
 {
 	if (use_ringbuf) {
-		bpf_ringbuf_submit(e, flags);
+		ring_submit(e);
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
@@ -464,8 +465,7 @@ static __always_inline __u64 states_of(__u64 *ctx)
 static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u16 sport, __u16 dport, bool btf,
 				       __u32 saddr, __u32 daddr)
 {
-	__u64 flags;
-	struct event_ipv4 *c = ring_reserve(sizeof(*c), &flags);
+	struct event_ipv4 *c = ring_reserve(sizeof(*c));
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!c) {
@@ -483,7 +483,7 @@ static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u
 	c->__pad = 0;
 	c->__pad2 = 0;
 	event_task(c, btf);
-	bpf_ringbuf_submit(c, flags);
+	ring_submit(c);
 	return ts;
 }
 
@@ -495,7 +495,6 @@ static __always_inline int trace_btf(__u64 *ctx)
 	int newstate = (int)ctx[2];
 	struct event on_stack, *e;
 	struct sk_state *st = NULL;
-	__u64 flags;
 	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
@@ -525,7 +524,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr);
 		goto remember;
 	}
-	e = event_start(&flags, &on_stack);
+	e = event_start(&on_stack);
 	/* The time once the record has its place: a record the reader cannot see yet then carries a later
 	 * time than the reader's last clock reading. Two records may still carry times in the other order
 	 * than their places (a program interrupted in between); the reader allows for that. */
@@ -551,7 +550,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	event_send(ctx, flags, e);
+	event_send(ctx, e);
 remember:
 	if (st)
 		st->ts = newstate == TCP_CLOSE ? 0 : ts;
@@ -598,7 +597,6 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct event on_stack, *e;
 	struct sock_owner owner;
-	__u64 flags;
 	__u16 family = ctx->family;
 	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
 	int newstate = ctx->newstate;
@@ -633,7 +631,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr);
 		return 0;
 	}
-	e = event_start(&flags, &on_stack);
+	e = event_start(&on_stack);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
 	/* Checked before the perf buffer's timestamps (where e is never NULL), not after: there Linux 6.1's
 	 * verifier took the check for a NULL record to hold a reservation still (an unreleased reference)
@@ -669,7 +667,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
 		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
 	}
-	event_send(ctx, flags, e);
+	event_send(ctx, e);
 	return 0;
 }
 

@@ -158,6 +158,20 @@ public sealed unsafe class MergedRingBufferReader : RingReader
 
     internal override bool DrainsEveryRing => true;
 
+    /// <summary>Records held back by the last round (placed after its clock reading) count too.</summary>
+    internal override bool HoldsRecords
+    {
+        get
+        {
+            foreach (RingBufferCursor cursor in _cursors)
+            {
+                if (cursor.Pending != 0)
+                    return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>One round over every ring (see the remarks); returns the records handed on.</summary>
     public override int DrainAll() => Merge();
 

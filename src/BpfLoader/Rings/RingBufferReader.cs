@@ -90,6 +90,8 @@ public sealed unsafe class RingBufferReader : RingReader
 
     internal override int Drain(int ring) => _cursor.Drain(_onRecord);
 
+    internal override bool HoldsRecords => _cursor.Pending != 0;
+
     /// <summary>Unmaps the ring's pages and releases its map fd.</summary>
     protected override void Dispose(bool disposing)
     {

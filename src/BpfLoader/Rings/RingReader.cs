@@ -21,6 +21,10 @@ public abstract class RingReader : IDisposable
     /// however many of its rings are ready.</summary>
     internal virtual bool DrainsEveryRing => false;
 
+    /// <summary>Whether any ring holds a record not yet handed on, committed or still being written (ring buffers;
+    /// false for a perf event array, which wakes its reader by watermark).</summary>
+    internal virtual bool HoldsRecords => false;
+
     /// <summary>
     /// Drains every ring without waiting; returns the records delivered. Use it once more after the
     /// last Poll, since a watermark policy leaves records that never raised a wakeup.

@@ -25,6 +25,7 @@ public sealed class EventRing : IDisposable
     private readonly int[] _cpus = [];          // the CPU of each of _cpuRings
     private int _placed;                        // _cpuRings stored in _ringsByCpu so far
     private RecordHandler? _onRecord;
+    private Variable? _readerWaiting;           // see UseWakeupFlag
 
     private EventRing(BpfMap map, EventRingOptions options)
     {
@@ -90,6 +91,44 @@ public sealed class EventRing : IDisposable
 
     /// <summary>Whether this ring is a ring buffer or a perf event array.</summary>
     public EventRingKind Kind { get; }
+
+    /// <summary>
+    /// Ring buffers: has the programs wake the reader only while it waits (<see cref="PrepareToWait"/>), rather than the
+    /// kernel for the first record into each empty ring, an interrupt raised inside the program after every drain, in
+    /// vain while the reader drains on a timer. <paramref name="readerWaiting"/> is a u32 global of the programs'
+    /// collection (in <c>.bss</c>), which they read after each record is in, submitted with <c>BPF_RB_NO_WAKEUP</c>:
+    /// when it is not 0, they set it to 0 and force a wakeup of a ring this reader polls (say a small reservation
+    /// discarded with <c>BPF_RB_FORCE_WAKEUP</c>). The commit is a full barrier, and so is this reader's setting of the
+    /// flag before it looks at the rings a last time: either it sees the record or the program sees the flag.
+    /// Ignored for a perf event array.
+    /// </summary>
+    public void UseWakeupFlag(Variable readerWaiting)
+    {
+        ArgumentNullException.ThrowIfNull(readerWaiting);
+        if (readerWaiting.Size != sizeof(uint) || readerWaiting.IsReadOnly)
+            throw new ArgumentException($"{readerWaiting} must be a writable u32", nameof(readerWaiting));
+        if (Kind != EventRingKind.PerfEventArray)
+            _readerWaiting = readerWaiting;
+    }
+
+    /// <summary>
+    /// Before a long wait on the rings: asks the programs to wake the reader with their next record (see
+    /// <see cref="UseWakeupFlag"/>), and returns false when a ring holds records already, committed or still being
+    /// written, which the caller should drain rather than wait for. Without the flag, true: the kernel wakes the reader.
+    /// Call <see cref="EndWait"/> when the wait is over.
+    /// </summary>
+    public bool PrepareToWait()
+    {
+        if (_readerWaiting is null)
+            return true;
+        _readerWaiting.Write(1u);
+        // Full barrier: the flag is set before the rings are looked at (the programs: their commit, then the flag).
+        Interlocked.MemoryBarrier();
+        return !_reader.HoldsRecords;
+    }
+
+    /// <summary>After a wait: the reader drains on its own again, and the programs need not wake it.</summary>
+    public void EndWait() => _readerWaiting?.Write(0u);
 
     /// <summary>
     /// The kind this kernel takes: a ring buffer where it has one, unless <paramref name="forcePerfEventArray"/>.

@@ -60,6 +60,12 @@ public sealed record TracepointAttachOptions
     /// <summary>How the event ring is mapped and read.</summary>
     public EventRingOptions? EventRing { get; init; }
 
+    /// <summary>
+    /// A u32 global of the programs by which they wake the reader of a ring buffer only while it waits (see
+    /// <see cref="Tracing.EventRing.UseWakeupFlag"/>); null: the kernel wakes it for the first record into each empty ring.
+    /// </summary>
+    public string? ReaderWaitingVariable { get; init; }
+
     /// <summary>Skip tp_btf and attach the classic tracepoint (for tests, and for a kernel whose tp_btf misbehaves).</summary>
     public bool ForceTracepoint { get; init; }
 

@@ -171,6 +171,11 @@ public sealed class TracepointAttachment : IDisposable
                     ? EventRing.OpenPerCpu(CreatedMap(collection, options.PerCpuEventMap!, programs), cpuRingBytes,
                         eventsMap, options.EventTimestampOffset, options.EventRing)
                     : EventRing.Open(eventsMap, options.EventRing);
+                if (options.ReaderWaitingVariable is string flag)
+                {
+                    ring.UseWakeupFlag(collection.Globals.TryGetValue(flag, out Variable? v) ? v
+                        : throw new BpfException($"the object has no global variable '{flag}' (ReaderWaitingVariable)"));
+                }
             }
             // In order: the kernel runs a tracepoint's programs in the order they were attached.
             foreach (string program in programs) links.Add(collection.Attach(program));

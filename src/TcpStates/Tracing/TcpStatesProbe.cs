@@ -95,6 +95,8 @@ internal sealed class TcpStatesProbe : IDisposable
             EventMap = "events",
             PerCpuEventMap = "cpu_events",
             EventTimestampOffset = Output.TcpStateEvent.TimestampOffset,
+            // The programs wake the read loop only when it waits on the rings (see TraceSession).
+            ReaderWaitingVariable = "reader_waiting",
             ForceSharedRingBuffer = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "ring",
             RingFullCountMap = "drops",
             CaughtCountMap = "caught",
@@ -103,8 +105,8 @@ internal sealed class TcpStatesProbe : IDisposable
             {
                 // Mapped once: a 2 MiB ring costs 2 MiB of RSS, not 4 (a wrapping record is copied).
                 MapRingBufferDataTwice = false,
-                // As with the ring buffer: wake on a quarter full, drain on the read loop's timer. No lost-record
-                // handler: the program counts what did not fit, and the kernel's count would repeat it, late.
+                // A perf buffer wakes the reader a quarter full; the read loop drains on its timer. No lost-record handler:
+                // the program counts what did not fit, and the kernel's count would repeat it, late.
                 PerfRings = new PerfEventRingOptions
                 {
                     DataPages = PerfPagesPerCpu,
@@ -130,11 +132,9 @@ internal sealed class TcpStatesProbe : IDisposable
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
         // One ring shared by every CPU keeps its declared size (where the kernel holds no ring buffer in a map of
         // maps, or TCPSTATES_TRANSPORT=ring).
-        uint ringBytes = spec.Maps["events"].MaxEntries;
         if (ring == EventRingKind.RingBufferPerCpu)
         {
-            ringBytes = cpuRingBytes;
-            spec.Maps["cpu_events"].InnerMap!.MaxEntries = ringBytes;
+            spec.Maps["cpu_events"].InnerMap!.MaxEntries = cpuRingBytes;
             spec.Maps["events"].MaxEntries = OverflowRingBytes;
         }
         spec.SetConstant("ring_per_cpu", ring == EventRingKind.RingBufferPerCpu);
@@ -146,9 +146,6 @@ internal sealed class TcpStatesProbe : IDisposable
         // The plain columns print neither the netns nor the cgroup: the programs skip reading them.
         spec.SetConstant("want_owner", options.Json || options.Containers || options.NetNs != 0 || options.CgroupId != 0);
         spec.SetConstant("use_ringbuf", ringBuffer);
-        // Also wake the reader once a ring is a quarter full: a safety net for a burst while the reader waits (while
-        // events flow the read loop drains on its timer). Every wakeup is an IPI inside the program (see the program).
-        spec.SetConstant("wakeup_bytes", ringBuffer ? ringBytes / 4 : 0u);
         return spec;
     }
 

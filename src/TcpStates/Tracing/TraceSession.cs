@@ -26,9 +26,10 @@ public static class TraceSession
 
         sink.Start();
         if (!sink.Flush()) return;
-        // While events flow, drain on a timer. Once a drain finds nothing, wait on the ring: a ring buffer wakes
-        // us for the first record written into it (so an idle tool sleeps until traffic comes, and the loss count
-        // is read once a second); a perf buffer only at its watermark, so there the wait stays short.
+        // While events flow, drain on a timer. Once a drain finds nothing, wait on the ring: with a ring buffer the
+        // programs wake us for the first record written while we wait (so an idle tool sleeps until traffic comes, and
+        // the loss count is read once a second), and only then; a perf buffer only at its watermark, so there the wait
+        // stays short.
         bool ringBuffer = probe.Events.Kind != EventRingKind.PerfEventArray;
         int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
         int read = 0;
@@ -50,7 +51,10 @@ public static class TraceSession
             }
             else
             {
-                read = poller.Poll(read > 0 ? TcpStatesProbe.BusyPollTimeoutMs : idleTimeoutMs);
+                // Records already there (held back by the last round, or still being written) are not waited for.
+                int timeoutMs = read == 0 && probe.Events.PrepareToWait() ? idleTimeoutMs : TcpStatesProbe.BusyPollTimeoutMs;
+                read = poller.Poll(timeoutMs);
+                probe.Events.EndWait();
                 if (read == 0)
                     read = events.DrainAll();
             }

@@ -55,4 +55,61 @@ public sealed class TcpStatesProbeTests
         }
         Assert.True(port > 0);
     }
+
+    /// <summary>
+    /// While the read loop drains on its timer, records raise no wakeup: the kernel's own rule (the first record into an
+    /// empty ring) is an interrupt raised inside the program after every drain, for a reader not waiting on the rings.
+    /// </summary>
+    [KernelFact]
+    public void Records_do_not_wake_a_reader_that_is_not_waiting()
+    {
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
+        probe.Events.PlaceCpuRings();
+        int records = 0;
+        BpfLoader.Rings.RingReader reader = probe.Events.Connect(_ => records++);
+        using var poller = new BpfLoader.Rings.RingPoller();
+        poller.Add(reader);
+        reader.DrainAll();
+        poller.Poll(50);   // takes what came meanwhile and any readiness left from before
+
+        Traffic.OneConnection(System.Net.IPAddress.Loopback, TimeSpan.Zero);
+        int woken = poller.Poll(300);
+        Assert.False(probe.Events.PrepareToWait());   // the records are there: no waiting for them
+        probe.Events.EndWait();
+        reader.DrainAll();
+
+        Assert.Equal(0, woken);
+        Assert.True(records >= 8, $"{records} records");
+    }
+
+    /// <summary>A reader that waits (PrepareToWait) is woken by the first record: an idle tool prints the first change at once.</summary>
+    [KernelFact]
+    public void The_first_record_wakes_a_waiting_reader()
+    {
+        using TcpStatesProbe probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
+        probe.Events.PlaceCpuRings();
+        int records = 0;
+        BpfLoader.Rings.RingReader reader = probe.Events.Connect(_ => records++);
+        using var poller = new BpfLoader.Rings.RingPoller();
+        poller.Add(reader);
+        bool empty = false;
+        for (int i = 0; i < 20 && !empty; i++)
+        {
+            reader.DrainAll();
+            poller.Poll(50);
+            empty = probe.Events.PrepareToWait();   // false while other traffic of the host is in the rings
+        }
+        Assert.True(empty, "the rings never stayed empty");
+        records = 0;
+
+        Traffic.OneConnection(System.Net.IPAddress.Loopback, TimeSpan.Zero);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        poller.Poll(30_000);
+        TimeSpan waited = clock.Elapsed;
+        probe.Events.EndWait();
+        reader.DrainAll();
+
+        Assert.True(waited < TimeSpan.FromSeconds(20), $"not woken: waited {waited}");
+        Assert.True(records >= 8, $"{records} records");
+    }
 }
