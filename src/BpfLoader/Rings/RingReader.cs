@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BpfLoader.Interop;
 
 namespace BpfLoader.Rings;
@@ -34,6 +35,24 @@ public abstract class RingReader : IDisposable
         int delivered = 0;
         for (int i = 0; i < RingCount; i++)
             delivered += Drain(i);
+        return delivered;
+    }
+
+    /// <summary>
+    /// Once the programs are detached: drains until no ring holds a record, or until <paramref name="timeout"/>; returns
+    /// the records delivered. A program running when its link went may still be writing its record, at which one
+    /// <see cref="DrainAll"/> stops (and a merge holds back what is stamped after its round's clock reading); this waits
+    /// for them, a round a millisecond. A perf event array is drained once.
+    /// </summary>
+    public int DrainToEnd(TimeSpan timeout)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int delivered = DrainAll();
+        while (HoldsRecords && Stopwatch.GetElapsedTime(start) < timeout)
+        {
+            Thread.Sleep(1);
+            delivered += DrainAll();
+        }
         return delivered;
     }
 

@@ -69,7 +69,7 @@ public static class TraceSession
         }
 
         probe.Detach();
-        events.DrainAll();
+        events.DrainToEnd(ExitDrainTimeout);
         ReportDrops(probe, sink, final: true);
         sink.Flush();
         Debug("events lost: " + probe.LossBreakdown);
@@ -80,6 +80,10 @@ public static class TraceSession
         ulong drops = probe.TakeDrops(final);
         if (drops > 0) sink.OnLost(-1, drops);
     }
+
+    /// <summary>How long the exit waits for records the programs were still writing when they were detached (microseconds
+    /// at most: this bounds a wait that never ends).</summary>
+    private static readonly TimeSpan ExitDrainTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>How often the read loop reads the loss counts while events flow (at every drain once they stop).</summary>
     private static readonly TimeSpan LossReadInterval = TimeSpan.FromMilliseconds(100);
