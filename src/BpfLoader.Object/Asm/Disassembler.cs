@@ -112,11 +112,12 @@ public static class Disassembler
         string address = $"*(u{bits} *)({Address(insn.Dst, insn.Offset)})";
         const int Fetch = 0x01;
         int op = insn.Immediate & ~Fetch;
-        if (insn.Immediate == 0xe1) return $"{width}{insn.Src} = xchg_{bits}({address.TrimStart('*')}, {width}{insn.Src})";
-        if (insn.Immediate == 0xf1) return $"r0 = cmpxchg_{bits}({address.TrimStart('*')}, r0, {width}{insn.Src})";
+        // Exchanges name the address bare, as llvm-objdump does: "r1 = xchg_64(r2 + 8, r1)".
+        if (insn.Immediate == 0xe1) return $"{width}{insn.Src} = xchg_{bits}({Address(insn.Dst, insn.Offset)}, {width}{insn.Src})";
+        if (insn.Immediate == 0xf1) return $"r0 = cmpxchg_{bits}({Address(insn.Dst, insn.Offset)}, r0, {width}{insn.Src})";
         string name = op switch { 0x00 => "add", 0x40 => "or", 0x50 => "and", 0xa0 => "xor", _ => "?" };
         if ((insn.Immediate & Fetch) != 0)
-            return $"{width}{insn.Src} = atomic_fetch_{name}({address}, {width}{insn.Src})";
+            return $"{width}{insn.Src} = atomic_fetch_{name}({address.TrimStart('*')}, {width}{insn.Src})";
         string symbol = op switch { 0x00 => "+=", 0x40 => "|=", 0x50 => "&=", 0xa0 => "^=", _ => "?=" };
         return $"lock {address} {symbol} {width}{insn.Src}";
     }

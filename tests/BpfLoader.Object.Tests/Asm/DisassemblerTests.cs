@@ -22,6 +22,9 @@ public partial class DisassemblerTests
     [InlineData(new byte[] { 0xc7, 0x01, 0, 0, 56, 0, 0, 0 }, "r1 s>>= 56")]
     [InlineData(new byte[] { 0xdc, 0x01, 0, 0, 16, 0, 0, 0 }, "r1 = be16 r1")]
     [InlineData(new byte[] { 0xdb, 0x21, 0, 0, 0, 0, 0, 0 }, "lock *(u64 *)(r1 + 0) += r2")]
+    [InlineData(new byte[] { 0xdb, 0x10, 0x80, 0, 0xe1, 0, 0, 0 }, "r1 = xchg_64(r0 + 128, r1)")]
+    [InlineData(new byte[] { 0xdb, 0x12, 0, 0, 0xf1, 0, 0, 0 }, "r0 = cmpxchg_64(r2 + 0, r0, r1)")]
+    [InlineData(new byte[] { 0xdb, 0x12, 0, 0, 0x01, 0, 0, 0 }, "r1 = atomic_fetch_add((u64 *)(r2 + 0), r1)")]
     [InlineData(new byte[] { 0x95, 0, 0, 0, 0, 0, 0, 0 }, "exit")]
     [InlineData(new byte[] { 0x05, 0, 0x10, 0, 0, 0, 0, 0 }, "goto +16")]
     public void Known_encodings_print_as_llvm_objdump_does(byte[] bytes, string expected)
