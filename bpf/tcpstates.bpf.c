@@ -81,29 +81,49 @@ struct {
 } sk_states SEC(".maps");
 
 /* A ring buffer; the tool turns it into a perf event array where the kernel has no ring buffer. With ring_per_cpu,
- * a CPU writes here when its own ring is full, or not yet in cpu_events (the tool stores them once attached, or
- * the CPU came online since): room for a burst that one CPU's ring cannot take. */
+ * the main program writes here when its CPU's ring is full, and tcpstates_btf_nested always: room for a burst that
+ * one CPU's ring cannot take. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 21);   /* 2 MiB: ~60 ms of the fastest churn here; the tool sizes it */
 } events SEC(".maps");
 
-/* Where the kernel holds ring buffers in a map of maps (5.10): a ring per CPU, made by the tool, which no two
- * CPUs' programs contend for; the reader merges them by ts_ns. That ts_ns is taken after the reservation is
- * what lets the reader tell when no ring can still bring an earlier record. */
+/*
+ * ring_per_cpu: a ring per CPU, in the layout of a BPF ring buffer (8-byte headers with a busy and a discard bit),
+ * in one array the reader maps, an element per possible CPU. Only the main program of that CPU writes it
+ * (tcpstates_btf or tcpstates_tp: the kernel never runs one while it runs on the same CPU), so it takes no lock, no
+ * irq save and restore, no helper call: what the ring buffer helpers cost for a ring no other CPU writes. The reader
+ * merges the rings by ts_ns, which is read once the reservation is published: a record the reader does not see yet
+ * carries a later time than its last clock reading. On x86 plain stores keep their order (the header, then the
+ * position; the record, then its header); elsewhere they are published by atomic exchanges (weak_memory_order).
+ */
 const volatile bool ring_per_cpu = false;
+/* Bytes of each CPU's ring that are used: a power of two up to CPU_RING_MAX (the tool's; tests make it small). */
+const volatile __u64 cpu_ring_bytes = 0;
+/* Set by the tool off x86, where a CPU may make stores visible out of order: positions and headers are then published
+ * by exchanges. On x86 an exchange would only make the program wait for the record's cache lines (misses, often). */
+const volatile bool weak_memory_order = true;
+
+#define CPU_RING_MAX (256 * 1024)
+#define RINGBUF_BUSY_BIT (1ULL << 31)
+#define RINGBUF_DISCARD_BIT (1ULL << 30)
+#define RINGBUF_HDR_SZ 8
 
 struct cpu_ring {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);   /* the tool sizes it */
+	__u64 consumer;                /* the reader's position; written by the reader only */
+	__u8 __consumer_lines[120];    /* the positions on lines of their own, apart from the adjacent-line prefetch */
+	__u64 producer;                /* written by this CPU's program only */
+	__u8 __producer_lines[120];
+	__u8 data[CPU_RING_MAX];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);   /* the tool makes it a slot per possible CPU */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);   /* the tool makes it one per possible CPU */
 	__type(key, __u32);
-	__array(values, struct cpu_ring);
-} cpu_events SEC(".maps");
+	__type(value, struct cpu_ring);
+} cpu_rings SEC(".maps");
 
 /* Records that found no room in the ring buffer or perf buffer, per CPU: the tool reports them. */
 struct {
@@ -333,9 +353,9 @@ static __always_inline bool owner_wanted(const struct sock_owner *o, bool btf)
 }
 
 /* Ring buffer, after a record went in: wakes the reader if it waits (reader_waiting) by a record of no use, discarded
- * with a forced wakeup, in the shared ring, which the reader always polls. The commit before this is a full barrier
- * (an xchg), as the reader's setting of the flag is before it looks at the rings a last time: either the reader
- * sees the record, or this sees the flag. Two CPUs may both ring: the reader wakes once. */
+ * with a forced wakeup, in the shared ring, which the reader always polls. The reader sets the flag, then waits for an
+ * RCU grace period before it looks at the rings a last time: a run of this program that ended before then left its
+ * record for the reader to see, and one that began after sees the flag. Two CPUs may both ring: the reader wakes once. */
 static __always_inline void ring_wake_reader(void)
 {
 	void *bell;
@@ -349,37 +369,84 @@ static __always_inline void ring_wake_reader(void)
 	}
 }
 
-/* A record of size bytes in this CPU's ring (ring_per_cpu), or in the shared one when that is full or not yet in
- * place. The ring is not carried further: which one it was would multiply the paths the verifier walks. */
-static __always_inline void *ring_reserve(__u64 size)
+/* A record of size bytes (a multiple of 8) in this CPU's ring (see cpu_rings), its header marked busy, or NULL when
+ * the ring is full. Where the rest of the ring cannot take it, the rest is a discarded record and it starts over. */
+static __always_inline void *cpu_ring_reserve(__u64 size)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cpu_ring *r = bpf_map_lookup_elem(&cpu_rings, &cpu);
+	__u64 total = size + RINGBUF_HDR_SZ, prod, cons, off, pad = 0;
+	__u64 *header;
+
+	if (!r)
+		return NULL;
+	prod = r->producer;
+	cons = *(volatile __u64 *)&r->consumer;
+	off = prod & (cpu_ring_bytes - 1) & ~7ULL;
+	if (off > cpu_ring_bytes - total)
+		pad = cpu_ring_bytes - off;
+	if (prod + pad + total - cons > cpu_ring_bytes)
+		return NULL;
+	if (pad) {
+		*(__u64 *)(r->data + off) = (pad - RINGBUF_HDR_SZ) | RINGBUF_DISCARD_BIT;
+		off = 0;
+	}
+	if (off > CPU_RING_MAX - total)   /* never: for the verifier */
+		return NULL;
+	header = (__u64 *)(r->data + off);
+	*header = size | RINGBUF_BUSY_BIT;
+	barrier();
+	if (weak_memory_order)
+		__sync_lock_test_and_set(&r->producer, prod + pad + total);
+	else
+		*(volatile __u64 *)&r->producer = prod + pad + total;
+	return header + 1;
+}
+
+/* This CPU's ring: the record, written, goes to the reader (its header's busy bit cleared). */
+static __always_inline void cpu_ring_commit(void *record, __u64 size)
+{
+	barrier();
+	if (weak_memory_order)
+		__sync_lock_test_and_set((__u64 *)record - 1, size);
+	else
+		*(volatile __u64 *)((__u64 *)record - 1) = size;
+}
+
+/* A record of size bytes in this CPU's ring where own_ring (ring_per_cpu, and the program is its CPU's main one),
+ * else or when that is full in the shared ring buffer; *own says which, for ring_submit. */
+static __always_inline void *ring_reserve(__u64 size, bool own_ring, bool *own)
 {
 	void *r = NULL;
 
-	if (ring_per_cpu) {
-		__u32 cpu = bpf_get_smp_processor_id();
-		void *own = bpf_map_lookup_elem(&cpu_events, &cpu);
-
-		if (own)
-			r = bpf_ringbuf_reserve(own, size, 0);
+	*own = false;
+	if (ring_per_cpu && own_ring) {
+		r = cpu_ring_reserve(size);
+		if (r) {
+			*own = true;
+			return r;
+		}
 	}
-	if (!r)
-		r = bpf_ringbuf_reserve(&events, size, 0);
-	return r;
+	return bpf_ringbuf_reserve(&events, size, 0);
 }
 
 /* Ring buffer: the record goes in, without the kernel's wakeup (see reader_waiting). */
-static __always_inline void ring_submit(void *record)
+static __always_inline void ring_submit(void *record, __u64 size, bool own)
 {
-	bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
+	if (own)
+		cpu_ring_commit(record, size);
+	else
+		bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
 	ring_wake_reader();
 }
 
-/* Where an event is built: in a ring buffer itself, or on the stack for the perf buffer. */
-static __always_inline struct event *event_start(struct event *on_stack)
+/* Where an event is built: in a ring itself, or on the stack for the perf buffer. */
+static __always_inline struct event *event_start(struct event *on_stack, bool own_ring, bool *own)
 {
+	*own = false;
 	if (!use_ringbuf)
 		return on_stack;
-	return ring_reserve(sizeof(struct event));
+	return ring_reserve(sizeof(struct event), own_ring, own);
 }
 
 /* One more in a one-entry per-CPU counter map (drops, caught, seen). */
@@ -392,10 +459,10 @@ static __always_inline void count(void *map)
 		*n += 1;
 }
 
-static __always_inline void event_send(void *ctx, struct event *e)
+static __always_inline void event_send(void *ctx, struct event *e, bool own)
 {
 	if (use_ringbuf) {
-		ring_submit(e);
+		ring_submit(e, sizeof(*e), own);
 	} else if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))) {
 		/* Counted here too: the kernel's PERF_RECORD_LOST only comes with the next record that fits,
 		 * so losses just before the tool exits would never be reported. */
@@ -461,11 +528,13 @@ static __always_inline __u64 states_of(__u64 *ctx)
 }
 
 /* Ring buffer, an IPv4 change whose owner is not wanted: the one-line record (struct event_ipv4); a full ring is
- * counted. Returns the change's time, taken once the record has its place (see trace_btf). */
+ * counted. Returns the change's time, taken once the record has its place (see trace_btf). own_ring: the caller is
+ * its CPU's main program (see ring_reserve). */
 static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u16 sport, __u16 dport, bool btf,
-				       __u32 saddr, __u32 daddr)
+				       __u32 saddr, __u32 daddr, bool own_ring)
 {
-	struct event_ipv4 *c = ring_reserve(sizeof(*c));
+	bool own;
+	struct event_ipv4 *c = ring_reserve(sizeof(*c), own_ring, &own);
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!c) {
@@ -483,12 +552,13 @@ static __always_inline __u64 ipv4_send(__u64 sk, int oldstate, int newstate, __u
 	c->__pad = 0;
 	c->__pad2 = 0;
 	event_task(c, btf);
-	ring_submit(c);
+	ring_submit(c, sizeof(*c), own);
 	return ts;
 }
 
-/* tp_btf: the socket is a typed kernel pointer, read with plain loads (relocated by CO-RE). */
-static __always_inline int trace_btf(__u64 *ctx)
+/* tp_btf: the socket is a typed kernel pointer, read with plain loads (relocated by CO-RE). main: called from
+ * tcpstates_btf, which alone writes its CPU's ring. */
+static __always_inline int trace_btf(__u64 *ctx, bool main)
 {
 	const struct sock *sk = (const struct sock *)ctx[0];
 	int oldstate = (int)ctx[1];
@@ -498,6 +568,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 	struct sock_owner owner;
 	__u16 family, sport, dport;
 	__u64 ts = 0;
+	bool own;
 
 	/* Perf buffer only (see sk_states); a socket filtered out keeps no timestamp, as in the original. */
 	if (!use_ringbuf)
@@ -521,10 +592,10 @@ static __always_inline int trace_btf(__u64 *ctx)
 
 	if (use_ringbuf && !want_owner && family == AF_INET) {
 		ts = ipv4_send((__u64)sk, oldstate, newstate, sport, dport, true,
-			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr);
+			       sk->__sk_common.skc_rcv_saddr, sk->__sk_common.skc_daddr, main);
 		goto remember;
 	}
-	e = event_start(&on_stack);
+	e = event_start(&on_stack, main, &own);
 	/* The time once the record has its place: a record the reader cannot see yet then carries a later
 	 * time than the reader's last clock reading. Two records may still carry times in the other order
 	 * than their places (a program interrupted in between); the reader allows for that. */
@@ -550,7 +621,7 @@ static __always_inline int trace_btf(__u64 *ctx)
 		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	event_send(ctx, e);
+	event_send(ctx, e, own);
 remember:
 	if (st)
 		st->ts = newstate == TCP_CLOSE ? 0 : ts;
@@ -566,7 +637,7 @@ int tcpstates_btf(__u64 *ctx)
 	if (m)
 		mark_push(m, ctx[0], states_of(ctx));
 	count(&seen);
-	return trace_btf(ctx);
+	return trace_btf(ctx, true);
 }
 
 /*
@@ -589,7 +660,7 @@ int tcpstates_btf_nested(__u64 *ctx)
 	if (m && mark_take(m, ctx[0], states_of(ctx)))
 		return 0;
 	count(&caught);
-	return trace_btf(ctx);
+	return trace_btf(ctx, false);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -597,6 +668,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct event on_stack, *e;
 	struct sock_owner owner;
+	bool own;
 	__u16 family = ctx->family;
 	__u64 sk = (__u64)ctx->skaddr, ts, since, *tsp;
 	int newstate = ctx->newstate;
@@ -628,10 +700,10 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		/* Copied, not loaded: the verifier takes no loads from the middle of a tracepoint's arrays. */
 		bpf_probe_read_kernel(&saddr, 4, ctx->saddr);
 		bpf_probe_read_kernel(&daddr, 4, ctx->daddr);
-		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr);
+		ipv4_send(sk, ctx->oldstate, newstate, ctx->sport, ctx->dport, false, saddr, daddr, true);
 		return 0;
 	}
-	e = event_start(&on_stack);
+	e = event_start(&on_stack, true, &own);
 	ts = bpf_ktime_get_ns();   /* after the reservation, as in trace_btf */
 	/* Checked before the perf buffer's timestamps (where e is never NULL), not after: there Linux 6.1's
 	 * verifier took the check for a NULL record to hold a reservation still (an unreleased reference)
@@ -667,7 +739,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
 		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
 	}
-	event_send(ctx, e);
+	event_send(ctx, e, own);
 	return 0;
 }
 

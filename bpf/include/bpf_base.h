@@ -37,6 +37,8 @@ typedef _Bool bool;
 /* Makes clang forget what it knows of var: no address computed from it is hoisted above this point
  * (above a NULL check, where the verifier refuses arithmetic on a pointer that may be NULL). */
 #define barrier_var(var) asm volatile("" : "+r"(var))
+/* Keeps clang from moving memory accesses across this point (the kernel's JIT moves none). */
+#define barrier() asm volatile("" ::: "memory")
 #undef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 

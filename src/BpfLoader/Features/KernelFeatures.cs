@@ -2,6 +2,7 @@ using BpfLoader.Errors;
 using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
+using BpfLoader.Object;
 using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
 
@@ -22,6 +23,7 @@ public static class KernelFeatures
     private static readonly Lazy<bool> s_ringBuffer = new(ProbeRingBuffer);
     private static readonly Lazy<bool> s_perfLink = new(ProbePerfLink);
     private static readonly Lazy<bool> s_ringBufferMapOfMaps = new(ProbeRingBufferMapOfMaps);
+    private static readonly Lazy<bool> s_atomics = new(ProbeAtomics);
 
     /// <summary>The kernel describes its own types (/sys/kernel/btf/vmlinux): needed for CO-RE and tp_btf.</summary>
     public static bool HasBtf => s_btf.Value;
@@ -31,6 +33,10 @@ public static class KernelFeatures
 
     /// <summary>Ring buffers held in a BPF_MAP_TYPE_ARRAY_OF_MAPS (5.10), as per-CPU rings need.</summary>
     public static bool HasRingBufferMapOfMaps => s_ringBufferMapOfMaps.Value;
+
+    /// <summary>Atomic instructions that fetch (BPF_XCHG, BPF_CMPXCHG, BPF_FETCH: 5.12), as programs that publish
+    /// with an exchange need (<see cref="Rings.RingArray"/>).</summary>
+    public static bool HasBpfAtomics => s_atomics.Value;
 
     /// <summary>BPF_LINK_CREATE with BPF_PERF_EVENT (5.15); without it tracepoints attach by ioctl.</summary>
     public static bool HasPerfLink => s_perfLink.Value;
@@ -87,6 +93,34 @@ public static class KernelFeatures
         }
         return result == -Errno.EBADF;
     }
+
+    private static bool ProbeAtomics()
+    {
+        try
+        {
+            using BpfProgram program = BpfProgram.Load(new ProgramLoadOptions
+            {
+                Type = BpfProgramType.Tracepoint,
+                Name = "probe_atomics",
+                Instructions = ExchangeOnStack,
+            });
+            return true;
+        }
+        catch (BpfException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>*(u64 *)(r10 - 8) = 0; r1 = 1; r1 = xchg_64(r10 - 8, r1); r0 = 0; exit.</summary>
+    private static readonly byte[] ExchangeOnStack =
+    [
+        0x7a, 0x0a, 0xf8, 0xff, 0, 0, 0, 0,
+        0xb7, 0x01, 0, 0, 1, 0, 0, 0,
+        0xdb, 0x1a, 0xf8, 0xff, 0xe1, 0, 0, 0,
+        0xb7, 0, 0, 0, 0, 0, 0, 0,
+        0x95, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     /// <summary>r0 = 0; exit.</summary>
     private static readonly byte[] ReturnZero = [0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0];

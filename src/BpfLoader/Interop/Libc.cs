@@ -12,6 +12,7 @@ internal static unsafe partial class Libc
 
     internal static readonly long SysBpf = SyscallNumbers.Current.Bpf;
     internal static readonly long SysPerfEventOpen = SyscallNumbers.Current.PerfEventOpen;
+    internal static readonly long SysMembarrier = SyscallNumbers.Current.Membarrier;
 
     [LibraryImport(LibName, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5);

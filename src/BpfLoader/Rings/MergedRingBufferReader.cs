@@ -34,7 +34,8 @@ namespace BpfLoader.Rings;
 /// </remarks>
 public sealed unsafe class MergedRingBufferReader : RingReader
 {
-    private readonly RingBufferReader[] _rings;
+    private readonly RingBufferReader[] _rings;   // those that can be polled (ring buffers), after the array's in _cursors
+    private readonly RingArray? _array;
     private readonly RingBufferCursor[] _cursors;
     private readonly RecordHandler _onRecord;
     private readonly int _timestampOffset;
@@ -85,6 +86,23 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     public MergedRingBufferReader(IReadOnlyList<BpfMap> perCpuRings, IReadOnlyList<BpfMap> sharedRings, int timestampOffset, RecordHandler onRecord, bool mapDataTwice = true)
         : this(Open([.. perCpuRings ?? throw new ArgumentNullException(nameof(perCpuRings)), .. sharedRings ?? throw new ArgumentNullException(nameof(sharedRings))], mapDataTwice),
                perCpuRings.Count, timestampOffset, onRecord, BpfClock.NowNs) { }
+
+    /// <summary>
+    /// As the constructor that takes rings of one CPU's, where those are the rings of <paramref name="perCpuRings"/> (element
+    /// i written by CPU i's program alone), which this reader then owns and unmaps when disposed. Only
+    /// <paramref name="sharedRings"/> can be polled: the programs must wake the reader through them.
+    /// </summary>
+    public MergedRingBufferReader(RingArray perCpuRings, IReadOnlyList<BpfMap> sharedRings, int timestampOffset, RecordHandler onRecord, bool mapDataTwice = true)
+        : this(Open([.. sharedRings ?? throw new ArgumentNullException(nameof(sharedRings))], mapDataTwice),
+               perCpuRings ?? throw new ArgumentNullException(nameof(perCpuRings)), timestampOffset, onRecord)
+    {
+        if (sharedRings.Count == 0)
+            throw new ArgumentException("rings in an array cannot be polled: give a ring buffer the programs wake the reader through", nameof(sharedRings));
+    }
+
+    private MergedRingBufferReader(RingBufferReader[] shared, RingArray array, int timestampOffset, RecordHandler onRecord)
+        : this(shared, [.. array.Cursors, .. Cursors(shared)], array.Count, timestampOffset, onRecord, BpfClock.NowNs) =>
+        _array = array;
 
     /// <summary>Over cursors alone (synthetic rings in tests), the first <paramref name="perCpuRings"/> each one CPU's:
     /// nothing to map, poll or dispose.</summary>
@@ -367,5 +385,6 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         if (!disposing)
             return;
         foreach (RingBufferReader ring in _rings) ring.Dispose();
+        _array?.Dispose();
     }
 }

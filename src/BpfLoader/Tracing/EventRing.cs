@@ -1,4 +1,5 @@
 using BpfLoader.Features;
+using BpfLoader.Interop;
 using BpfLoader.Kernel;
 using BpfLoader.Maps;
 using BpfLoader.Object.Spec;
@@ -43,6 +44,20 @@ public sealed class EventRing : IDisposable
     private EventRing(BpfMap ringsByCpu, uint ringBytes, BpfMap shared, int timestampOffset, EventRingOptions options)
     {
         Kind = EventRingKind.RingBufferPerCpu;
+        if (ringsByCpu.Type == BpfMapType.Array)
+        {
+            var array = new RingArray(ringsByCpu, ringBytes);
+            try
+            {
+                _reader = new MergedRingBufferReader(array, [shared], timestampOffset, Deliver, options.MapRingBufferDataTwice);
+            }
+            catch
+            {
+                array.Dispose();
+                throw;
+            }
+            return;
+        }
         var rings = new List<BpfMap>();
         var cpus = new List<int>();
         try
@@ -96,10 +111,11 @@ public sealed class EventRing : IDisposable
     /// Ring buffers: has the programs wake the reader only while it waits (<see cref="PrepareToWait"/>), rather than the
     /// kernel for the first record into each empty ring, an interrupt raised inside the program after every drain, in
     /// vain while the reader drains on a timer. <paramref name="readerWaiting"/> is a u32 global of the programs'
-    /// collection (in <c>.bss</c>), which they read after each record is in, submitted with <c>BPF_RB_NO_WAKEUP</c>:
-    /// when it is not 0, they set it to 0 and force a wakeup of a ring this reader polls (say a small reservation
-    /// discarded with <c>BPF_RB_FORCE_WAKEUP</c>). The commit is a full barrier, and so is this reader's setting of the
-    /// flag before it looks at the rings a last time: either it sees the record or the program sees the flag.
+    /// collection (in <c>.bss</c>), which they read, in the same run, after each record is in (submitted with
+    /// <c>BPF_RB_NO_WAKEUP</c>): when it is not 0, they set it to 0 and force a wakeup of a ring this reader polls (say
+    /// a small reservation discarded with <c>BPF_RB_FORCE_WAKEUP</c>). The reader sets it, then waits for an RCU grace
+    /// period before it looks at the rings a last time: a program's run that ended before then left its record for the
+    /// reader to see, and one that began after sees the flag. So the programs need no barrier of their own.
     /// Ignored for a perf event array.
     /// </summary>
     public void UseWakeupFlag(Variable readerWaiting)
@@ -114,17 +130,17 @@ public sealed class EventRing : IDisposable
     /// <summary>
     /// Before a long wait on the rings: asks the programs to wake the reader with their next record (see
     /// <see cref="UseWakeupFlag"/>), and returns false when a ring holds records already, committed or still being
-    /// written, which the caller should drain rather than wait for. Without the flag, true: the kernel wakes the reader.
-    /// Call <see cref="EndWait"/> when the wait is over.
+    /// written, which the caller should drain rather than wait for, or when the kernel refuses the grace period
+    /// (membarrier, refused on nohz_full CPUs): then the caller should not wait long. Blocks for the grace period
+    /// (milliseconds). Without the flag, true at once: the kernel wakes the reader. Call <see cref="EndWait"/> when the
+    /// wait is over.
     /// </summary>
     public bool PrepareToWait()
     {
         if (_readerWaiting is null)
             return true;
         _readerWaiting.Write(1u);
-        // Full barrier: the flag is set before the rings are looked at (the programs: their commit, then the flag).
-        Interlocked.MemoryBarrier();
-        return !_reader.HoldsRecords;
+        return Libc.GlobalMemoryBarrier() && !_reader.HoldsRecords;
     }
 
     /// <summary>After a wait: the reader drains on its own again, and the programs need not wake it.</summary>
@@ -174,7 +190,9 @@ public sealed class EventRing : IDisposable
 
     /// <summary>
     /// Shapes both maps a program with per-CPU rings declares: <paramref name="map"/>, a ring buffer, and
-    /// <paramref name="ringsByCpu"/>, an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
+    /// <paramref name="ringsByCpu"/>, either an array created <c>BPF_F_MMAPABLE</c> whose values are rings (see
+    /// <see cref="RingArray"/>: an element per possible CPU for <see cref="EventRingKind.RingBufferPerCpu"/>, else one,
+    /// which the program does not write), or an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
     /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
     /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, and an inner ring of one page as the template
     /// (each CPU's ring is made at <see cref="OpenPerCpu"/>, of the size the caller reads from the declaration before
@@ -186,6 +204,12 @@ public sealed class EventRing : IDisposable
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(ringsByCpu);
+        if (ringsByCpu.Type == BpfMapType.Array && (ringsByCpu.Flags & (uint)MapFlags.Mmapable) != 0)
+        {
+            Shape(map, kind == EventRingKind.RingBufferPerCpu ? EventRingKind.RingBuffer : kind);
+            ringsByCpu.MaxEntries = kind == EventRingKind.RingBufferPerCpu ? (uint)(CpuList.Possible().Cpus[^1] + 1) : 1;
+            return;
+        }
         if (ringsByCpu.Type != BpfMapType.ArrayOfMaps || ringsByCpu.InnerMap?.Type != BpfMapType.Ringbuf)
             throw new ArgumentException($"map '{ringsByCpu.Name}' is declared as a {ringsByCpu.Type}, not an array of ring buffers", nameof(ringsByCpu));
         if (kind == EventRingKind.RingBufferPerCpu)
@@ -208,15 +232,16 @@ public sealed class EventRing : IDisposable
     /// at <paramref name="timestampOffset"/>, taken after its reservation; and stores each ring in
     /// <paramref name="ringsByCpu"/> at its CPU's index (see <see cref="Shape(MapSpec, MapSpec, EventRingKind)"/>) when
     /// told to (<see cref="PlaceNextCpuRing"/>, <see cref="PlaceCpuRings"/>), since each store waits for the kernel:
-    /// the program must write <paramref name="shared"/> where it finds no ring of its CPU's. Nothing is read until
-    /// <see cref="Connect"/>.
+    /// the program must write <paramref name="shared"/> where it finds no ring of its CPU's. Where
+    /// <paramref name="ringsByCpu"/> is an array of rings (<see cref="RingArray"/>), its rings are mapped, of
+    /// <paramref name="ringBytes"/> each, and there is nothing to place. Nothing is read until <see cref="Connect"/>.
     /// </summary>
     public static EventRing OpenPerCpu(BpfMap ringsByCpu, uint ringBytes, BpfMap shared, int timestampOffset, EventRingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(ringsByCpu);
         ArgumentNullException.ThrowIfNull(shared);
-        if (ringsByCpu.Type != BpfMapType.ArrayOfMaps)
-            throw new ArgumentException($"{ringsByCpu} is not a map of maps ({BpfMapType.ArrayOfMaps})", nameof(ringsByCpu));
+        if (ringsByCpu.Type is not (BpfMapType.ArrayOfMaps or BpfMapType.Array))
+            throw new ArgumentException($"{ringsByCpu} is neither a map of maps ({BpfMapType.ArrayOfMaps}) nor an array of rings", nameof(ringsByCpu));
         if (shared.Type != BpfMapType.Ringbuf)
             throw new ArgumentException($"{shared} is not a ring buffer ({BpfMapType.Ringbuf})", nameof(shared));
         return new EventRing(ringsByCpu, ringBytes, shared, timestampOffset, options ?? new EventRingOptions());

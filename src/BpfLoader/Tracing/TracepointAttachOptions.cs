@@ -51,6 +51,10 @@ public sealed record TracepointAttachOptions
     /// </summary>
     public string? PerCpuEventMap { get; init; }
 
+    /// <summary>With a <see cref="PerCpuEventMap"/> that is an array of rings (<see cref="Rings.RingArray"/>): the bytes of
+    /// each ring the programs use (a power of two); null for all a value holds.</summary>
+    public uint? CpuRingBytes { get; init; }
+
     /// <summary>With <see cref="PerCpuEventMap"/>: where each record keeps the u64 time it was made, read after its reservation.</summary>
     public int EventTimestampOffset { get; init; }
 

@@ -5,7 +5,9 @@ using BpfLoader.Links;
 using BpfLoader.Maps;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object;
+using BpfLoader.Object.Uapi;
 using BpfLoader.Programs;
+using BpfLoader.Rings;
 
 namespace BpfLoader.Tracing;
 
@@ -149,7 +151,9 @@ public sealed class TracepointAttachment : IDisposable
             {
                 MapSpec ringsByCpu = spec.Maps.TryGetValue(perCpu, out MapSpec? declared) ? declared
                     : throw new BpfObjectException($"the object has no map '{perCpu}' to hold per-CPU rings");
-                cpuRingBytes = ringsByCpu.InnerMap?.MaxEntries ?? 0;   // before Shape makes the template small
+                cpuRingBytes = ringsByCpu.Type == BpfMapType.Array
+                    ? options.CpuRingBytes ?? RingArray.DataBytes((int)ringsByCpu.ValueSize)
+                    : ringsByCpu.InnerMap?.MaxEntries ?? 0;   // before Shape makes the template small
                 EventRing.Shape(events, ringsByCpu, ringKind);
             }
             else

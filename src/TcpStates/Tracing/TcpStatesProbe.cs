@@ -1,4 +1,5 @@
 using BpfLoader;
+using BpfLoader.Features;
 using BpfLoader.Maps;
 using BpfLoader.Object.Spec;
 using BpfLoader.Rings;
@@ -22,12 +23,10 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Attached after <see cref="TracepointProgram"/>: counts the tracepoint's hits on a path of their own (see the program).</summary>
     private const string HitsProgram = "tcpstates_hits";
 
-    /// <summary>Per-CPU rings: small enough to stay in the caches, with the shared ring for what one CPU's cannot take.</summary>
+    /// <summary>Per-CPU rings (cpu_rings, all the program's CPU_RING_MAX): small enough to stay in the caches, with the
+    /// shared ring for what one CPU's cannot take.</summary>
     private const uint CpuRingBytes = 256 * 1024;
-    /// <summary>
-    /// Per-CPU rings: the shared ring, for a CPU whose ring is full or not yet in place (the first grace periods
-    /// after the header, see <see cref="EventRing.PlaceNextCpuRing"/>).
-    /// </summary>
+    /// <summary>Per-CPU rings: the shared ring, for a CPU whose ring is full, and the changes the nested program traces.</summary>
     private const uint OverflowRingBytes = 1024 * 1024;
     /// <summary>How long events may wait while they flow: the read loop drains on this timer.</summary>
     internal const int BusyPollTimeoutMs = 10;
@@ -36,6 +35,11 @@ internal sealed class TcpStatesProbe : IDisposable
     /// <summary>Ring buffer: the longest wait of an idle tool (the first record wakes it), for the loss count.</summary>
     internal const int IdleTimeoutMs = 1000;
     private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer
+
+    /// <summary>Whether other CPUs may see this one's stores out of order (all but x86): see weak_memory_order.</summary>
+    private static bool WeakMemoryOrder =>
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+            is not (System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86);
 
     private readonly TracepointAttachment _attachment;
 
@@ -93,11 +97,13 @@ internal sealed class TcpStatesProbe : IDisposable
             HitCountProgram = HitsProgram,
             HitCountMap = "hits",
             EventMap = "events",
-            PerCpuEventMap = "cpu_events",
+            PerCpuEventMap = "cpu_rings",
+            CpuRingBytes = cpuRingBytes,
             EventTimestampOffset = Output.TcpStateEvent.TimestampOffset,
             // The programs wake the read loop only when it waits on the rings (see TraceSession).
             ReaderWaitingVariable = "reader_waiting",
-            ForceSharedRingBuffer = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "ring",
+            // Off x86 the CPU rings are published by atomic exchanges (Linux 5.12).
+            ForceSharedRingBuffer = Environment.GetEnvironmentVariable("TCPSTATES_TRANSPORT") == "ring" || (WeakMemoryOrder && !KernelFeatures.HasBpfAtomics),
             RingFullCountMap = "drops",
             CaughtCountMap = "caught",
             CallCountMap = "seen",
@@ -130,14 +136,12 @@ internal sealed class TcpStatesProbe : IDisposable
     {
         bool ringBuffer = ring != EventRingKind.PerfEventArray;
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TcpStatesProbe).Assembly, ObjectName);
-        // One ring shared by every CPU keeps its declared size (where the kernel holds no ring buffer in a map of
-        // maps, or TCPSTATES_TRANSPORT=ring).
+        // One ring shared by every CPU keeps its declared size (before Linux 5.12, or TCPSTATES_TRANSPORT=ring).
         if (ring == EventRingKind.RingBufferPerCpu)
-        {
-            spec.Maps["cpu_events"].InnerMap!.MaxEntries = cpuRingBytes;
             spec.Maps["events"].MaxEntries = OverflowRingBytes;
-        }
         spec.SetConstant("ring_per_cpu", ring == EventRingKind.RingBufferPerCpu);
+        spec.SetConstant("cpu_ring_bytes", (ulong)cpuRingBytes);
+        spec.SetConstant("weak_memory_order", WeakMemoryOrder);
         spec.SetConstant("filter_by_sport", options.LocalPorts.Count > 0);
         spec.SetConstant("filter_by_dport", options.RemotePorts.Count > 0);
         spec.SetConstant("target_family", options.Family);

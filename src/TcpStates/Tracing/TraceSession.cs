@@ -39,8 +39,9 @@ public static class TraceSession
         {
             if (placing)
             {
-                // Per-CPU rings go into place once tracing has begun, one a turn: each store waits for the kernel (a
-                // grace period) while the CPUs without theirs write the shared ring, drained between the stores.
+                // Per-CPU rings held in a map of maps go into place once tracing has begun, one a turn: each store waits
+                // for the kernel (a grace period) while the CPUs without theirs write the shared ring, drained between
+                // the stores. The tool's rings, in an array, need none: this returns false at once.
                 placing = probe.Events.PlaceNextCpuRing();
                 read = events.DrainAll();
             }

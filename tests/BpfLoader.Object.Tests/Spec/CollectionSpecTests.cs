@@ -221,8 +221,8 @@ public class CollectionSpecTests
     {
         CollectionSpec spec = CollectionSpec.Parse(TestObjects.Bytes(TestObjects.TcpStates));
         Assert.Equal(["tcpstates_btf", "tcpstates_btf_nested", "tcpstates_hits", "tcpstates_tp"], spec.Programs.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["caught", "cpu_events", "dports", "drops", "events", "hits", "marks", "seen", "sk_states", "sports", "timestamps", ".bss", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
-        Assert.Equal((BpfMapType.ArrayOfMaps, BpfMapType.Ringbuf), (spec.Maps["cpu_events"].Type, spec.Maps["cpu_events"].InnerMap!.Type));
+        Assert.Equal(["caught", "cpu_rings", "dports", "drops", "events", "hits", "marks", "seen", "sk_states", "sports", "timestamps", ".bss", ".rodata"], spec.Maps.Keys.OrderBy(k => k.StartsWith('.')).ThenBy(k => k, StringComparer.Ordinal));
+        Assert.Equal((BpfMapType.Array, 1u << 10), (spec.Maps["cpu_rings"].Type, spec.Maps["cpu_rings"].Flags));   // BPF_F_MMAPABLE
         Assert.Equal("Dual BSD/GPL", spec.License);
         Assert.Equal(BpfAttachType.TraceRawTp, spec.Programs["tcpstates_btf"].AttachType);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_btf"].AttachTo);
@@ -230,7 +230,7 @@ public class CollectionSpecTests
         Assert.Equal(BpfProgramType.RawTracepoint, spec.Programs["tcpstates_hits"].Type);
         Assert.Equal("inet_sock_set_state", spec.Programs["tcpstates_hits"].AttachTo);
         Assert.NotEmpty(spec.Programs["tcpstates_btf"].CoreRelocations);
-        Assert.Equal(["filter_by_dport", "filter_by_sport", "reader_waiting", "ring_per_cpu", "target_cgroup", "target_family", "target_netns", "use_ringbuf", "want_owner"], spec.Variables.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["cpu_ring_bytes", "filter_by_dport", "filter_by_sport", "reader_waiting", "ring_per_cpu", "target_cgroup", "target_family", "target_netns", "use_ringbuf", "want_owner", "weak_memory_order"], spec.Variables.Keys.Order(StringComparer.Ordinal));
         spec.SetConstant("target_family", (ushort)10);
         spec.SetConstant("use_ringbuf", (byte)0);
     }

@@ -8,6 +8,14 @@ namespace BpfLoader.Tests.Kernel;
 
 public class KernelFeaturesTests
 {
+    /// <summary>Fetching atomics came with Linux 5.12: the probe's program loads from there on.</summary>
+    [KernelFact]
+    public void The_atomics_probe_agrees_with_the_kernel_release()
+    {
+        Version release = Environment.OSVersion.Version;
+        Assert.Equal(release >= new Version(5, 12), KernelFeatures.HasBpfAtomics);
+    }
+
     [KernelFact]
     public void Probes_agree_with_what_the_kernel_then_does()
     {

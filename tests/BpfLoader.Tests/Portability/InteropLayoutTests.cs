@@ -17,7 +17,7 @@ public sealed class InteropLayoutTests
     private static readonly string[] Includes =
     [
         "stddef.h", "errno.h", "fcntl.h", "unistd.h", "sys/mman.h", "sys/epoll.h", "sys/eventfd.h",
-        "sys/syscall.h", "sys/socket.h", "linux/bpf.h", "linux/perf_event.h", "linux/if_link.h",
+        "sys/syscall.h", "sys/socket.h", "linux/bpf.h", "linux/perf_event.h", "linux/membarrier.h", "linux/if_link.h",
     ];
 
     /// <summary>
@@ -118,6 +118,8 @@ public sealed class InteropLayoutTests
         {
             ("bpf syscall", "__NR_bpf", numbers.Bpf),
             ("perf_event_open syscall", "__NR_perf_event_open", numbers.PerfEventOpen),
+            ("membarrier syscall", "__NR_membarrier", numbers.Membarrier),
+            ("MEMBARRIER_CMD_GLOBAL", "MEMBARRIER_CMD_GLOBAL", Libc.MembarrierCmdGlobal),
             ("O_CLOEXEC", "O_CLOEXEC", Libc.OCloexec),
             ("O_NONBLOCK", "O_NONBLOCK", Libc.ONonblock),
             ("EFD_CLOEXEC", "EFD_CLOEXEC", Libc.EfdCloexec),
@@ -196,6 +198,7 @@ public sealed class InteropLayoutTests
         Assert.Equal(SyscallNumbers.For(RuntimeInformation.ProcessArchitecture), SyscallNumbers.Current);
         Assert.Equal(SyscallNumbers.Current.Bpf, Libc.SysBpf);
         Assert.Equal(SyscallNumbers.Current.PerfEventOpen, Libc.SysPerfEventOpen);
+        Assert.Equal(SyscallNumbers.Current.Membarrier, Libc.SysMembarrier);
         Assert.Equal(EpollEvents.LayoutFor(RuntimeInformation.ProcessArchitecture), EpollEvents.Layout);
     }
 
