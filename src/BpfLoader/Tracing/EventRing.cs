@@ -113,10 +113,8 @@ public sealed class EventRing : IDisposable
     /// vain while the reader drains on a timer. <paramref name="readerWaiting"/> is a u32 global of the programs'
     /// collection (in <c>.bss</c>), which they read, in the same run, after each record is in (submitted with
     /// <c>BPF_RB_NO_WAKEUP</c>): when it is not 0, they set it to 0 and force a wakeup of a ring this reader polls (say
-    /// a small reservation discarded with <c>BPF_RB_FORCE_WAKEUP</c>). The reader sets it, then waits for an RCU grace
-    /// period before it looks at the rings a last time: a program's run that ended before then left its record for the
-    /// reader to see, and one that began after sees the flag. So the programs need no barrier of their own.
-    /// Ignored for a perf event array.
+    /// a small reservation discarded with <c>BPF_RB_FORCE_WAKEUP</c>). The programs need no barrier of their own (see
+    /// <see cref="PrepareToWait"/>). Ignored for a perf event array.
     /// </summary>
     public void UseWakeupFlag(Variable readerWaiting)
     {
@@ -128,19 +126,26 @@ public sealed class EventRing : IDisposable
     }
 
     /// <summary>
-    /// Before a long wait on the rings: asks the programs to wake the reader with their next record (see
-    /// <see cref="UseWakeupFlag"/>), and returns false when a ring holds records already, committed or still being
-    /// written, which the caller should drain rather than wait for, or when the kernel refuses the grace period
-    /// (membarrier, refused on nohz_full CPUs): then the caller should not wait long. Blocks for the grace period
-    /// (milliseconds). Without the flag, true at once: the kernel wakes the reader. Call <see cref="EndWait"/> when the
-    /// wait is over.
+    /// Before a wait on the rings: asks the programs to wake the reader with their next record (see
+    /// <see cref="UseWakeupFlag"/>), and returns false when a ring holds records, committed or still being written,
+    /// which the caller should drain rather than wait for. Without the flag, true at once: the kernel wakes the reader.
+    /// Call <see cref="EndWait"/> when the wait is over. Not <paramref name="exact"/>: a record whose program read the
+    /// flag just before it was set raises no wakeup (the next record does), so wait briefly. <paramref name="exact"/>:
+    /// after setting the flag the reader waits for an RCU grace period (membarrier; milliseconds, during which it drains
+    /// nothing) before it looks at the rings a last time: a program's run that ended before then left its record for
+    /// the reader to see, and one that began after sees the flag; so a long wait misses nothing. Where the kernel
+    /// refuses the grace period (nohz_full CPUs) it is not exact.
     /// </summary>
-    public bool PrepareToWait()
+    public bool PrepareToWait(bool exact)
     {
         if (_readerWaiting is null)
             return true;
+        if (_reader.HoldsRecords)
+            return false;
         _readerWaiting.Write(1u);
-        return Libc.GlobalMemoryBarrier() && !_reader.HoldsRecords;
+        if (!exact || !Libc.GlobalMemoryBarrier())
+            Interlocked.MemoryBarrier();
+        return !_reader.HoldsRecords;
     }
 
     /// <summary>After a wait: the reader drains on its own again, and the programs need not wake it.</summary>

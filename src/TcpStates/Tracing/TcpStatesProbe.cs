@@ -32,6 +32,8 @@ internal sealed class TcpStatesProbe : IDisposable
     internal const int BusyPollTimeoutMs = 10;
     /// <summary>Perf buffer: how long the first event after a quiet spell may wait (the tool then wakes 10 times a second).</summary>
     internal const int PollTimeoutMs = 100;
+    /// <summary>The first wait once events stop, which a record made just as it begins may not cut short.</summary>
+    internal const int FirstIdleTimeoutMs = 100;
     /// <summary>Ring buffer: the longest wait of an idle tool (the first record wakes it), for the loss count.</summary>
     internal const int IdleTimeoutMs = 1000;
     private const int PerfPagesPerCpu = 256;   // 1 MiB per CPU where there is no ring buffer

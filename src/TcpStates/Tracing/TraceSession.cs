@@ -33,6 +33,7 @@ public static class TraceSession
         bool ringBuffer = probe.Events.Kind != EventRingKind.PerfEventArray;
         int idleTimeoutMs = ringBuffer ? TcpStatesProbe.IdleTimeoutMs : TcpStatesProbe.PollTimeoutMs;
         int read = 0;
+        bool quiet = false;   // the last wait brought nothing
         long lossesRead = 0;
         bool placing = true;
         while (!cancellationToken.IsCancellationRequested)
@@ -52,12 +53,17 @@ public static class TraceSession
             }
             else
             {
-                // Records already there (held back by the last round, or still being written) are not waited for.
-                int timeoutMs = read == 0 && probe.Events.PrepareToWait() ? idleTimeoutMs : TcpStatesProbe.BusyPollTimeoutMs;
+                // Nothing came: wait on the rings, unless records are there (held back by the last round, or still
+                // being written). The first wait after traffic is short: a record made as it began may raise no
+                // wakeup. The next is long, and exact, after a grace period, which would stall a busy reader.
+                int timeoutMs = TcpStatesProbe.BusyPollTimeoutMs;
+                if (read == 0 && probe.Events.PrepareToWait(exact: quiet))
+                    timeoutMs = quiet ? idleTimeoutMs : Math.Min(idleTimeoutMs, TcpStatesProbe.FirstIdleTimeoutMs);
                 read = poller.Poll(timeoutMs);
                 probe.Events.EndWait();
                 if (read == 0)
                     read = events.DrainAll();
+                quiet = read == 0;
             }
             // The loss counts are read by syscalls (and, once a second, perf reads that interrupt the other CPUs):
             // while events flow, not after every drain.

@@ -118,7 +118,7 @@ public sealed class TcpStatesProbeTests
 
         Traffic.OneConnection(System.Net.IPAddress.Loopback, TimeSpan.Zero);
         int woken = poller.Poll(300);
-        Assert.False(probe.Events.PrepareToWait());   // the records are there: no waiting for them
+        Assert.False(probe.Events.PrepareToWait(exact: false));   // the records are there: no waiting for them
         probe.Events.EndWait();
         reader.DrainAll();
 
@@ -141,7 +141,7 @@ public sealed class TcpStatesProbeTests
         {
             reader.DrainAll();
             poller.Poll(50);
-            empty = probe.Events.PrepareToWait();   // false while other traffic of the host is in the rings
+            empty = probe.Events.PrepareToWait(exact: true);   // false while other traffic of the host is in the rings
         }
         Assert.True(empty, "the rings never stayed empty");
         records = 0;
