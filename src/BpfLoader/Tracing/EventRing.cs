@@ -27,6 +27,7 @@ public sealed class EventRing : IDisposable
     private int _placed;                        // _cpuRings stored in _ringsByCpu so far
     private RecordHandler? _onRecord;
     private Variable? _readerWaiting;           // see UseWakeupFlag
+    private bool _waitingExactly;               // the flag was set before a grace period, and not cleared by EndWait since
 
     private EventRing(BpfMap map, EventRingOptions options)
     {
@@ -134,7 +135,8 @@ public sealed class EventRing : IDisposable
     /// after setting the flag the reader waits for an RCU grace period (membarrier; milliseconds, during which it drains
     /// nothing) before it looks at the rings a last time: a program's run that ended before then left its record for
     /// the reader to see, and one that began after sees the flag; so a long wait misses nothing. Where the kernel
-    /// refuses the grace period (nohz_full CPUs) it is not exact.
+    /// refuses the grace period (nohz_full CPUs) it is not exact. A wait after one that brought nothing, with no
+    /// <see cref="EndWait"/> between, needs no new grace period while no program has taken the flag.
     /// </summary>
     public bool PrepareToWait(bool exact)
     {
@@ -142,14 +144,22 @@ public sealed class EventRing : IDisposable
             return true;
         if (_reader.HoldsRecords)
             return false;
+        if (exact && _waitingExactly && _readerWaiting.Read<uint>() != 0)
+            return !_reader.HoldsRecords;
         _readerWaiting.Write(1u);
-        if (!exact || !Libc.GlobalMemoryBarrier())
+        _waitingExactly = exact && Libc.GlobalMemoryBarrier();
+        if (!_waitingExactly)
             Interlocked.MemoryBarrier();
         return !_reader.HoldsRecords;
     }
 
-    /// <summary>After a wait: the reader drains on its own again, and the programs need not wake it.</summary>
-    public void EndWait() => _readerWaiting?.Write(0u);
+    /// <summary>After a wait that brought records: the reader drains on its own again, and the programs need not wake
+    /// it. After one that brought nothing, leave the flag set for the next wait.</summary>
+    public void EndWait()
+    {
+        _readerWaiting?.Write(0u);
+        _waitingExactly = false;
+    }
 
     /// <summary>
     /// The kind this kernel takes: a ring buffer where it has one, unless <paramref name="forcePerfEventArray"/>.

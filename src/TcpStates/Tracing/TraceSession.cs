@@ -60,9 +60,11 @@ public static class TraceSession
                 if (read == 0 && probe.Events.PrepareToWait(exact: quiet))
                     timeoutMs = quiet ? idleTimeoutMs : Math.Min(idleTimeoutMs, TcpStatesProbe.FirstIdleTimeoutMs);
                 read = poller.Poll(timeoutMs);
-                probe.Events.EndWait();
                 if (read == 0)
                     read = events.DrainAll();
+                // Still nothing: the flag stays set for the next wait, which then needs no new grace period.
+                if (read > 0)
+                    probe.Events.EndWait();
                 quiet = read == 0;
             }
             // The loss counts are read by syscalls (and, once a second, perf reads that interrupt the other CPUs):

@@ -44,16 +44,24 @@ public sealed class TcpStatesProbeTests
         reader.DrainAll();
 
         Assert.Equal(0UL, probe.TakeDrops(final: true));
+        AssertEverySocketInOrder(records);
+        Assert.True(port > 0);
+    }
+
+    /// <summary>
+    /// At least the churn's changes (400 connections: ~4,000), and each socket's in the order they were made, across the
+    /// CPUs' rings and the shared one: their times rise, and each starts where the one before ended (an address freed at
+    /// CLOSE may come back as a new socket's).
+    /// </summary>
+    private static void AssertEverySocketInOrder(List<(ulong Socket, ulong Time, int Old, int New)> records)
+    {
         Assert.True(records.Count >= 4000, $"{records.Count} records");
-        // Each socket's changes come in the order they were made, across the CPUs' rings and the shared one: their times
-        // rise, and each starts where the one before ended (an address freed at CLOSE may come back as a new socket's).
         const int close = 7;
         foreach (var socket in records.GroupBy(r => r.Socket))
         {
             Assert.All(socket.Zip(socket.Skip(1)), pair => Assert.True(pair.First.Time < pair.Second.Time, $"socket {socket.Key:x}: {pair.Second.Time} after {pair.First.Time}"));
             Assert.All(socket.Zip(socket.Skip(1)).Where(pair => pair.First.New != close), pair => Assert.Equal(pair.First.New, pair.Second.Old));
         }
-        Assert.True(port > 0);
     }
 
     /// <summary>
@@ -90,13 +98,7 @@ public sealed class TcpStatesProbeTests
         reader.DrainToEnd(TimeSpan.FromSeconds(5));
 
         Assert.Equal(0UL, probe.TakeDrops(final: true));
-        Assert.True(records.Count >= 4000, $"{records.Count} records");
-        const int close = 7;
-        foreach (var socket in records.GroupBy(r => r.Socket))
-        {
-            Assert.All(socket.Zip(socket.Skip(1)), pair => Assert.True(pair.First.Time < pair.Second.Time, $"socket {socket.Key:x}: {pair.Second.Time} after {pair.First.Time}"));
-            Assert.All(socket.Zip(socket.Skip(1)).Where(pair => pair.First.New != close), pair => Assert.Equal(pair.First.New, pair.Second.Old));
-        }
+        AssertEverySocketInOrder(records);
         Assert.True(port > 0);
     }
 
@@ -107,53 +109,66 @@ public sealed class TcpStatesProbeTests
     [KernelFact]
     public void Records_do_not_wake_a_reader_that_is_not_waiting()
     {
-        using TcpStatesProbe probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
-        probe.Events.PlaceCpuRings();
-        int records = 0;
-        BpfLoader.Rings.RingReader reader = probe.Events.Connect(_ => records++);
-        using var poller = new BpfLoader.Rings.RingPoller();
-        poller.Add(reader);
-        reader.DrainAll();
-        poller.Poll(50);   // takes what came meanwhile and any readiness left from before
+        using var polled = new PolledProbe();
+        polled.Reader.DrainAll();
+        polled.Poller.Poll(50);   // takes what came meanwhile and any readiness left from before
 
         Traffic.OneConnection(System.Net.IPAddress.Loopback, TimeSpan.Zero);
-        int woken = poller.Poll(300);
-        Assert.False(probe.Events.PrepareToWait(exact: false));   // the records are there: no waiting for them
-        probe.Events.EndWait();
-        reader.DrainAll();
+        int woken = polled.Poller.Poll(300);
+        Assert.False(polled.Probe.Events.PrepareToWait(exact: false));   // the records are there: no waiting for them
+        polled.Probe.Events.EndWait();
+        polled.Reader.DrainAll();
 
         Assert.Equal(0, woken);
-        Assert.True(records >= 8, $"{records} records");
+        Assert.True(polled.Records >= 8, $"{polled.Records} records");
+    }
+
+    /// <summary>The probe in its default mode, its rings in place, counted as read, with a poller over them.</summary>
+    private sealed class PolledProbe : IDisposable
+    {
+        public PolledProbe()
+        {
+            Probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
+            Probe.Events.PlaceCpuRings();
+            Reader = Probe.Events.Connect(_ => Records++);
+            Poller.Add(Reader);
+        }
+
+        public TcpStatesProbe Probe { get; }
+        public BpfLoader.Rings.RingReader Reader { get; }
+        public BpfLoader.Rings.RingPoller Poller { get; } = new();
+        public int Records { get; set; }
+
+        public void Dispose()
+        {
+            Poller.Dispose();
+            Probe.Dispose();
+        }
     }
 
     /// <summary>A reader that waits (PrepareToWait) is woken by the first record: an idle tool prints the first change at once.</summary>
     [KernelFact]
     public void The_first_record_wakes_a_waiting_reader()
     {
-        using TcpStatesProbe probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
-        probe.Events.PlaceCpuRings();
-        int records = 0;
-        BpfLoader.Rings.RingReader reader = probe.Events.Connect(_ => records++);
-        using var poller = new BpfLoader.Rings.RingPoller();
-        poller.Add(reader);
+        using var polled = new PolledProbe();
         bool empty = false;
         for (int i = 0; i < 20 && !empty; i++)
         {
-            reader.DrainAll();
-            poller.Poll(50);
-            empty = probe.Events.PrepareToWait(exact: true);   // false while other traffic of the host is in the rings
+            polled.Reader.DrainAll();
+            polled.Poller.Poll(50);
+            empty = polled.Probe.Events.PrepareToWait(exact: true);   // false while other traffic of the host is in the rings
         }
         Assert.True(empty, "the rings never stayed empty");
-        records = 0;
+        polled.Records = 0;
 
         Traffic.OneConnection(System.Net.IPAddress.Loopback, TimeSpan.Zero);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        poller.Poll(30_000);
+        polled.Poller.Poll(30_000);
         TimeSpan waited = clock.Elapsed;
-        probe.Events.EndWait();
-        reader.DrainAll();
+        polled.Probe.Events.EndWait();
+        polled.Reader.DrainAll();
 
         Assert.True(waited < TimeSpan.FromSeconds(20), $"not woken: waited {waited}");
-        Assert.True(records >= 8, $"{records} records");
+        Assert.True(polled.Records >= 8, $"{polled.Records} records");
     }
 }
