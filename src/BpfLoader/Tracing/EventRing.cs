@@ -206,8 +206,10 @@ public sealed class EventRing : IDisposable
     /// <summary>
     /// Shapes both maps a program with per-CPU rings declares: <paramref name="map"/>, a ring buffer, and
     /// <paramref name="ringsByCpu"/>, either an array created <c>BPF_F_MMAPABLE</c> whose values are rings (see
-    /// <see cref="RingArray"/>: an element per possible CPU for <see cref="EventRingKind.RingBufferPerCpu"/>, else one,
-    /// which the program does not write), or an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
+    /// <see cref="RingArray"/>: for <see cref="EventRingKind.RingBufferPerCpu"/> an element per CPU up to the last one
+    /// online, since every element is memory from the start, mapped whole, and a host may list hundreds of possible
+    /// CPUs it never brings online; a CPU past them writes <paramref name="map"/>; else one element, which the
+    /// program does not write), or an ARRAY_OF_MAPS of ring buffers (<c>__array(values, struct { ... RINGBUF ... })</c>)
     /// whose program looks up its CPU's ring there and falls back to <paramref name="map"/> where it finds none.
     /// <see cref="EventRingKind.RingBufferPerCpu"/>: a slot per possible CPU, and an inner ring of one page as the template
     /// (each CPU's ring is made at <see cref="OpenPerCpu"/>, of the size the caller reads from the declaration before
@@ -222,7 +224,7 @@ public sealed class EventRing : IDisposable
         if (ringsByCpu.Type == BpfMapType.Array && (ringsByCpu.Flags & (uint)MapFlags.Mmapable) != 0)
         {
             Shape(map, kind == EventRingKind.RingBufferPerCpu ? EventRingKind.RingBuffer : kind);
-            ringsByCpu.MaxEntries = kind == EventRingKind.RingBufferPerCpu ? (uint)(CpuList.Possible().Cpus[^1] + 1) : 1;
+            ringsByCpu.MaxEntries = kind == EventRingKind.RingBufferPerCpu ? (uint)(CpuList.OnlinePossible().Cpus[^1] + 1) : 1;
             return;
         }
         if (ringsByCpu.Type != BpfMapType.ArrayOfMaps || ringsByCpu.InnerMap?.Type != BpfMapType.Ringbuf)

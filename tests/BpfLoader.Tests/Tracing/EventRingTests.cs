@@ -68,6 +68,28 @@ public sealed class EventRingTests
         Assert.Equal(TracingObject.Sum(attachment.Collection.Maps["wanted"]), (ulong)traffic.Records.Count);
     }
 
+    /// <summary>Rings in an array are memory from the start, all mapped: one per CPU up to the last online, not per possible
+    /// CPU (hosts list hundreds they never bring online); otherwise one, which the program does not write.</summary>
+    [Fact]
+    public void Shaped_for_per_CPU_rings_an_array_of_rings_gets_an_element_per_CPU_up_to_the_last_online_and_otherwise_one()
+    {
+        static MapSpec Rings() => new("cpu_rings", BpfMapType.Array, 4, (uint)(RingArray.DataOffset + 4096), 1) { Flags = (uint)MapFlags.Mmapable };
+        CollectionSpec spec = Spec();
+        MapSpec rings = Rings();
+        EventRing.Shape(spec.Maps["events"], rings, EventRingKind.RingBufferPerCpu);
+        Assert.Equal((uint)(CpuList.OnlinePossible().Cpus[^1] + 1), rings.MaxEntries);
+        Assert.Equal(BpfMapType.Ringbuf, spec.Maps["events"].Type);
+
+        foreach (EventRingKind kind in new[] { EventRingKind.RingBuffer, EventRingKind.PerfEventArray })
+        {
+            spec = Spec();
+            rings = Rings();
+            EventRing.Shape(spec.Maps["events"], rings, kind);
+            Assert.Equal((BpfMapType.Array, 1u), (rings.Type, rings.MaxEntries));
+            Assert.Equal(kind == EventRingKind.RingBuffer ? BpfMapType.Ringbuf : BpfMapType.PerfEventArray, spec.Maps["events"].Type);
+        }
+    }
+
     [Fact]
     public void Shaped_for_per_CPU_rings_the_map_of_rings_gets_a_slot_per_possible_CPU_and_otherwise_one_slot_of_arrays()
     {
