@@ -90,7 +90,8 @@ struct {
 
 /*
  * ring_per_cpu: a ring per CPU, in the layout of a BPF ring buffer (8-byte headers with a busy and a discard bit),
- * in one array the reader maps, an element per possible CPU. Only the main program of that CPU writes it
+ * in one array the reader maps, an element per CPU up to the last online (a CPU past them writes the shared ring).
+ * Only the main program of that CPU writes it
  * (tcpstates_btf or tcpstates_tp: the kernel never runs one while it runs on the same CPU), so it takes no lock, no
  * irq save and restore, no helper call: what the ring buffer helpers cost for a ring no other CPU writes. The reader
  * merges the rings by ts_ns, which is read once the reservation is published: a record the reader does not see yet
@@ -120,7 +121,7 @@ struct cpu_ring {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);   /* the tool makes it one per possible CPU */
+	__uint(max_entries, 1);   /* the tool makes it one per CPU up to the last online */
 	__type(key, __u32);
 	__type(value, struct cpu_ring);
 } cpu_rings SEC(".maps");

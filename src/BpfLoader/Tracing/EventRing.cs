@@ -145,7 +145,7 @@ public sealed class EventRing : IDisposable
         if (_reader.HoldsRecords)
             return false;
         if (exact && _waitingExactly && _readerWaiting.Read<uint>() != 0)
-            return !_reader.HoldsRecords;
+            return true;   // set since a grace period, and no program has taken it: nothing came since
         _readerWaiting.Write(1u);
         _waitingExactly = exact && Libc.GlobalMemoryBarrier();
         if (!_waitingExactly)
@@ -154,7 +154,7 @@ public sealed class EventRing : IDisposable
     }
 
     /// <summary>After a wait that brought records: the reader drains on its own again, and the programs need not wake
-    /// it. After one that brought nothing, leave the flag set for the next wait.</summary>
+    /// it. A caller whose wait brought nothing may leave the flag set: its next wait then needs no new grace period.</summary>
     public void EndWait()
     {
         _readerWaiting?.Write(0u);
