@@ -35,18 +35,9 @@ public static class TraceSession
         int read = 0;
         bool quiet = false;   // the last wait brought nothing
         long lossesRead = 0;
-        bool placing = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (placing)
-            {
-                // Per-CPU rings held in a map of maps go into place once tracing has begun, one a turn: each store waits
-                // for the kernel (a grace period) while the CPUs without theirs write the shared ring, drained between
-                // the stores. The tool's rings, in an array, need none: this returns false at once.
-                placing = probe.Events.PlaceNextCpuRing();
-                read = events.DrainAll();
-            }
-            else if (read > 0 && ringBuffer)
+            if (read > 0 && ringBuffer)
             {
                 poller.Pause(TcpStatesProbe.BusyPollTimeoutMs);
                 read = events.DrainAll();

@@ -31,7 +31,6 @@ public sealed class TcpStatesProbeTests
         var records = new List<(ulong Socket, ulong Time, int Old, int New)>();
         using TcpStatesProbe probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { }, null, (uint)Environment.SystemPageSize);
         Assert.Equal(BpfLoader.Tracing.EventRingKind.RingBufferPerCpu, probe.Events.Kind);
-        probe.Events.PlaceCpuRings();
         BpfLoader.Rings.RingReader reader = probe.Events.Connect(record =>
         {
             var e = record.Length == TcpStateEvent.Size
@@ -123,13 +122,12 @@ public sealed class TcpStatesProbeTests
         Assert.True(polled.Records >= 8, $"{polled.Records} records");
     }
 
-    /// <summary>The probe in its default mode, its rings in place, counted as read, with a poller over them.</summary>
+    /// <summary>The probe in its default mode, its records counted as read, with a poller over them.</summary>
     private sealed class PolledProbe : IDisposable
     {
         public PolledProbe()
         {
             Probe = TcpStatesProbe.Attach(new TcpStatesOptions(), _ => { });
-            Probe.Events.PlaceCpuRings();
             Reader = Probe.Events.Connect(_ => Records++);
             Poller.Add(Reader);
         }
