@@ -51,7 +51,7 @@ public sealed unsafe class RingArray : IDisposable
             byte* value = _mapping.Address + (nint)i * stride;
             cursors[i] = new RingBufferCursor((ulong*)(value + ConsumerOffset), (ulong*)(value + ProducerOffset), value + DataOffset, ringBytes, doubleMapped: false)
             {
-                ReleaseEveryBytes = Math.Min(RingBufferReader.ReleaseIntervalBytes, ringBytes / 64),
+                ReleaseEveryBytes = RingBufferReader.ReleaseInterval(ringBytes),
             };
         }
         Cursors = cursors;

@@ -30,11 +30,14 @@ public sealed unsafe class RingBufferReader : RingReader
 
     /// <summary>The ring buffer of <paramref name="mapFd"/>, whose data size is <paramref name="maxEntries"/>: see the public constructor.</summary>
     internal RingBufferReader(FileDescriptor mapFd, uint maxEntries, RecordHandler onRecord, bool mapDataTwice = true)
-        : this(mapFd, maxEntries, onRecord, Math.Min(ReleaseIntervalBytes, maxEntries / 64), mapDataTwice) { }
+        : this(mapFd, maxEntries, onRecord, ReleaseInterval(maxEntries), mapDataTwice) { }
 
     /// <summary>How often a long drain gives space back to the producers (see <see cref="RingBufferCursor.ReleaseEveryBytes"/>);
     /// at most a 64th of the ring.</summary>
     internal const uint ReleaseIntervalBytes = 16 * 1024;
+
+    /// <summary>The release interval for a ring of <paramref name="ringBytes"/>: <see cref="ReleaseIntervalBytes"/>, or a 64th of a smaller ring.</summary>
+    internal static ulong ReleaseInterval(uint ringBytes) => Math.Min(ReleaseIntervalBytes, ringBytes / 64);
 
     private static BpfMap CheckedRing(BpfMap map)
     {
