@@ -94,9 +94,13 @@ public sealed class Collection : IDisposable
         wanted.RemoveAll(p => p.Type == BpfProgramType.Unspec);
         var reused = new List<string>();
 
-        // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done.
-        using BtfSpec? ownKernelBtf = options.KernelBtf is null && wanted.Any(NeedsKernelBtf) ? KernelBtf.Load() : null;
-        BtfSpec? kernelBtf = options.KernelBtf ?? ownKernelBtf;
+        // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done. Its index is built
+        // on a thread of its own while the object's BTF and the maps are created.
+        BtfSpec? kernelBtf = options.KernelBtf;
+        Task<BtfSpec>? ownKernelBtf = null;
+        Task<BtfSpec>? kernelBtfLoading = null;
+        if (kernelBtf is null && wanted.Any(NeedsKernelBtf))
+            kernelBtfLoading = options.KernelBtfLoading ?? (ownKernelBtf = KernelBtf.LoadInBackground());
 
         var maps = new Dictionary<string, BpfMap>(StringComparer.Ordinal);
         var programs = new Dictionary<string, BpfProgram>(StringComparer.Ordinal);
@@ -106,14 +110,22 @@ public sealed class Collection : IDisposable
             btf = LoadObjectBtf(spec);
             foreach (string name in wanted.SelectMany(p => p.MapNames).Distinct(StringComparer.Ordinal))
                 CreateNamedMap(spec, name, maps, btf, options, reused);
+            if (kernelBtfLoading is not null)
+                kernelBtf = kernelBtfLoading.GetAwaiter().GetResult();
 
             CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf, options.StrictCoreRelocations);
             Dictionary<string, ulong> symbols = KernelSymbols.Find(wanted
                 .SelectMany(p => p.ExternReferences).Select(r => spec.Externs[r.Name])
                 .Where(e => e.Kind == ExternKind.Ksym && e.IsUntyped).Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
-            foreach (ProgramSpec program in wanted)
-                programs[program.Name] = LoadProgram(program, relocator, kernelBtf, maps, btf, options.LogLevel,
-                    name => symbols.TryGetValue(name, out ulong a) ? a : null);
+            // Relocated one after another (they share the relocator), then verified at once: the kernel's verifier is
+            // most of a load, and runs on the calling thread.
+            var linked = wanted.Select(p => p.Link(relocator, kernelBtf, name => maps[name].Fd.Value,
+                name => symbols.TryGetValue(name, out ulong a) ? a : null)).ToList();
+            var attachIds = wanted.Select(p => AttachBtfId(p, kernelBtf)).ToList();
+            BpfProgram[] loaded = ConcurrentLoads.Run(wanted.Count,
+                i => LoadProgram(wanted[i], linked[i], attachIds[i], btf, options.LogLevel));
+            for (int i = 0; i < loaded.Length; i++)
+                programs[wanted[i].Name] = loaded[i];
             FillProgramArrays(spec, maps, programs);
         }
         catch
@@ -122,6 +134,11 @@ public sealed class Collection : IDisposable
             foreach (BpfMap m in maps.Values) m.Dispose();
             btf?.Dispose();
             throw;
+        }
+        finally
+        {
+            if (ownKernelBtf is not null)
+                KernelBtf.Release(ownKernelBtf);
         }
         return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf, spec, skipped, reused);
     }
@@ -381,14 +398,12 @@ public sealed class Collection : IDisposable
         BtfValueTypeId = btf is null ? 0 : (uint)spec.BtfValueTypeId,
     };
 
-    private static BpfProgram LoadProgram(ProgramSpec spec, CoreRelocator? relocator, BtfSpec? kernelBtf,
-        Dictionary<string, BpfMap> maps, BtfHandle? btf, uint logLevel, Func<string, ulong?> kernelSymbol)
+    private static BpfProgram LoadProgram(ProgramSpec spec, LinkedProgram linked, uint attachBtfId, BtfHandle? btf, uint logLevel)
     {
-        LinkedProgram linked = spec.Link(relocator, kernelBtf, name => maps[name].Fd.Value, kernelSymbol);
         bool withBtf = btf is not null;
         try
         {
-            return LoadLinked(spec, linked, kernelBtf, btf, withBtf, logLevel);
+            return LoadLinked(spec, linked, attachBtfId, btf, withBtf, logLevel);
         }
         catch (BpfVerifierException e) when (linked.PoisonedRelocations.Count > 0 && e.VerifierLog.Contains(PoisonCall, StringComparison.Ordinal))
         {
@@ -403,7 +418,7 @@ public sealed class Collection : IDisposable
 
     private static readonly string PoisonCall = $"call unknown#{CoreRelocator.PoisonHelperId}";
 
-    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, BtfSpec? kernelBtf, BtfHandle? btf, bool withBtf, uint logLevel)
+    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, uint attachBtfId, BtfHandle? btf, bool withBtf, uint logLevel)
     {
         return BpfProgram.Load(new ProgramLoadOptions
         {
@@ -420,7 +435,7 @@ public sealed class Collection : IDisposable
             LineInfo = withBtf ? linked.LineInfo : default,
             LineInfoRecordSize = withBtf ? (uint)linked.LineInfoRecordSize : 0,
             LineInfoCount = withBtf ? (uint)linked.LineInfoCount : 0,
-            AttachBtfId = AttachBtfId(spec, kernelBtf),
+            AttachBtfId = attachBtfId,
             LogLevel = logLevel,
         });
     }

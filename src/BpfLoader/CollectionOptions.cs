@@ -14,6 +14,12 @@ public sealed class CollectionOptions
     public BtfSpec? KernelBtf { get; init; }
 
     /// <summary>
+    /// The running kernel's BTF already being read (<see cref="Kernel.KernelBtf.LoadInBackground"/>), used where
+    /// <see cref="KernelBtf"/> is null; it stays the caller's to release.
+    /// </summary>
+    public Task<BtfSpec>? KernelBtfLoading { get; init; }
+
+    /// <summary>
     /// False (default, as libbpf): a CO-RE relocation whose target the kernel lacks is poisoned, and the
     /// program fails to load only if the verifier finds the poisoned instruction reachable. True: such a
     /// relocation fails the load at once with <see cref="CoreRelocationException"/>.

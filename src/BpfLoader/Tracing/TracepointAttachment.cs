@@ -3,6 +3,7 @@ using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
+using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object;
 using BpfLoader.Object.Uapi;
@@ -76,6 +77,22 @@ public sealed class TracepointAttachment : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.TracepointPrograms.Count == 0)
             throw new ArgumentException("the classic tracepoint needs at least one program", nameof(options));
+        // The kernel's BTF is read from the start, while the checks below run and the object is parsed and shaped.
+        Task<BtfSpec>? kernelBtf = options.BtfPrograms.Count > 0 && !options.ForceTracepoint && KernelFeatures.HasBtf
+            ? KernelBtf.LoadInBackground() : null;
+        try
+        {
+            return AttachWith(options, kernelBtf);
+        }
+        finally
+        {
+            if (kernelBtf is not null)
+                KernelBtf.Release(kernelBtf);
+        }
+    }
+
+    private static TracepointAttachment AttachWith(TracepointAttachOptions options, Task<BtfSpec>? kernelBtf)
+    {
         KernelFeatures.EnsureBpfPermitted();
         // Maps may be allowed where tracing programs are not (CAP_BPF without CAP_PERFMON): say so before
         // every fallback fails on it in turn.
@@ -93,7 +110,7 @@ public sealed class TracepointAttachment : IDisposable
             {
                 try
                 {
-                    TracepointAttachment btf = Load(options, TracepointAttachKind.TpBtf, ringKind, [.. options.BtfPrograms], hitCountProgram: null, notices);
+                    TracepointAttachment btf = Load(options, TracepointAttachKind.TpBtf, ringKind, [.. options.BtfPrograms], hitCountProgram: null, notices, kernelBtf);
                     if (ringNotice is not null) notices.Add(ringNotice);
                     btf.Notices = notices;
                     return btf;
@@ -117,17 +134,17 @@ public sealed class TracepointAttachment : IDisposable
         {
             try
             {
-                probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms, counter], counter, notices);
+                probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms, counter], counter, notices, kernelBtf);
             }
             catch (BpfException e)
             {
-                probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms], null, notices);
+                probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms], null, notices, kernelBtf);
                 hitsFailure = $"no raw tracepoint to count the tracepoint's hits, so changes its program never got cannot be reported: {FirstLine(e.Message)}";
             }
         }
         else
         {
-            probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms], null, notices);
+            probe = Load(options, TracepointAttachKind.Tracepoint, ringKind, [.. options.TracepointPrograms], null, notices, kernelBtf);
         }
         if (ringNotice is not null) notices.Add(ringNotice);
         if (btfFailure is not null) notices.Add(btfFailure);
@@ -139,7 +156,7 @@ public sealed class TracepointAttachment : IDisposable
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
     private static TracepointAttachment Load(TracepointAttachOptions options, TracepointAttachKind kind, EventRingKind ringKind,
-        string[] programs, string? hitCountProgram, List<string> notices)
+        string[] programs, string? hitCountProgram, List<string> notices, Task<BtfSpec>? kernelBtf)
     {
         CollectionSpec spec = options.Spec(ringKind);
         uint cpuRingBytes = 0;
@@ -160,7 +177,7 @@ public sealed class TracepointAttachment : IDisposable
                 EventRing.Shape(events, ringKind);
         }
 
-        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = programs });
+        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = programs, KernelBtfLoading = kernelBtf });
         EventRing? ring = null;
         TracepointHitCount? hits = null;
         var links = new List<BpfLink>();

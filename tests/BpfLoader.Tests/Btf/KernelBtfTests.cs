@@ -2,6 +2,8 @@ using System.Diagnostics;
 using BpfLoader.Kernel;
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
+using BpfLoader.Object.Spec;
+using BpfLoader.Tests.Kernel;
 using BpfLoader.Object.Tests.Btf;
 using Xunit.Abstractions;
 
@@ -101,6 +103,53 @@ public class KernelBtfTests(ITestOutputHelper output)
         mapped.Dispose();
         Assert.Throws<ObjectDisposedException>(() => mapped.TypeIdsByName("sock"));
         mapped.Dispose();   // twice is harmless
+    }
+
+    [KernelBtfFact]
+    public void Read_in_the_background_it_is_the_same_spec_read_on_a_thread_of_its_own()
+    {
+        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
+        Assert.Equal(TaskCreationOptions.LongRunning, loading.CreationOptions);   // not queued behind the thread pool's work
+        using BtfSpec background = loading.Result;
+        using BtfSpec direct = KernelBtf.Load();
+        Assert.Equal(direct.TypeCount, background.TypeCount);
+        Assert.Equal(direct.FindTypeId("sock", BtfKind.Struct), background.FindTypeId("sock", BtfKind.Struct));
+    }
+
+    [Fact]
+    public void A_background_read_that_failed_fails_where_its_spec_is_used_and_releases_quietly()
+    {
+        Task<BtfSpec> loading = KernelBtf.LoadInBackground("/nonexistent/vmlinux");
+        var e = Assert.Throws<BpfException>(() => loading.GetAwaiter().GetResult());
+        Assert.Contains("cannot read kernel BTF /nonexistent/vmlinux", e.Message);
+        KernelBtf.Release(loading);
+    }
+
+    [KernelBtfFact]
+    public void Release_unmaps_what_the_background_read_mapped()
+    {
+        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
+        BtfSpec spec = loading.Result;
+        Assert.NotEmpty(spec.TypeIdsByName("sock"));
+        KernelBtf.Release(loading);
+        Assert.Throws<ObjectDisposedException>(() => spec.TypeIdsByName("sock"));
+    }
+
+    [KernelFact]
+    public void A_load_given_the_kernel_s_BTF_being_read_uses_it_and_leaves_it_to_the_caller()
+    {
+        CollectionSpec objectSpec = CollectionSpec.FromResource(typeof(KernelBtfTests).Assembly, "compat_core_guard.bpf.o");
+        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
+        try
+        {
+            using (Collection loaded = Collection.Load(objectSpec, new CollectionOptions { Programs = ["guarded"], KernelBtfLoading = loading }))
+                Assert.True(loaded.Programs.ContainsKey("guarded"));
+            Assert.NotEmpty(loading.Result.TypeIdsByName("task_struct"));   // not unmapped by the load
+        }
+        finally
+        {
+            KernelBtf.Release(loading);
+        }
     }
 
     internal static (long BitOffset, BtfMember Member) FindMember(BtfSpec btf, int structId, string path)

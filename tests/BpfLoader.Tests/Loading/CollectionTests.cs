@@ -142,6 +142,22 @@ public sealed partial class CollectionTests
     }
 
     [KernelFact]
+    public void Programs_verified_side_by_side_each_load_and_a_rejected_one_among_them_is_the_error()
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(CollectionTests).Assembly, "rejected.bpf.o");
+        using (Collection accepted = Collection.Load(spec, new CollectionOptions { Programs = ["accepted_first", "accepted_last"] }))
+        {
+            Assert.Equal(["accepted_first", "accepted_last"], accepted.Programs.Keys.Order());
+            Assert.All(accepted.Programs, p => Assert.Equal(p.Key, p.Value.GetInfo().Name));
+        }
+        for (int i = 0; i < 5; i++)   // whichever thread gets to it, and whenever the others finish
+        {
+            var e = Assert.Throws<BpfVerifierException>(() => Collection.Load(spec));
+            Assert.Equal("unchecked_lookup", e.ProgramName);
+        }
+    }
+
+    [KernelFact]
     public void Asking_for_a_program_the_object_lacks_is_an_error_naming_what_it_has()
     {
         var e = Assert.Throws<BpfException>(() =>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A program the verifier must reject: a map value used without the NULL check. */
+/* A program the verifier must reject (a map value used without the NULL check), between two it accepts. */
 #include "bpf_base.h"
 
 struct {
@@ -10,11 +10,23 @@ struct {
 } values SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_getppid")
+int accepted_first(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
 int unchecked_lookup(void *ctx)
 {
 	__u32 key = 1;
 	__u64 *v = bpf_map_lookup_elem(&values, &key);
 	return (int)*v; /* no NULL check: rejected */
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int accepted_last(void *ctx)
+{
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";
