@@ -14,6 +14,7 @@ public sealed class EventOutput : IEventSink
     /// <summary>How long the exit waits for a journal that does not read before its entries count as lost.</summary>
     public const int JournalDrainMs = 1000;
     private readonly SocketClock _clock = new();
+    private TcpStateEvent _ipv4;   // every compact record is expanded into this one (see Ipv4TcpStateEvent.ExpandInto)
     private ulong _journalReported;
     private long _journalReportedAt = long.MinValue / 2;
 
@@ -41,7 +42,8 @@ public sealed class EventOutput : IEventSink
         if (record.Length == Ipv4TcpStateEvent.Size)
         {
             ref readonly Ipv4TcpStateEvent c = ref MemoryMarshal.AsRef<Ipv4TcpStateEvent>(record);
-            Print(c.Expand(_clock.Advance(c.SkAddr, c.TimestampNs, c.OldState, c.NewState)));
+            c.ExpandInto(ref _ipv4, _clock.Advance(c.SkAddr, c.TimestampNs, c.OldState, c.NewState));
+            Print(_ipv4);
             return;
         }
         if (record.Length < TcpStateEvent.Size)

@@ -28,6 +28,17 @@ public struct Ipv4TcpStateEvent
     public readonly TcpStateEvent Expand(ulong deltaUs)
     {
         TcpStateEvent e = default;
+        ExpandInto(ref e, deltaUs);
+        return e;
+    }
+
+    /// <summary>
+    /// <see cref="Expand"/> in place, for the read loop (no 104-byte copy per event): writes every field an IPv4 event
+    /// has, so <paramref name="e"/> must hold zeros where it has none (bytes 4-15 of the addresses, netns, cgroup), as an
+    /// event only ever expanded into does.
+    /// </summary>
+    public readonly void ExpandInto(ref TcpStateEvent e, ulong deltaUs)
+    {
         e.SkAddr = SkAddr;
         e.TimestampNs = TimestampNs;
         e.DeltaUs = deltaUs;
@@ -40,6 +51,5 @@ public struct Ipv4TcpStateEvent
         e.Family = AddressText.AfInet;
         e.SourcePort = SourcePort;
         e.DestinationPort = DestinationPort;
-        return e;
     }
 }

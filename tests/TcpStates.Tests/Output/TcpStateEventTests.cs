@@ -97,6 +97,44 @@ public class TcpStateEventTests
         }
     }
 
+    [Fact]
+    public void IPv4_records_read_one_after_another_each_print_as_alone_whatever_the_one_before_held()
+    {
+        var first = new Ipv4TcpStateEvent
+        {
+            SkAddr = 0xffff9fd7e8192000, TimestampNs = 5_000_000, Pid = 4242, SourceAddress = 0xffffffff, DestinationAddress = 0x0201a8c0,
+            SourcePort = 65535, DestinationPort = 443, OldState = 10, NewState = 3,
+        };
+        "a-long-command-1"u8.CopyTo(first.Task);
+        var second = new Ipv4TcpStateEvent
+        {
+            SkAddr = 0xffff9fd7e8194000, TimestampNs = 6_000_000, Pid = 7, SourceAddress = 0x0100007f, DestinationAddress = 0x0100007f,
+            SourcePort = 0, DestinationPort = 80, OldState = 7, NewState = 2,
+        };
+        "nc"u8.CopyTo(second.Task);
+
+        TcpStateEvent reused = first.Expand(123);
+        second.ExpandInto(ref reused, TcpStateEvent.DeltaByReader);
+        Assert.Equal(EventFactory.ToBytes(second.Expand(TcpStateEvent.DeltaByReader)), EventFactory.ToBytes(reused));
+
+        byte[] a = Bytes(first), b = Bytes(second);
+        foreach (OutputFormat format in new[] { OutputFormat.Columns, OutputFormat.Wide, OutputFormat.Csv })
+            Assert.Equal(Print(format, a) + Print(format, b) + Print(format, a), Print(format, a, b, a));
+    }
+
+    private static byte[] Bytes(Ipv4TcpStateEvent e) => MemoryMarshal.AsBytes(new ReadOnlySpan<Ipv4TcpStateEvent>(ref e)).ToArray();
+
+    private static string Print(OutputFormat format, params byte[][] records)
+    {
+        var output = new MemoryStream();
+        var sink = new EventOutput(new EventPrinter(output, format, false, false, TimeProvider.System), journal: null, TextWriter.Null);
+        foreach (byte[] record in records)
+            sink.OnEvent(record);
+        sink.Flush();
+        Assert.Equal(0UL, sink.ShortRecords);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
     private static string Print(OutputFormat format, byte[] record)
     {
         var output = new MemoryStream();
