@@ -97,8 +97,8 @@ public sealed class Collection : IDisposable
         // The kernel's BTF is needed only while relocating and loading: ours is unmapped when done. Its index is built
         // on a thread of its own while the object's BTF and the maps are created.
         BtfSpec? kernelBtf = options.KernelBtf;
-        Task<BtfSpec>? ownKernelBtf = null;
-        Task<BtfSpec>? kernelBtfLoading = null;
+        KernelBtfLoad? ownKernelBtf = null;
+        KernelBtfLoad? kernelBtfLoading = null;
         if (kernelBtf is null && wanted.Any(NeedsKernelBtf))
             kernelBtfLoading = options.KernelBtfLoading ?? (ownKernelBtf = KernelBtf.LoadInBackground());
 
@@ -111,7 +111,7 @@ public sealed class Collection : IDisposable
             foreach (string name in wanted.SelectMany(p => p.MapNames).Distinct(StringComparer.Ordinal))
                 CreateNamedMap(spec, name, maps, btf, options, reused);
             if (kernelBtfLoading is not null)
-                kernelBtf = kernelBtfLoading.GetAwaiter().GetResult();
+                kernelBtf = kernelBtfLoading.Spec;
 
             CoreRelocator? relocator = kernelBtf is null ? null : spec.CreateCoreRelocator(kernelBtf, options.StrictCoreRelocations);
             Dictionary<string, ulong> symbols = KernelSymbols.Find(wanted
@@ -137,8 +137,7 @@ public sealed class Collection : IDisposable
         }
         finally
         {
-            if (ownKernelBtf is not null)
-                KernelBtf.Release(ownKernelBtf);
+            ownKernelBtf?.Dispose();
         }
         return new Collection(maps, programs, wanted.ToDictionary(p => p.Name, StringComparer.Ordinal), btf, spec, skipped, reused);
     }

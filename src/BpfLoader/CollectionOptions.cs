@@ -15,9 +15,9 @@ public sealed class CollectionOptions
 
     /// <summary>
     /// The running kernel's BTF already being read (<see cref="Kernel.KernelBtf.LoadInBackground"/>), used where
-    /// <see cref="KernelBtf"/> is null; it stays the caller's to release.
+    /// <see cref="KernelBtf"/> is null; it stays the caller's to dispose.
     /// </summary>
-    public Task<BtfSpec>? KernelBtfLoading { get; init; }
+    public Kernel.KernelBtfLoad? KernelBtfLoading { get; init; }
 
     /// <summary>
     /// False (default, as libbpf): a CO-RE relocation whose target the kernel lacks is poisoned, and the

@@ -44,23 +44,8 @@ public static class KernelBtf
 
     /// <summary>
     /// <see cref="Load"/> on a thread of its own, so that indexing the kernel's 100k+ types overlaps the caller's other
-    /// start-up work (parsing an object, creating maps). The task's failure is <see cref="Load"/>'s exception. Dispose
-    /// the spec once done, or hand the task to <see cref="Release"/> when it is no longer wanted.
+    /// start-up work (parsing an object, creating maps); <see cref="KernelBtfLoad.Spec"/> waits for it. Dispose the
+    /// result once done with the spec.
     /// </summary>
-    public static Task<BtfSpec> LoadInBackground(string path = Path) =>
-        Task.Factory.StartNew(() => Load(path), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    /// <summary>Waits for a <see cref="LoadInBackground"/> and disposes what it loaded; a failure is not thrown again (it
-    /// was thrown to whoever used the spec, or nobody needs it now).</summary>
-    public static void Release(Task<BtfSpec> loading)
-    {
-        ArgumentNullException.ThrowIfNull(loading);
-        try
-        {
-            loading.GetAwaiter().GetResult().Dispose();
-        }
-        catch (BpfException)
-        {
-        }
-    }
+    public static KernelBtfLoad LoadInBackground(string path = Path) => new(path);
 }

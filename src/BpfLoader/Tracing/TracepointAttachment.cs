@@ -3,7 +3,6 @@ using BpfLoader.Features;
 using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
-using BpfLoader.Object.Btf;
 using BpfLoader.Object.Spec;
 using BpfLoader.Object;
 using BpfLoader.Object.Uapi;
@@ -78,20 +77,12 @@ public sealed class TracepointAttachment : IDisposable
         if (options.TracepointPrograms.Count == 0)
             throw new ArgumentException("the classic tracepoint needs at least one program", nameof(options));
         // The kernel's BTF is read from the start, while the checks below run and the object is parsed and shaped.
-        Task<BtfSpec>? kernelBtf = options.BtfPrograms.Count > 0 && !options.ForceTracepoint && KernelFeatures.HasBtf
+        using KernelBtfLoad? kernelBtf = options.BtfPrograms.Count > 0 && !options.ForceTracepoint && KernelFeatures.HasBtf
             ? KernelBtf.LoadInBackground() : null;
-        try
-        {
-            return AttachWith(options, kernelBtf);
-        }
-        finally
-        {
-            if (kernelBtf is not null)
-                KernelBtf.Release(kernelBtf);
-        }
+        return AttachWith(options, kernelBtf);
     }
 
-    private static TracepointAttachment AttachWith(TracepointAttachOptions options, Task<BtfSpec>? kernelBtf)
+    private static TracepointAttachment AttachWith(TracepointAttachOptions options, KernelBtfLoad? kernelBtf)
     {
         KernelFeatures.EnsureBpfPermitted();
         // Maps may be allowed where tracing programs are not (CAP_BPF without CAP_PERFMON): say so before
@@ -156,7 +147,7 @@ public sealed class TracepointAttachment : IDisposable
 
     /// <summary>Loads <paramref name="programs"/> and attaches them in order (the first one is the main one).</summary>
     private static TracepointAttachment Load(TracepointAttachOptions options, TracepointAttachKind kind, EventRingKind ringKind,
-        string[] programs, string? hitCountProgram, List<string> notices, Task<BtfSpec>? kernelBtf)
+        string[] programs, string? hitCountProgram, List<string> notices, KernelBtfLoad? kernelBtf)
     {
         CollectionSpec spec = options.Spec(ringKind);
         uint cpuRingBytes = 0;

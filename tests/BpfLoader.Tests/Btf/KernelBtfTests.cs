@@ -106,50 +106,44 @@ public class KernelBtfTests(ITestOutputHelper output)
     }
 
     [KernelBtfFact]
-    public void Read_in_the_background_it_is_the_same_spec_read_on_a_thread_of_its_own()
+    public void Read_in_the_background_it_is_the_same_spec()
     {
-        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
-        Assert.Equal(TaskCreationOptions.LongRunning, loading.CreationOptions);   // not queued behind the thread pool's work
-        using BtfSpec background = loading.Result;
+        using KernelBtfLoad loading = KernelBtf.LoadInBackground();
         using BtfSpec direct = KernelBtf.Load();
-        Assert.Equal(direct.TypeCount, background.TypeCount);
-        Assert.Equal(direct.FindTypeId("sock", BtfKind.Struct), background.FindTypeId("sock", BtfKind.Struct));
+        Assert.Equal(direct.TypeCount, loading.Spec.TypeCount);
+        Assert.Equal(direct.FindTypeId("sock", BtfKind.Struct), loading.Spec.FindTypeId("sock", BtfKind.Struct));
     }
 
     [Fact]
-    public void A_background_read_that_failed_fails_where_its_spec_is_used_and_releases_quietly()
+    public void A_background_read_that_failed_fails_where_its_spec_is_asked_for_and_disposes_quietly()
     {
-        Task<BtfSpec> loading = KernelBtf.LoadInBackground("/nonexistent/vmlinux");
-        var e = Assert.Throws<BpfException>(() => loading.GetAwaiter().GetResult());
+        var loading = KernelBtf.LoadInBackground("/nonexistent/vmlinux");
+        var e = Assert.Throws<BpfException>(() => loading.Spec);
         Assert.Contains("cannot read kernel BTF /nonexistent/vmlinux", e.Message);
-        KernelBtf.Release(loading);
+        Assert.Contains(nameof(KernelBtf.Load), e.StackTrace);   // the read's own stack, not only where it was awaited
+        loading.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => loading.Spec);
     }
 
     [KernelBtfFact]
-    public void Release_unmaps_what_the_background_read_mapped()
+    public void Disposing_the_background_read_unmaps_what_it_read()
     {
-        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
-        BtfSpec spec = loading.Result;
+        var loading = KernelBtf.LoadInBackground();
+        BtfSpec spec = loading.Spec;
         Assert.NotEmpty(spec.TypeIdsByName("sock"));
-        KernelBtf.Release(loading);
+        loading.Dispose();
         Assert.Throws<ObjectDisposedException>(() => spec.TypeIdsByName("sock"));
+        loading.Dispose();   // twice is harmless
     }
 
     [KernelFact]
     public void A_load_given_the_kernel_s_BTF_being_read_uses_it_and_leaves_it_to_the_caller()
     {
         CollectionSpec objectSpec = CollectionSpec.FromResource(typeof(KernelBtfTests).Assembly, "compat_core_guard.bpf.o");
-        Task<BtfSpec> loading = KernelBtf.LoadInBackground();
-        try
-        {
-            using (Collection loaded = Collection.Load(objectSpec, new CollectionOptions { Programs = ["guarded"], KernelBtfLoading = loading }))
-                Assert.True(loaded.Programs.ContainsKey("guarded"));
-            Assert.NotEmpty(loading.Result.TypeIdsByName("task_struct"));   // not unmapped by the load
-        }
-        finally
-        {
-            KernelBtf.Release(loading);
-        }
+        using KernelBtfLoad loading = KernelBtf.LoadInBackground();
+        using (Collection loaded = Collection.Load(objectSpec, new CollectionOptions { Programs = ["guarded"], KernelBtfLoading = loading }))
+            Assert.True(loaded.Programs.ContainsKey("guarded"));
+        Assert.NotEmpty(loading.Spec.TypeIdsByName("task_struct"));   // not unmapped by the load
     }
 
     internal static (long BitOffset, BtfMember Member) FindMember(BtfSpec btf, int structId, string path)
