@@ -7,19 +7,30 @@ namespace BpfLoader.Kernel;
 /// <summary>
 /// The running kernel's BTF being read on a thread of its own (<see cref="KernelBtf.LoadInBackground"/>), so that
 /// indexing its 100k+ types overlaps other start-up work. A plain thread, not a task: the tool pulls in no task
-/// machinery for it. Disposing it waits for the read and unmaps what it read.
+/// machinery for it. Where no thread can be started, the read is done at once, on the caller's. Disposing it waits
+/// for the read and unmaps what it read.
 /// </summary>
 public sealed class KernelBtfLoad : IDisposable
 {
     private readonly Thread _thread;
     private BtfSpec? _spec;
     private ExceptionDispatchInfo? _failure;
+    private readonly bool _started;
     private bool _disposed;
 
     internal KernelBtfLoad(string path)
     {
         _thread = new Thread(() => Read(path), maxStackSize: 256 * 1024) { IsBackground = true, Name = "kernel btf" };
-        _thread.Start();
+        try
+        {
+            _thread.Start();
+            _started = true;
+        }
+        catch (OutOfMemoryException)
+        {
+            // No thread to be had (a pids limit, the address space): read here, as a plain load would.
+            Read(path);
+        }
     }
 
     private void Read(string path)
@@ -42,7 +53,8 @@ public sealed class KernelBtfLoad : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _thread.Join();
+            if (_started)
+                _thread.Join();
             _failure?.Throw();
             return _spec!;
         }
@@ -55,7 +67,8 @@ public sealed class KernelBtfLoad : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        _thread.Join();
+        if (_started)
+            _thread.Join();
         _spec?.Dispose();   // a failure, if any, is not thrown again
     }
 }

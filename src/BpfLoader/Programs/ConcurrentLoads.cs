@@ -9,9 +9,9 @@ namespace BpfLoader.Programs;
 internal static class ConcurrentLoads
 {
     /// <summary>
-    /// <paramref name="load"/>(0 .. <paramref name="count"/> - 1), on up to one thread per online CPU; their results in
-    /// order. When any throws, every result is disposed and the exception of the lowest index is rethrown: the one a
-    /// load in order would have stopped at.
+    /// <paramref name="load"/>(0 .. <paramref name="count"/> - 1), on up to one thread per online CPU (fewer where no more
+    /// can be started); their results in order. When any throws, every result is disposed and the exception of the
+    /// lowest index is rethrown: the one a load in order would have stopped at.
     /// </summary>
     public static T[] Run<T>(int count, Func<int, T> load) where T : class, IDisposable
     {
@@ -33,12 +33,19 @@ internal static class ConcurrentLoads
             }
         }
 
-        int helpers = Math.Min(count, Environment.ProcessorCount) - 1;
-        var threads = new Thread[Math.Max(0, helpers)];
-        for (int t = 0; t < threads.Length; t++)
+        var threads = new List<Thread>();
+        for (int t = 1; t < Math.Min(count, Environment.ProcessorCount); t++)
         {
-            threads[t] = new Thread(Work, maxStackSize: 256 * 1024) { IsBackground = true, Name = "bpf load" };
-            threads[t].Start();
+            var thread = new Thread(Work, maxStackSize: 256 * 1024) { IsBackground = true, Name = "bpf load" };
+            try
+            {
+                thread.Start();
+            }
+            catch (OutOfMemoryException)
+            {
+                break;   // no more threads to be had (a pids limit, the address space): the ones started do the rest
+            }
+            threads.Add(thread);
         }
         Work();
         foreach (Thread thread in threads)
