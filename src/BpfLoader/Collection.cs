@@ -399,10 +399,9 @@ public sealed class Collection : IDisposable
 
     private static BpfProgram LoadProgram(ProgramSpec spec, LinkedProgram linked, uint attachBtfId, BtfHandle? btf, uint logLevel)
     {
-        bool withBtf = btf is not null;
         try
         {
-            return LoadLinked(spec, linked, attachBtfId, btf, withBtf, logLevel);
+            return LoadLinked(spec, linked, attachBtfId, btf, logLevel);
         }
         catch (BpfVerifierException e) when (linked.PoisonedRelocations.Count > 0 && e.VerifierLog.Contains(PoisonCall, StringComparison.Ordinal))
         {
@@ -417,8 +416,9 @@ public sealed class Collection : IDisposable
 
     private static readonly string PoisonCall = $"call unknown#{CoreRelocator.PoisonHelperId}";
 
-    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, uint attachBtfId, BtfHandle? btf, bool withBtf, uint logLevel)
+    private static BpfProgram LoadLinked(ProgramSpec spec, LinkedProgram linked, uint attachBtfId, BtfHandle? btf, uint logLevel)
     {
+        bool withBtf = btf is not null;
         return BpfProgram.Load(new ProgramLoadOptions
         {
             Type = spec.Type,

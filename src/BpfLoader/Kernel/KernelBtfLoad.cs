@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using BpfLoader.Interop;
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
 
@@ -12,25 +13,16 @@ namespace BpfLoader.Kernel;
 /// </summary>
 public sealed class KernelBtfLoad : IDisposable
 {
-    private readonly Thread _thread;
+    private readonly Thread? _thread;   // null where no thread could be started: read by the constructor then
     private BtfSpec? _spec;
     private ExceptionDispatchInfo? _failure;
-    private readonly bool _started;
     private bool _disposed;
 
     internal KernelBtfLoad(string path)
     {
-        _thread = new Thread(() => Read(path), maxStackSize: 256 * 1024) { IsBackground = true, Name = "kernel btf" };
-        try
-        {
-            _thread.Start();
-            _started = true;
-        }
-        catch (OutOfMemoryException)
-        {
-            // No thread to be had (a pids limit, the address space): read here, as a plain load would.
+        _thread = HelperThread.TryStart(() => Read(path), "kernel btf");
+        if (_thread is null)
             Read(path);
-        }
     }
 
     private void Read(string path)
@@ -53,8 +45,7 @@ public sealed class KernelBtfLoad : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_started)
-                _thread.Join();
+            _thread?.Join();
             _failure?.Throw();
             return _spec!;
         }
@@ -67,8 +58,7 @@ public sealed class KernelBtfLoad : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        if (_started)
-            _thread.Join();
+        _thread?.Join();
         _spec?.Dispose();   // a failure, if any, is not thrown again
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using BpfLoader.Interop;
 
 namespace BpfLoader.Programs;
 
@@ -36,15 +37,9 @@ internal static class ConcurrentLoads
         var threads = new List<Thread>();
         for (int t = 1; t < Math.Min(count, Environment.ProcessorCount); t++)
         {
-            var thread = new Thread(Work, maxStackSize: 256 * 1024) { IsBackground = true, Name = "bpf load" };
-            try
-            {
-                thread.Start();
-            }
-            catch (OutOfMemoryException)
-            {
-                break;   // no more threads to be had (a pids limit, the address space): the ones started do the rest
-            }
+            // Where no more threads can be had, the ones started do the rest.
+            if (HelperThread.TryStart(Work, "bpf load") is not Thread thread)
+                break;
             threads.Add(thread);
         }
         Work();
