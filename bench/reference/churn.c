@@ -1,7 +1,10 @@
 /* The reference load: the least a program can do to churn graceful loopback connections (same
  * protocol as TcpStates.Bench's load: the client connects and closes, the acceptor reads until the
  * client's FIN and only then closes). The harness compiles it at run time and measures it untraced
- * beside its own load, so a slow generator shows instead of passing for a slow machine.
+ * beside its own load, so a slow generator shows instead of passing for a slow machine. As the
+ * harness's load, clients take their source address in turn from 127.0.0.2 on (SOURCES of them):
+ * from one address to one listener, the kernel's search for a free port crawls past the young
+ * TIME_WAITs once a second's connections outnumber the ports (see ChurnGenerator).
  * Usage: churn COUNT WORKERS [PACE_US]   Prints the same "result ..." line as the harness's load. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,6 +24,8 @@ static long count, pace_us;
 static atomic_long claimed, connected, accepted, failures;
 static atomic_int stopping;
 
+#define SOURCES 32
+
 static long now_ns(void)
 {
 	struct timespec t;
@@ -30,10 +35,19 @@ static long now_ns(void)
 
 static void *client(void *arg)
 {
+	long n;
 	(void)arg;
-	while (atomic_fetch_add(&claimed, 1) < count) {
+	while ((n = atomic_fetch_add(&claimed, 1)) < count) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) { atomic_fetch_add(&failures, 1); continue; }
+		int one = 1;
+		struct sockaddr_in source = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + n % SOURCES) };
+		if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) ||
+		    bind(fd, (struct sockaddr *)&source, sizeof source)) {
+			atomic_fetch_add(&failures, 1);
+			close(fd);
+			continue;
+		}
 		if (connect(fd, (struct sockaddr *)&target, sizeof target) == 0)
 			atomic_fetch_add(&connected, 1);
 		else

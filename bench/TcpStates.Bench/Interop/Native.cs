@@ -14,10 +14,12 @@ internal static unsafe partial class Native
     internal const int AfInet = 2, AfInet6 = 10;
     internal const int SockStream = 1, SockCloexec = 0x80000;
     internal const int SolSocket = 1, SoReuseAddr = 2, SoLinger = 13;
+    internal const int IpProtoIp = 0, IpBindAddressNoPort = 24;
     internal const int ShutRdWr = 2;
     internal const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, ORdWr = 2, ONoCtty = 0x100, OCloexec = 0x80000;
     internal const int WNoHang = 1;
     internal const int SigInt = 2, SigKill = 9;
+    internal static readonly nint SigIgn = 1;
     internal const int EIntr = 4, EAgain = 11, EInval = 22, EConnAborted = 103, EConnReset = 104;
 
     [LibraryImport(LibName, EntryPoint = "socket", SetLastError = true)]
@@ -81,6 +83,34 @@ internal static unsafe partial class Native
 
     [LibraryImport(LibName, EntryPoint = "posix_spawn_file_actions_addopen")]
     internal static partial int FileActionsAddOpen(void* fileActions, int fd, byte* path, int flags, uint mode);
+
+    [LibraryImport(LibName, EntryPoint = "posix_spawnattr_init")]
+    internal static partial int SpawnAttrInit(void* attr);
+
+    [LibraryImport(LibName, EntryPoint = "posix_spawnattr_destroy")]
+    internal static partial int SpawnAttrDestroy(void* attr);
+
+    [LibraryImport(LibName, EntryPoint = "posix_spawnattr_setflags")]
+    internal static partial int SpawnAttrSetFlags(void* attr, short flags);
+
+    [LibraryImport(LibName, EntryPoint = "posix_spawnattr_setsigdefault")]
+    internal static partial int SpawnAttrSetSigDefault(void* attr, void* signals);
+
+    [LibraryImport(LibName, EntryPoint = "sigemptyset")]
+    internal static partial int SigEmptySet(void* set);
+
+    [LibraryImport(LibName, EntryPoint = "sigaddset")]
+    internal static partial int SigAddSet(void* set, int signal);
+
+    /// <summary>struct sigaction as the kernel takes it (handler, flags, restorer, mask): for saving and restoring one.</summary>
+    [LibraryImport(LibName, EntryPoint = "sigaction", SetLastError = true)]
+    internal static partial int SigAction(int signal, void* action, void* old);
+
+    internal const short PosixSpawnSetSigDef = 0x04;
+    internal const int SigTerm = 15;
+
+    /// <summary>glibc's posix_spawnattr_t is 336 bytes on 64-bit, its sigset_t 128 and struct sigaction 152; room to spare.</summary>
+    internal const int SpawnAttrSize = 512, SigSetSize = 128, SigActionSize = 256;
 
     [LibraryImport(LibName, EntryPoint = "wait4", SetLastError = true)]
     internal static partial int Wait4(int pid, int* status, int options, Rusage* usage);

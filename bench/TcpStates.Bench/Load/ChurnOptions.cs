@@ -32,6 +32,7 @@ internal sealed record ChurnOptions(
     public int ExpectedEventsPerConnection => Mode == CloseMode.Graceful ? 10 : 6;
 
     public string Describe() =>
-        $"{Count} {Mode.ToString().ToLowerInvariant()} connections over {(IPv6 ? "::1" : "127.0.0.1")}, " +
+        $"{Count} {Mode.ToString().ToLowerInvariant()} connections " +
+        (IPv6 ? "over ::1, " : $"from 127.0.0.2-{1 + ChurnGenerator.SourceAddresses} to 127.0.0.1, ") +
         $"{Workers} client workers + {Workers} acceptors, at most {Duration.TotalSeconds:0} s";
 }

@@ -2,12 +2,18 @@ using System.Buffers.Binary;
 
 namespace TcpStates.Bench.Load;
 
-/// <summary>A sockaddr_in for 127.0.0.1 or a sockaddr_in6 for ::1, as raw bytes for bind/connect.</summary>
+/// <summary>A sockaddr_in for 127.0.0.1 (or another address of 127/8) or a sockaddr_in6 for ::1, as raw bytes for
+/// bind/connect.</summary>
 internal sealed class LoopbackAddress
 {
     private readonly byte[] _bytes;
 
-    public LoopbackAddress(bool ipv6, int port)
+    /// <summary>127.0.0.1 or ::1.</summary>
+    public LoopbackAddress(bool ipv6, int port) : this(ipv6, port, 1) { }
+
+    /// <summary>127.0.0.<paramref name="lastOctet"/>, every one of them a loopback address on Linux; ::1 for IPv6,
+    /// which has no other.</summary>
+    public LoopbackAddress(bool ipv6, int port, byte lastOctet)
     {
         IPv6 = ipv6;
         if (ipv6)
@@ -23,7 +29,7 @@ internal sealed class LoopbackAddress
             _bytes = new byte[16];
             BitConverter.TryWriteBytes(_bytes.AsSpan(0, 2), (ushort)Interop.Native.AfInet);
             _bytes[4] = 127;
-            _bytes[7] = 1;
+            _bytes[7] = lastOctet;
         }
         BinaryPrimitives.WriteUInt16BigEndian(_bytes.AsSpan(2, 2), (ushort)port);
     }

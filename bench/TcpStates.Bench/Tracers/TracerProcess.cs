@@ -9,7 +9,10 @@ namespace TcpStates.Bench.Tracers;
 
 /// <summary>
 /// A running tracer, started with posix_spawn so that the harness chooses its stdout (pipe, file
-/// or /dev/null) without a shell in between, and reaps it itself with wait4 for its rusage.
+/// or /dev/null) without a shell in between, and reaps it itself with wait4 for its rusage. It starts
+/// with SIGINT and SIGTERM at their default actions, whatever the harness inherited: a shell's background
+/// job ignores SIGINT, and an ignored signal stays ignored across exec, so a tracer that only installs
+/// handlers for signals not ignored (.NET's own) would never stop.
 /// </summary>
 internal sealed unsafe class TracerProcess : IDisposable
 {
@@ -45,6 +48,14 @@ internal sealed unsafe class TracerProcess : IDisposable
     {
         byte* actions = stackalloc byte[Native.FileActionsSize];
         Native.FileActionsInit(actions);
+        byte* attributes = stackalloc byte[Native.SpawnAttrSize];
+        Native.SpawnAttrInit(attributes);
+        byte* defaults = stackalloc byte[Native.SigSetSize];
+        Native.SigEmptySet(defaults);
+        Native.SigAddSet(defaults, Native.SigInt);
+        Native.SigAddSet(defaults, Native.SigTerm);
+        Native.SpawnAttrSetSigDefault(attributes, defaults);
+        Native.SpawnAttrSetFlags(attributes, Native.PosixSpawnSetSigDef);
         var strings = new List<nint>();
         int* pipe = stackalloc int[2] { -1, -1 };
         try
@@ -92,7 +103,7 @@ internal sealed unsafe class TracerProcess : IDisposable
 
             int pid;
             long start = Stopwatch.GetTimestamp();
-            int error = Native.PosixSpawn(&pid, argv[0], actions, null, argv, envp);
+            int error = Native.PosixSpawn(&pid, argv[0], actions, attributes, argv, envp);
             if (error != 0)
                 throw new NativeCallException($"posix_spawn {path}", error);
 
@@ -119,6 +130,7 @@ internal sealed unsafe class TracerProcess : IDisposable
                     Native.Close(pipe[i]);
             }
             Native.FileActionsDestroy(actions);
+            Native.SpawnAttrDestroy(attributes);
             foreach (nint p in strings)
                 Marshal.FreeCoTaskMem(p);
         }
