@@ -63,9 +63,22 @@ public class SteadinessJudgeTests
         Assert.Equal(0.4, d.ForeignCores, 6);
         Assert.Equal(0.05, d.StealFraction, 6);
         Assert.Equal(2, d.ListenOverflows);
-        var reasons = d.Reasons(new SteadinessLimits()).ToList();
+        var reasons = d.Reasons(new SteadinessLimits(), traced: false).ToList();
         Assert.Equal(4, reasons.Count);
-        Assert.Empty(RunDisturbance.From(window with { BusyTicks = 100, StealTicks = 0, RetransSegs = 1, ListenOverflows = 0, ListenDrops = 0 }, 1_000_000_000, 900_000_000, 100_000_000).Reasons(new SteadinessLimits()));
+        Assert.Empty(RunDisturbance.From(window with { BusyTicks = 100, StealTicks = 0, RetransSegs = 1, ListenOverflows = 0, ListenDrops = 0 }, 1_000_000_000, 900_000_000, 100_000_000).Reasons(new SteadinessLimits(), traced: false));
+    }
+
+    [Fact]
+    public void A_traced_runs_retransmits_and_overflows_are_the_tracers_own_not_the_machines()
+    {
+        var window = new MachineCounters(BusyTicks: 100, StealTicks: 0, TotalTicks: 200, RetransSegs: 15, ListenOverflows: 1, ListenDrops: 0);
+        var d = RunDisturbance.From(window, 1_000_000_000, 900_000_000, 100_000_000);
+
+        Assert.Equal(["15 retransmits", "1 listen overflows/drops"], d.Reasons(new SteadinessLimits(), traced: false));
+        Assert.Empty(d.Reasons(new SteadinessLimits(), traced: true));
+        // Steal and others' CPU disturb any run.
+        var stolen = RunDisturbance.From(window with { StealTicks = 10 }, 1_000_000_000, 900_000_000, 100_000_000);
+        Assert.Equal(["steal 5 %"], stolen.Reasons(new SteadinessLimits(), traced: true));
     }
 
     [Fact]

@@ -20,12 +20,13 @@ internal static class Program
         var minSteady = new Option<int>("--min-steady") { Description = "steady rounds the speed figure needs", DefaultValueFactory = _ => 3 };
         var margin = new Option<double>("--margin") { Description = "an untraced round more than this fraction off the median is unsteady", DefaultValueFactory = _ => 0.15 };
         var maxForeign = new Option<double>("--max-foreign-cores") { Description = "a run during which other processes used more CPU (cores) is unsteady", DefaultValueFactory = _ => 0.3 };
+        var maxSteal = new Option<double>("--max-steal") { Description = "a run during which the hypervisor took more of the CPU time (a fraction) is unsteady", DefaultValueFactory = _ => 0.02 };
         var curve = new Option<double>("--curve-seconds") { Description = "seconds per step of the cost curve (idle, 1k, 10k, 100k events/s, max); 0 skips it", DefaultValueFactory = _ => 5 };
         var calibration = new Option<int>("--calibrate-count") { Description = "slow connections to count events per connection", DefaultValueFactory = _ => 200 };
 
         var root = new RootCommand("Measures tcpstates tracers against connection churn on loopback (see bench/README.md).");
         churn.AddTo(root, withPace: false);
-        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration, maxRounds, minSteady, margin, maxForeign, curve })
+        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration, maxRounds, minSteady, margin, maxForeign, maxSteal, curve })
             root.Options.Add(o);
         root.SetAction(result =>
         {
@@ -42,6 +43,7 @@ internal static class Program
                 Steadiness = new Steadiness.SteadinessLimits(
                     Margin: result.GetValue(margin),
                     MaxForeignCores: result.GetValue(maxForeign),
+                    MaxStealFraction: result.GetValue(maxSteal),
                     MinSteadyRounds: Math.Max(1, result.GetValue(minSteady))),
                 MaxRounds = result.GetValue(maxRounds) is > 0 and int m ? m : Math.Max(1, result.GetValue(rounds)) + 6,
                 CurveSeconds = Math.Max(0, result.GetValue(curve)),

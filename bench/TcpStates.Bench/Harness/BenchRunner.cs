@@ -221,7 +221,7 @@ internal sealed class BenchRunner(BenchOptions options)
         var rounds = measurements.Where(m => m.Round > 0 && m.Sink != OutputSink.Terminal).GroupBy(m => m.Round).OrderBy(g => g.Key).Select(g => new RoundSample(
             g.Key,
             ResultTable.Median(g.Where(m => m.Succeeded && m.Tracer == TracerSpec.NoneName).Select(m => m.Churn?.ConnectionsPerSecond)),
-            g.Where(m => m.Disturbance is not null).SelectMany(m => m.Disturbance!.Reasons(options.Steadiness).Select(r => $"{m.Tracer} {m.Sink.ToString().ToLowerInvariant()}: {r}")).ToList()));
+            g.Where(m => m.Disturbance is not null).SelectMany(m => m.Disturbance!.Reasons(options.Steadiness, traced: m.Tracer != TracerSpec.NoneName).Select(r => $"{m.Tracer} {m.Sink.ToString().ToLowerInvariant()}: {r}")).ToList()));
         return SteadinessJudge.Judge(rounds.ToList(), options.Steadiness);
     }
 

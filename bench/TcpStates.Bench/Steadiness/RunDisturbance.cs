@@ -18,13 +18,19 @@ internal sealed record RunDisturbance(double StealFraction, double ForeignCores,
         return new RunDisturbance(steal, foreign, window.RetransSegs, window.ListenOverflows + window.ListenDrops);
     }
 
-    /// <summary>Why this run does not count as steady; empty when it does.</summary>
-    public IEnumerable<string> Reasons(SteadinessLimits limits)
+    /// <summary>
+    /// Why this run does not count as steady; empty when it does. Retransmits and listen overflows count against the
+    /// machine in an untraced run only: in a traced one they are the tracer's own doing (a slow program on the softirq
+    /// path overflows loopback's backlog, and its segments are sent again), part of what it costs, not a disturbance.
+    /// </summary>
+    public IEnumerable<string> Reasons(SteadinessLimits limits, bool traced)
     {
         if (StealFraction > limits.MaxStealFraction)
             yield return string.Create(CultureInfo.InvariantCulture, $"steal {StealFraction:P0}");
         if (ForeignCores > limits.MaxForeignCores)
             yield return string.Create(CultureInfo.InvariantCulture, $"others used {ForeignCores:0.00} cores");
+        if (traced)
+            yield break;
         if (Retransmits > limits.MaxRetransmits)
             yield return string.Create(CultureInfo.InvariantCulture, $"{Retransmits} retransmits");
         if (ListenOverflows > 0)
