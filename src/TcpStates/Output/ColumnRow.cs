@@ -15,7 +15,7 @@ namespace TcpStates.Output;
 internal static class ColumnRow
 {
     /// <summary>Room the destination must have: the longest row this writes (a wide IPv6 row with a 20-digit MS
-    /// is under 220 bytes) plus the whole vectors it stores past a field's end.</summary>
+    /// is under 220 bytes) plus the whole vectors it stores or copies past a field's end.</summary>
     public const int Room = 320;
 
     private const int SkAddrWidth = 16, PidWidth = 5, PortWidth = 5, StateWidth = 11;
@@ -130,14 +130,26 @@ internal static class ColumnRow
     /// <paramref name="destination"/> (at least <see cref="Room"/> bytes); returns its length, or -1 when the row
     /// needs the general path (nothing meaningful was written then).
     /// </summary>
-    public static int Write(Span<byte> destination, in TcpStateEvent e, bool wide, int msWidth)
+    /// <remarks>With <paramref name="columns"/>, an IPv4 row takes SKADDR and LADDR to RPORT from the socket's last row
+    /// where they are the same (see <see cref="SocketColumns"/>), and leaves them there for its next.</remarks>
+    public static int Write(Span<byte> destination, in TcpStateEvent e, bool wide, int msWidth, SocketColumns? columns = null)
     {
         if (destination.Length < Room || (uint)(e.OldState - 1) >= 12 || (uint)(e.NewState - 1) >= 12)
             return -1;
         ref byte start = ref MemoryMarshal.GetReference(destination);
         ref byte at = ref start;
+        bool ipv4 = e.IsIPv4;
+        bool cached = false;
+        ref byte entry = ref Unsafe.NullRef<byte>();
+        if (ipv4 && columns is not null)
+            entry = ref columns.Find(e, wide, out cached);
 
-        at = ref Padded(ref at, WriteHex(ref Spaces16(ref at), e.SkAddr), SkAddrWidth);
+        if (cached)
+            SocketColumns.CopySkAddr(ref entry, ref at);
+        else
+            WriteHex(ref Spaces16(ref at), e.SkAddr);   // at most 16 digits: the column's width
+        Unsafe.Add(ref at, SkAddrWidth) = (byte)' ';
+        at = ref Unsafe.Add(ref at, SkAddrWidth + 1);
         at = ref Padded(ref at, WriteUInt(ref Spaces8(ref at), e.Pid), PidWidth);
         int comm = WriteName(ref at, e, wide ? WideCommWidth : CommWidth);
         if (comm < 0)
@@ -145,7 +157,6 @@ internal static class ColumnRow
         at = ref Unsafe.Add(ref at, comm);
         at = (byte)' ';
         at = ref Unsafe.Add(ref at, 1);
-        bool ipv4 = e.IsIPv4;
         if (wide)
         {
             Unsafe.WriteUnaligned(ref at, (ushort)(ipv4 ? '4' | ' ' << 8 : '6' | ' ' << 8));
@@ -154,10 +165,22 @@ internal static class ColumnRow
             at = ref Unsafe.Add(ref at, 1);
         }
         int addressWidth = wide ? WideAddressWidth : AddressWidth;
-        at = ref Padded(ref at, WriteAddress(ref at, e.SourceAddress, ipv4, addressWidth), addressWidth);
-        at = ref Padded(ref at, WriteUInt(ref Spaces8(ref at), e.SourcePort), PortWidth);
-        at = ref Padded(ref at, WriteAddress(ref at, e.DestinationAddress, ipv4, addressWidth), addressWidth);
-        at = ref Padded(ref at, WriteUInt(ref Spaces8(ref at), e.DestinationPort), PortWidth);
+        if (cached)
+        {
+            // IPv4 columns have fixed widths: each address fits its width, each port its 5.
+            SocketColumns.CopySegment(ref entry, ref at);
+            at = ref Unsafe.Add(ref at, 2 * (addressWidth + 1 + PortWidth + 1));
+        }
+        else
+        {
+            ref byte segment = ref at;
+            at = ref Padded(ref at, WriteAddress(ref at, e.SourceAddress, ipv4, addressWidth), addressWidth);
+            at = ref Padded(ref at, WriteUInt(ref Spaces8(ref at), e.SourcePort), PortWidth);
+            at = ref Padded(ref at, WriteAddress(ref at, e.DestinationAddress, ipv4, addressWidth), addressWidth);
+            at = ref Padded(ref at, WriteUInt(ref Spaces8(ref at), e.DestinationPort), PortWidth);
+            if (!Unsafe.IsNullRef(ref entry))
+                SocketColumns.Store(ref entry, e, wide, ref start, ref segment);
+        }
         at = ref Padded(ref at, WriteState(ref at, e.OldState), StateWidth, separator: false);
         Unsafe.WriteUnaligned(ref at, (uint)(' ' | '-' << 8 | '>' << 16 | ' ' << 24));
         at = ref Unsafe.Add(ref at, 4);

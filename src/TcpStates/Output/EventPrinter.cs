@@ -20,6 +20,7 @@ public sealed class EventPrinter
     private readonly bool _timestamp;
     private readonly TimeProvider _clock;
     private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly SocketColumns _columns = new();
     private int _length;
     private bool _haveStart;
     private ulong _startUs;
@@ -92,7 +93,7 @@ public sealed class EventPrinter
 
         int row = Csv
             ? ColumnRow.WriteCsv(line.Free, e)
-            : ColumnRow.Write(line.Free, e, _format == OutputFormat.Wide, Containers is null ? 0 : MsWidth);
+            : ColumnRow.Write(line.Free, e, _format == OutputFormat.Wide, Containers is null ? 0 : MsWidth, _columns);
         if (row >= 0)
         {
             line.Advance(row);

@@ -124,6 +124,80 @@ public class EventPrinterTests
             Assert.Equal(ExpectedRow(format, time, timestamp, cases[i], start), got[i]);
     }
 
+    [Theory]
+    [InlineData(OutputFormat.Columns)]
+    [InlineData(OutputFormat.Wide)]
+    public void Rows_of_sockets_seen_before_match_the_original_whatever_else_changed(OutputFormat format)
+    {
+        // Sockets drawn from a pool larger than the printer's table of their columns (so entries are taken over), each
+        // row changing the task, the states and the time, and now and then the socket's ports or addresses (a socket
+        // address the kernel gave to a new socket), or its family.
+        var random = new Random(4321);
+        var sockets = new Case[600];
+        for (int i = 0; i < sockets.Length; i++)
+            sockets[i] = RandomSocket(random, 0xffff_8881_0000_0000UL + (ulong)i * 0x800);
+        var cases = new List<Case>();
+        for (int i = 0; i < 20000; i++)
+        {
+            int pick = random.Next(10) == 0 ? random.Next(sockets.Length) : random.Next(8);
+            if (random.Next(40) == 0)
+                sockets[pick] = Changed(random, sockets[pick]);
+            Case socket = sockets[pick];
+            byte[] comm = Encoding.ASCII.GetBytes(random.Next(3) switch { 0 => "curl", 1 => "swapper/1", _ => "x" });
+            Case row = Make(socket.Source, socket.Destination, comm, Encoding.ASCII.GetString(comm),
+                oldState: random.Next(1, 13), newState: random.Next(1, 13), deltaUs: RandomMagnitude(random, 40),
+                sport: socket.Event.SourcePort, dport: socket.Event.DestinationPort, pid: (uint)RandomMagnitude(random, 32));
+            TcpStateEvent e = row.Event;
+            e.SkAddr = socket.Event.SkAddr;
+            cases.Add(row with { Event = e });
+        }
+
+        var output = new MemoryStream();
+        var printer = new EventPrinter(output, format, time: false, timestamp: false, new TestClock(Now));
+        foreach (Case c in cases)
+            printer.Write(c.Event);
+        Assert.True(printer.Flush());
+
+        string[] got = Encoding.UTF8.GetString(output.ToArray()).Split('\n');
+        Assert.Equal(cases.Count + 1, got.Length);
+        for (int i = 0; i < cases.Count; i++)
+            Assert.Equal(ExpectedRow(format, false, false, cases[i], 0), got[i]);
+    }
+
+    /// <summary>The socket with one thing changed: a port, an address, or all of it (its family too, maybe).</summary>
+    private static Case Changed(Random random, Case socket)
+    {
+        Case fresh = RandomSocket(random, socket.Event.SkAddr);
+        if (!socket.Event.IsIPv4 || !fresh.Event.IsIPv4)
+            return fresh;
+        ushort sport = socket.Event.SourcePort, dport = socket.Event.DestinationPort;
+        string source = socket.Source, destination = socket.Destination;
+        switch (random.Next(5))
+        {
+            case 0: sport = fresh.Event.SourcePort; break;
+            case 1: dport = fresh.Event.DestinationPort; break;
+            case 2: source = fresh.Source; break;
+            case 3: destination = fresh.Destination; break;
+            default: return fresh;
+        }
+        Case changed = Make(source, destination, "s"u8.ToArray(), "s", sport: sport, dport: dport);
+        TcpStateEvent e = changed.Event;
+        e.SkAddr = socket.Event.SkAddr;
+        return changed with { Event = e };
+    }
+
+    private static Case RandomSocket(Random random, ulong skAddr)
+    {
+        bool v4 = random.Next(8) != 0;
+        string source = v4 ? RandomIPv4(random) : "2001:db8::1:0:0:1";
+        string destination = v4 ? RandomIPv4(random) : "::1";
+        Case socket = Make(source, destination, "s"u8.ToArray(), "s", sport: (ushort)RandomMagnitude(random, 16),
+            dport: (ushort)RandomMagnitude(random, 16));
+        TcpStateEvent e = socket.Event;
+        e.SkAddr = skAddr;
+        return socket with { Event = e };
+    }
+
     private static string RandomIPv4(Random random) =>
         string.Join('.', Enumerable.Range(0, 4).Select(_ => (int)RandomMagnitude(random, 8)));
 
