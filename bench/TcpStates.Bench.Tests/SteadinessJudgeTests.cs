@@ -7,13 +7,20 @@ public class SteadinessJudgeTests
 {
     private static readonly SteadinessLimits Limits = new(Margin: 0.15, MinSteadyRounds: 3);
 
+    private static RunSample[] Round(int round, double? untraced, params string[] untracedReasons) =>
+    [
+        new(round, "ours", "file", 80_000, []),
+        new(round, "anchor", "file", 20_000, []),
+        new(round, RunSample.Untraced, "file", untraced, untracedReasons),
+    ];
+
     [Fact]
     public void Rounds_at_one_pace_are_all_steady_and_enough()
     {
-        var verdict = SteadinessJudge.Judge(
-            [new(1, 100_000, []), new(2, 95_000, []), new(3, 104_000, [])], Limits);
+        var verdict = SteadinessJudge.Judge([.. Round(1, 100_000), .. Round(2, 95_000), .. Round(3, 104_000)], Limits);
 
-        Assert.Equal([1, 2, 3], verdict.SteadyRounds.Order());
+        Assert.Equal(6, verdict.Counted.Count);
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
         Assert.True(verdict.MachineSteady);
         Assert.True(verdict.Enough);
         Assert.Equal(104_000 / 95_000.0 - 1, verdict.UntracedSpread!.Value, 6);
@@ -23,33 +30,49 @@ public class SteadinessJudgeTests
     public void A_crawling_round_is_left_out_and_named()
     {
         // The sitting: 18,000/s in the first rounds, ~85,000/s later.
-        var verdict = SteadinessJudge.Judge(
-            [new(1, 18_000, []), new(2, 80_000, []), new(3, 85_000, []), new(4, 83_000, [])], Limits);
+        var verdict = SteadinessJudge.Judge([.. Round(1, 18_000), .. Round(2, 80_000), .. Round(3, 85_000), .. Round(4, 83_000)], Limits);
 
-        Assert.Equal([2, 3, 4], verdict.SteadyRounds.Order());
-        Assert.Contains("off the median", verdict.UnsteadyRounds[1], StringComparison.Ordinal);
+        Assert.DoesNotContain((1, "ours", "file"), verdict.Counted);
+        Assert.Contains((2, "ours", "file"), verdict.Counted);
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
+        Assert.Contains(verdict.LeftOut, l => l.StartsWith("round 1 file none:", StringComparison.Ordinal) && l.Contains("off the median", StringComparison.Ordinal));
         Assert.False(verdict.MachineSteady);
         Assert.True(verdict.Enough);
     }
 
     [Fact]
-    public void A_disturbed_round_is_unsteady_whatever_its_pace_and_too_few_are_not_enough()
+    public void A_disturbed_untraced_run_leaves_out_its_rounds_pairs_and_too_few_are_not_enough()
     {
-        var verdict = SteadinessJudge.Judge(
-            [new(1, 100_000, ["others used 0.90 cores"]), new(2, 100_000, []), new(3, 99_000, ["5 listen overflows/drops"])], Limits);
+        var verdict = SteadinessJudge.Judge([.. Round(1, 100_000, "others used 0.90 cores"), .. Round(2, 100_000), .. Round(3, 99_000, "5 listen overflows/drops")], Limits);
 
-        Assert.Equal([2], verdict.SteadyRounds);
-        Assert.Equal("others used 0.90 cores", verdict.UnsteadyRounds[1]);
+        Assert.Equal([(2, "anchor", "file"), (2, "ours", "file")], verdict.Counted.Order());
+        Assert.Contains("round 1 file none: others used 0.90 cores", verdict.LeftOut);
         Assert.False(verdict.Enough);
     }
 
     [Fact]
-    public void A_round_without_an_untraced_run_cannot_be_judged_steady()
+    public void A_disturbed_traced_run_leaves_out_its_own_pair_only()
     {
-        var verdict = SteadinessJudge.Judge([new(1, null, []), new(2, 0, [])], Limits);
+        // Round 2's anchor run had steal: ours' pair of that round still counts.
+        RunSample[] runs = [.. Round(1, 100_000), .. Round(2, 100_000), .. Round(3, 99_000)];
+        runs[4] = runs[4] with { Reasons = ["steal 9 %"] };
 
-        Assert.Empty(verdict.SteadyRounds);
-        Assert.Equal(2, verdict.UnsteadyRounds.Count);
+        var verdict = SteadinessJudge.Judge(runs, Limits);
+
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
+        Assert.Equal(2, verdict.CountedPerColumn[("anchor", "file")]);
+        Assert.Equal(["round 2 file anchor: steal 9 %"], verdict.LeftOut);
+        Assert.False(verdict.Enough);   // the anchor's column has 2 of 3
+    }
+
+    [Fact]
+    public void A_round_without_an_untraced_pace_cannot_be_judged_steady()
+    {
+        var verdict = SteadinessJudge.Judge([.. Round(1, null), .. Round(2, 0)], Limits);
+
+        Assert.Empty(verdict.Counted);
+        Assert.Equal(2, verdict.LeftOut.Count);
+        Assert.False(verdict.Enough);
     }
 
     [Fact]

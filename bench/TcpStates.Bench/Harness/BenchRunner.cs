@@ -27,7 +27,7 @@ internal sealed class BenchRunner(BenchOptions options)
         foreach (var (name, value) in facts)
             Console.WriteLine($"{name,-22} {value}");
         Console.WriteLine($"{"workload",-22} {options.Churn.Describe()}");
-        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), more up to {options.MaxRounds} until {options.Steadiness.MinSteadyRounds} are steady; sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
+        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), more up to {options.MaxRounds} until each tracer and sink has {options.Steadiness.MinSteadyRounds} steady pairs; sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"steady means",-22} untraced within {options.Steadiness.Margin:0%} of the median, others' CPU <= {options.Steadiness.MaxForeignCores:0.00} cores, steal <= {options.Steadiness.MaxStealFraction:0%}, retransmits <= {options.Steadiness.MaxRetransmits}, no listen overflows"));
         Console.WriteLine($"{"lost-events regex",-22} {LostEventReport.PatternText}");
@@ -82,7 +82,7 @@ internal sealed class BenchRunner(BenchOptions options)
             // A speed figure from too few steady rounds is no figure: add rounds, up to the bound.
             while (!verdict.Enough && rounds < options.MaxRounds)
             {
-                Console.Error.WriteLine($"steady rounds {verdict.SteadyRounds.Count} of {rounds}, {options.Steadiness.MinSteadyRounds} needed: adding round {rounds + 1} (at most {options.MaxRounds})");
+                Console.Error.WriteLine($"steady pairs at least {verdict.FewestCounted} per tracer and sink after {rounds} rounds, {options.Steadiness.MinSteadyRounds} needed: adding round {rounds + 1} (at most {options.MaxRounds})");
                 RunRound(++rounds);
                 verdict = Judge(measurements);
             }
@@ -91,7 +91,7 @@ internal sealed class BenchRunner(BenchOptions options)
                 curve = new CostCurve(run, options.CurveSeconds, eventsPerConnection).Measure(tracers.Where(t => !t.IsNone && !failed.ContainsKey(t.Name)).ToList());
 
             Console.WriteLine();
-            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection, verdict!.SteadyRounds);
+            ResultTable.Print(Console.Out, measurements, tracers.Select(t => t.Name).ToList(), [.. options.Sinks, OutputSink.Terminal], eventsPerConnection, verdict!.Counted);
             PrintVerdict(verdict, measurements);
             if (curve is not null)
                 CostCurve.Print(Console.Out, curve);
@@ -218,23 +218,26 @@ internal sealed class BenchRunner(BenchOptions options)
 
     private SteadinessVerdict Judge(List<RunMeasurement> measurements)
     {
-        var rounds = measurements.Where(m => m.Round > 0 && m.Sink != OutputSink.Terminal).GroupBy(m => m.Round).OrderBy(g => g.Key).Select(g => new RoundSample(
-            g.Key,
-            ResultTable.Median(g.Where(m => m.Succeeded && m.Tracer == TracerSpec.NoneName).Select(m => m.Churn?.ConnectionsPerSecond)),
-            g.Where(m => m.Disturbance is not null).SelectMany(m => m.Disturbance!.Reasons(options.Steadiness, traced: m.Tracer != TracerSpec.NoneName).Select(r => $"{m.Tracer} {m.Sink.ToString().ToLowerInvariant()}: {r}")).ToList()));
-        return SteadinessJudge.Judge(rounds.ToList(), options.Steadiness);
+        var runs = measurements
+            .Where(m => m.Round > 0 && m.Sink != OutputSink.Terminal && m.Tracer != TracerSpec.ReferenceName && m.Succeeded)
+            .Select(m => new RunSample(m.Round, m.Tracer, m.Sink.ToString().ToLowerInvariant(), m.Churn?.ConnectionsPerSecond,
+                m.Disturbance?.Reasons(options.Steadiness, traced: m.Tracer != TracerSpec.NoneName).ToList() ?? []))
+            .ToList();
+        return SteadinessJudge.Judge(runs, options.Steadiness);
     }
 
     private void PrintVerdict(SteadinessVerdict verdict, List<RunMeasurement> measurements)
     {
         string spread = verdict.UntracedSpread is double s ? string.Create(CultureInfo.InvariantCulture, $"untraced runs spread {s:0%} (fastest ÷ slowest − 1)") : "no untraced runs";
-        int all = verdict.SteadyRounds.Count + verdict.UnsteadyRounds.Count;
+        string counts = string.Join(", ", verdict.CountedPerColumn.OrderBy(p => p.Key.Tracer, StringComparer.Ordinal).ThenBy(p => p.Key.Sink, StringComparer.Ordinal)
+            .Select(p => $"{p.Key.Tracer} {p.Key.Sink} {p.Value}"));
+        int rounds = measurements.Where(m => m.Round > 0).Select(m => m.Round).DefaultIfEmpty().Max();
         Console.WriteLine();
-        Console.WriteLine(verdict.MachineSteady
-            ? $"machine: steady ({spread}); speed from all {all} rounds"
-            : $"machine: UNSTEADY ({spread}); speed from the {verdict.SteadyRounds.Count} steady rounds of {all}" + (verdict.Enough ? "" : $", FEWER than the {options.Steadiness.MinSteadyRounds} needed: the speed figure is not to be trusted"));
-        foreach (var (round, why) in verdict.UnsteadyRounds.OrderBy(p => p.Key))
-            Console.WriteLine($"  round {round} left out: {why}");
+        Console.WriteLine((verdict.MachineSteady ? $"machine: steady ({spread})" : $"machine: UNSTEADY ({spread})")
+            + $"; speed from the steady pairs of {rounds} rounds: {counts}"
+            + (verdict.Enough ? "" : $"; FEWER than the {options.Steadiness.MinSteadyRounds} needed for some: the speed figure is not to be trusted"));
+        foreach (string why in verdict.LeftOut)
+            Console.WriteLine($"  left out: {why}");
 
         // The load against the minimal C loop in the same round: whether the generator keeps up with what the machine gives.
         var pairs = measurements.Where(m => m.Succeeded && m.Tracer == TracerSpec.ReferenceName && m.Churn is not null)

@@ -12,11 +12,11 @@ internal static class ResultTable
 {
     private sealed record Row(string Metric, Func<RunMeasurement, double?> Value, string Format, bool TracedOnly = true, OutputSink[]? OnlySinks = null, bool VersusLimit = false);
 
-    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection, IReadOnlySet<int> steadyRounds)
+    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection, IReadOnlySet<(int Round, string Tracer, string Sink)> steadyPairs)
     {
         var ok = runs.Where(r => r.Succeeded).ToList();
-        // The speed figure comes from steady rounds only (see SteadinessJudge); from all when none was.
-        bool Counted(RunMeasurement r) => steadyRounds.Count == 0 || steadyRounds.Contains(r.Round);
+        // The speed figure comes from steady pairs only (see SteadinessJudge); from all when none was.
+        bool Counted(RunMeasurement r) => steadyPairs.Count == 0 || steadyPairs.Contains((r.Round, r.Tracer, r.Sink.ToString().ToLowerInvariant()));
         // Speed is paired: a traced run against the untraced run of the same round and sink, right after
         // it, so a machine that changes pace between rounds (a shared one does, by 2-3x here) cancels out.
         var untracedRuns = ok.Where(r => r.Tracer == TracerSpec.NoneName && r.Churn is not null).ToList();
@@ -34,7 +34,7 @@ internal static class ResultTable
         Row[] rows =
         [
             new("connections/s", r => r.Churn?.ConnectionsPerSecond, "0", TracedOnly: false),
-            new(steadyRounds.Count > 0 ? "speed traced/untraced, steady" : "speed traced/untraced, ALL (none steady)", r => Counted(r) && Untraced(r) is > 0 and double u ? r.Churn?.ConnectionsPerSecond / u : null, "0.00", VersusLimit: true),
+            new(steadyPairs.Count > 0 ? "speed traced/untraced, steady" : "speed traced/untraced, ALL (none steady)", r => Counted(r) && Untraced(r) is > 0 and double u ? r.Churn?.ConnectionsPerSecond / u : null, "0.00", VersusLimit: true),
             new("BPF ns/event", r => r.Bpf is { Events: > 0 } b ? b.RunTimeNs / (double)b.Events : null, "0", VersusLimit: true),
             new("tracer CPU µs/event", r => r.TracerCpuNs / 1000.0 / Events(r), "0.00", VersusLimit: true),
             new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
@@ -94,7 +94,7 @@ internal static class ResultTable
             }
         }
         Write(output, table);
-        output.WriteLine("cells: median [min–max] over the rounds; speed: each traced run ÷ the untraced run of its round and sink, steady rounds only.");
+        output.WriteLine("cells: median [min–max] over the rounds; speed: each traced run ÷ the untraced run of its round and sink, steady pairs only.");
     }
 
     private static string Cell(double median, string format, List<double?> values)

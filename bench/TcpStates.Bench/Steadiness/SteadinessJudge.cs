@@ -4,41 +4,62 @@ using TcpStates.Bench.Report;
 namespace TcpStates.Bench.Steadiness;
 
 /// <summary>
-/// Decides which rounds of a sitting were steady: none of their runs disturbed (steal, other
-/// processes' CPU, retransmits, listen overflows), and their untraced pace within the margin of the
-/// median of the undisturbed rounds. A ratio taken while the machine crawls says little about the
-/// tracer, so the speed figure is computed from these rounds only.
+/// Decides which traced runs count toward the speed figure. A speed is a pair: a traced run ÷ the untraced run of its
+/// round and sink. The pair counts when neither run was disturbed (steal, other processes' CPU; for the untraced run
+/// also retransmits and listen overflows) and the untraced pace is within the margin of the median of the undisturbed
+/// untraced runs. A ratio taken while the machine crawls says little about the tracer; one taken while another
+/// tracer's run in the same round was disturbed says as much as any other, so pairs are judged, not whole rounds.
 /// </summary>
 internal static class SteadinessJudge
 {
-    public static SteadinessVerdict Judge(IReadOnlyList<RoundSample> rounds, SteadinessLimits limits)
+    public static SteadinessVerdict Judge(IReadOnlyList<RunSample> runs, SteadinessLimits limits)
     {
-        var unsteady = new Dictionary<int, string>();
-        var candidates = new List<RoundSample>();
-        foreach (RoundSample r in rounds)
+        var leftOut = new List<string>();
+        string Where(RunSample r) => $"round {r.Round} {r.Sink} {r.Tracer}";
+
+        var untraced = runs.Where(r => r.Tracer == RunSample.Untraced).ToList();
+        double? median = ResultTable.Median(untraced.Where(r => r.PerSecond > 0 && r.Reasons.Count == 0).Select(r => r.PerSecond));
+        var baselines = new HashSet<(int, string)>();
+        foreach (RunSample r in untraced)
         {
-            if (r.UntracedPerSecond is not > 0)
-                unsteady[r.Round] = "no untraced run";
-            else if (r.RunReasons.Count > 0)
-                unsteady[r.Round] = string.Join("; ", r.RunReasons.Distinct());
+            if (r.PerSecond is not > 0)
+            {
+                leftOut.Add($"{Where(r)}: no pace");
+            }
+            else if (r.Reasons.Count > 0)
+            {
+                leftOut.Add($"{Where(r)}: {string.Join("; ", r.Reasons.Distinct())}");
+            }
             else
-                candidates.Add(r);
+            {
+                double deviation = r.PerSecond.Value / median!.Value - 1;
+                if (Math.Abs(deviation) <= limits.Margin)
+                    baselines.Add((r.Round, r.Sink));
+                else
+                    leftOut.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{Where(r)}: {r.PerSecond:0}/s is {deviation:+0%;-0%} off the median {median:0}/s (margin {limits.Margin:0%})"));
+            }
         }
 
-        double? median = ResultTable.Median(candidates.Select(r => r.UntracedPerSecond));
-        var steady = new HashSet<int>();
-        foreach (RoundSample r in candidates)
+        var counted = new HashSet<(int, string, string)>();
+        var perColumn = new Dictionary<(string, string), int>();
+        foreach (RunSample r in runs.Where(r => r.Tracer != RunSample.Untraced))
         {
-            double deviation = r.UntracedPerSecond!.Value / median!.Value - 1;
-            if (Math.Abs(deviation) <= limits.Margin)
-                steady.Add(r.Round);
-            else
-                unsteady[r.Round] = string.Create(CultureInfo.InvariantCulture,
-                    $"untraced {r.UntracedPerSecond:0}/s is {deviation:+0%;-0%} off the median {median:0}/s (margin {limits.Margin:0%})");
+            perColumn.TryAdd((r.Tracer, r.Sink), 0);
+            if (r.Reasons.Count > 0)
+            {
+                leftOut.Add($"{Where(r)}: {string.Join("; ", r.Reasons.Distinct())}");
+                continue;
+            }
+            if (r.PerSecond is not > 0 || !baselines.Contains((r.Round, r.Sink)))
+                continue;   // its untraced run is named above
+            counted.Add((r.Round, r.Tracer, r.Sink));
+            perColumn[(r.Tracer, r.Sink)]++;
         }
 
-        var paces = rounds.Select(r => r.UntracedPerSecond).OfType<double>().Where(v => v > 0).ToList();
+        var paces = untraced.Select(r => r.PerSecond).OfType<double>().Where(v => v > 0).ToList();
         double? spread = paces.Count > 0 ? paces.Max() / paces.Min() - 1 : null;
-        return new SteadinessVerdict(steady, unsteady, spread, steady.Count >= limits.MinSteadyRounds);
+        bool enough = perColumn.Count > 0 && perColumn.Values.All(n => n >= limits.MinSteadyRounds);
+        return new SteadinessVerdict(counted, perColumn, leftOut, spread, enough);
     }
 }

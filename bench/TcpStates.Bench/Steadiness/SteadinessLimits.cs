@@ -7,7 +7,7 @@ namespace TcpStates.Bench.Steadiness;
 /// <param name="MaxStealFraction">Steal time over the load's window, as a fraction of all CPU time.</param>
 /// <param name="MaxForeignCores">CPU used by anything other than the load and the tracer, in cores, averaged over the window.</param>
 /// <param name="MaxRetransmits">TCP segments retransmitted over the window (loopback needs none; one or two late ones happen).</param>
-/// <param name="MinSteadyRounds">Steady rounds needed before the speed figure is called enough.</param>
+/// <param name="MinSteadyRounds">Steady pairs (a traced run and its untraced one) each tracer and sink needs before the speed figure is called enough.</param>
 internal sealed record SteadinessLimits(
     double Margin = 0.15,
     double MaxStealFraction = 0.02,

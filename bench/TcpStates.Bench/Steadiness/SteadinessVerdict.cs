@@ -1,12 +1,19 @@
 namespace TcpStates.Bench.Steadiness;
 
-/// <summary>Which rounds count toward the speed figure, why the others do not, and whether that is enough.</summary>
+/// <summary>
+/// Which traced runs count toward the speed figure (<see cref="Counted"/>: a run and its round's untraced run of the
+/// same sink, both steady), how many each tracer and sink has, why the others do not count, and whether that is enough.
+/// </summary>
 internal sealed record SteadinessVerdict(
-    IReadOnlySet<int> SteadyRounds,
-    IReadOnlyDictionary<int, string> UnsteadyRounds,
+    IReadOnlySet<(int Round, string Tracer, string Sink)> Counted,
+    IReadOnlyDictionary<(string Tracer, string Sink), int> CountedPerColumn,
+    IReadOnlyList<string> LeftOut,
     double? UntracedSpread,
     bool Enough)
 {
-    /// <summary>Every round steady: the machine kept its pace through the sitting.</summary>
-    public bool MachineSteady => UnsteadyRounds.Count == 0;
+    /// <summary>Nothing left out: the machine kept its pace through the sitting.</summary>
+    public bool MachineSteady => LeftOut.Count == 0;
+
+    /// <summary>The fewest steady pairs any tracer and sink has.</summary>
+    public int FewestCounted => CountedPerColumn.Count == 0 ? 0 : CountedPerColumn.Values.Min();
 }
