@@ -23,7 +23,8 @@ internal sealed class SocketColumns
     public const int SkAddrBytes = 16;
 
     /// <summary>Room for LADDR to RPORT with their separators: 44 bytes in the default layout, 92 wide; copied as whole
-    /// vectors (the bytes past the segment are written over by the next column).</summary>
+    /// vectors. What that copies past the segment is written over by the columns after it, or lies past the row's end,
+    /// where the printer's next row writes.</summary>
     public const int SegmentRoom = 96;
 
     private const ulong Valid = 1UL << 33, Wide = 1UL << 32;
