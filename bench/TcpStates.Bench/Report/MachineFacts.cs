@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using TcpStates.Bench.Measurement;
 
 namespace TcpStates.Bench.Report;
 
@@ -15,12 +17,13 @@ internal static class MachineFacts
         yield return ("net.ipv4.tcp_tw_reuse", Read("/proc/sys/net/ipv4/tcp_tw_reuse"));
         if (anchorPath is not null)
             yield return ("anchor version", Version(anchorPath));
-        yield return ("tcpstates running", OtherTracers());
+        yield return ("tracers running", OtherTracers());
     }
 
     /// <summary>
-    /// A tcpstates left running elsewhere attaches a second program to the same tracepoint and
-    /// slows every column, "none" included: name it.
+    /// A tcpstates left running elsewhere attaches a second program to the same tracepoint and slows every column,
+    /// "none" included; so does any other process holding an attached BPF program (a forgotten `TcpStates.Bench limit`,
+    /// a bpftrace), which also makes every tracer's start cheaper (the tracepoint is live already): name them all.
     /// </summary>
     private static string OtherTracers()
     {
@@ -28,10 +31,11 @@ internal static class MachineFacts
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             string pid = Path.GetFileName(dir);
-            if (!pid.All(char.IsAsciiDigit))
+            if (!pid.All(char.IsAsciiDigit) || int.Parse(pid, CultureInfo.InvariantCulture) == Environment.ProcessId)
                 continue;
             string comm = Read(Path.Combine(dir, "comm"));
-            if (comm == "tcpstates")
+            (HashSet<uint> programs, bool attached) = ProcessProbe.BpfPrograms(int.Parse(pid, CultureInfo.InvariantCulture));
+            if (comm == "tcpstates" || (programs.Count > 0 && attached))
                 found.Add($"{pid} ({comm})");
         }
         return found.Count == 0 ? "none (good)" : $"WARNING, distorts all columns: {string.Join(", ", found)}";
