@@ -23,7 +23,7 @@ public class ResultTableTests
             Bpf = bpfNs > 0 ? new BpfRunCounters(bpfNs * 1000, 1000, 0) : null,
         };
 
-    private static string[] Print(IReadOnlySet<(int Round, string Tracer, string Sink)> steady)
+    private static string[] Print(IReadOnlySet<(int Round, string Tracer, OutputSink Sink)> steady)
     {
         // Round 1 crawls (the untraced load at 20,000/s) and pairs to a flattering 0.95; rounds 2 and 3 give 0.60.
         RunMeasurement[] runs =
@@ -40,7 +40,7 @@ public class ResultTableTests
     [Fact]
     public void Speed_comes_from_steady_pairs_only_and_ours_is_set_against_the_limit()
     {
-        string[] lines = Print(new HashSet<(int, string, string)> { (2, "ours", "file"), (3, "ours", "file"), (2, "limit", "file"), (3, "limit", "file") });
+        string[] lines = Print(new HashSet<(int, string, OutputSink)> { (2, "ours", OutputSink.File), (3, "ours", OutputSink.File), (2, "limit", OutputSink.File), (3, "limit", OutputSink.File) });
 
         string header = lines[0];
         Assert.EndsWith("ours/limit", header.TrimEnd(), StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public class ResultTableTests
     [Fact]
     public void With_no_steady_round_the_speed_row_says_it_pools_all()
     {
-        string[] lines = Print(new HashSet<(int, string, string)>());
+        string[] lines = Print(new HashSet<(int, string, OutputSink)>());
 
         Assert.Contains(lines, l => l.StartsWith("speed traced/untraced, ALL (none steady)", StringComparison.Ordinal) && l.Contains("0.60 [0.60–0.95]", StringComparison.Ordinal));
     }

@@ -1,5 +1,6 @@
 using TcpStates.Bench.Measurement;
 using TcpStates.Bench.Steadiness;
+using TcpStates.Bench.Tracers;
 
 namespace TcpStates.Bench.Tests;
 
@@ -9,9 +10,9 @@ public class SteadinessJudgeTests
 
     private static RunSample[] Round(int round, double? untraced, params string[] untracedReasons) =>
     [
-        new(round, "ours", "file", 80_000, []),
-        new(round, "anchor", "file", 20_000, []),
-        new(round, RunSample.Untraced, "file", untraced, untracedReasons),
+        new(round, "ours", OutputSink.File, 80_000, []),
+        new(round, "anchor", OutputSink.File, 20_000, []),
+        new(round, TracerSpec.NoneName, OutputSink.File, untraced, untracedReasons),
     ];
 
     [Fact]
@@ -20,7 +21,7 @@ public class SteadinessJudgeTests
         var verdict = SteadinessJudge.Judge([.. Round(1, 100_000), .. Round(2, 95_000), .. Round(3, 104_000)], Limits);
 
         Assert.Equal(6, verdict.Counted.Count);
-        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", OutputSink.File)]);
         Assert.True(verdict.MachineSteady);
         Assert.True(verdict.Enough);
         Assert.Equal(104_000 / 95_000.0 - 1, verdict.UntracedSpread!.Value, 6);
@@ -32,9 +33,9 @@ public class SteadinessJudgeTests
         // The sitting: 18,000/s in the first rounds, ~85,000/s later.
         var verdict = SteadinessJudge.Judge([.. Round(1, 18_000), .. Round(2, 80_000), .. Round(3, 85_000), .. Round(4, 83_000)], Limits);
 
-        Assert.DoesNotContain((1, "ours", "file"), verdict.Counted);
-        Assert.Contains((2, "ours", "file"), verdict.Counted);
-        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
+        Assert.DoesNotContain((1, "ours", OutputSink.File), verdict.Counted);
+        Assert.Contains((2, "ours", OutputSink.File), verdict.Counted);
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", OutputSink.File)]);
         Assert.Contains(verdict.LeftOut, l => l.StartsWith("round 1 file none:", StringComparison.Ordinal) && l.Contains("off the median", StringComparison.Ordinal));
         Assert.False(verdict.MachineSteady);
         Assert.True(verdict.Enough);
@@ -45,7 +46,7 @@ public class SteadinessJudgeTests
     {
         var verdict = SteadinessJudge.Judge([.. Round(1, 100_000, "others used 0.90 cores"), .. Round(2, 100_000), .. Round(3, 99_000, "5 listen overflows/drops")], Limits);
 
-        Assert.Equal([(2, "anchor", "file"), (2, "ours", "file")], verdict.Counted.Order());
+        Assert.Equal([(2, "anchor", OutputSink.File), (2, "ours", OutputSink.File)], verdict.Counted.Order());
         Assert.Contains("round 1 file none: others used 0.90 cores", verdict.LeftOut);
         Assert.False(verdict.Enough);
     }
@@ -59,10 +60,19 @@ public class SteadinessJudgeTests
 
         var verdict = SteadinessJudge.Judge(runs, Limits);
 
-        Assert.Equal(3, verdict.CountedPerColumn[("ours", "file")]);
-        Assert.Equal(2, verdict.CountedPerColumn[("anchor", "file")]);
+        Assert.Equal(3, verdict.CountedPerColumn[("ours", OutputSink.File)]);
+        Assert.Equal(2, verdict.CountedPerColumn[("anchor", OutputSink.File)]);
         Assert.Equal(["round 2 file anchor: steal 9 %"], verdict.LeftOut);
         Assert.False(verdict.Enough);   // the anchor's column has 2 of 3
+    }
+
+    [Fact]
+    public void Untraced_runs_alone_owe_no_speed_figure()
+    {
+        var verdict = SteadinessJudge.Judge([new(1, TracerSpec.NoneName, OutputSink.File, 100_000, [])], Limits);
+
+        Assert.Empty(verdict.Counted);
+        Assert.True(verdict.Enough);
     }
 
     [Fact]

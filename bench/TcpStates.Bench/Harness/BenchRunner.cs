@@ -220,7 +220,7 @@ internal sealed class BenchRunner(BenchOptions options)
     {
         var runs = measurements
             .Where(m => m.Round > 0 && m.Sink != OutputSink.Terminal && m.Tracer != TracerSpec.ReferenceName && m.Succeeded)
-            .Select(m => new RunSample(m.Round, m.Tracer, m.Sink.ToString().ToLowerInvariant(), m.Churn?.ConnectionsPerSecond,
+            .Select(m => new RunSample(m.Round, m.Tracer, m.Sink, m.Churn?.ConnectionsPerSecond,
                 m.Disturbance?.Reasons(options.Steadiness, traced: m.Tracer != TracerSpec.NoneName).ToList() ?? []))
             .ToList();
         return SteadinessJudge.Judge(runs, options.Steadiness);
@@ -229,12 +229,12 @@ internal sealed class BenchRunner(BenchOptions options)
     private void PrintVerdict(SteadinessVerdict verdict, List<RunMeasurement> measurements)
     {
         string spread = verdict.UntracedSpread is double s ? string.Create(CultureInfo.InvariantCulture, $"untraced runs spread {s:0%} (fastest ÷ slowest − 1)") : "no untraced runs";
-        string counts = string.Join(", ", verdict.CountedPerColumn.OrderBy(p => p.Key.Tracer, StringComparer.Ordinal).ThenBy(p => p.Key.Sink, StringComparer.Ordinal)
-            .Select(p => $"{p.Key.Tracer} {p.Key.Sink} {p.Value}"));
+        string counts = string.Join(", ", verdict.CountedPerColumn.OrderBy(p => p.Key.Tracer, StringComparer.Ordinal).ThenBy(p => p.Key.Sink)
+            .Select(p => $"{p.Key.Tracer} {p.Key.Sink.ToString().ToLowerInvariant()} {p.Value}"));
         int rounds = measurements.Where(m => m.Round > 0).Select(m => m.Round).DefaultIfEmpty().Max();
         Console.WriteLine();
         Console.WriteLine((verdict.MachineSteady ? $"machine: steady ({spread})" : $"machine: UNSTEADY ({spread})")
-            + $"; speed from the steady pairs of {rounds} rounds: {counts}"
+            + (counts.Length > 0 ? $"; speed from the steady pairs of {rounds} rounds: {counts}" : "; no traced runs")
             + (verdict.Enough ? "" : $"; FEWER than the {options.Steadiness.MinSteadyRounds} needed for some: the speed figure is not to be trusted"));
         foreach (string why in verdict.LeftOut)
             Console.WriteLine($"  left out: {why}");

@@ -19,7 +19,7 @@ internal static unsafe partial class Native
     internal const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, ORdWr = 2, ONoCtty = 0x100, OCloexec = 0x80000;
     internal const int WNoHang = 1;
     internal const int SigInt = 2, SigKill = 9;
-    internal static readonly nint SigIgn = 1;
+    internal const nint SigIgn = 1;
     internal const int EIntr = 4, EAgain = 11, EInval = 22, EConnAborted = 103, EConnReset = 104;
 
     [LibraryImport(LibName, EntryPoint = "socket", SetLastError = true)]
@@ -102,7 +102,8 @@ internal static unsafe partial class Native
     [LibraryImport(LibName, EntryPoint = "sigaddset")]
     internal static partial int SigAddSet(void* set, int signal);
 
-    /// <summary>struct sigaction as the kernel takes it (handler, flags, restorer, mask): for saving and restoring one.</summary>
+    /// <summary>glibc's struct sigaction (handler, mask, flags, restorer), taken and returned whole: for saving and
+    /// restoring one.</summary>
     [LibraryImport(LibName, EntryPoint = "sigaction", SetLastError = true)]
     internal static partial int SigAction(int signal, void* action, void* old);
 

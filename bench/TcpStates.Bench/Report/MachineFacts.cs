@@ -30,11 +30,10 @@ internal static class MachineFacts
         var found = new List<string>();
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
-            string pid = Path.GetFileName(dir);
-            if (!pid.All(char.IsAsciiDigit) || int.Parse(pid, CultureInfo.InvariantCulture) == Environment.ProcessId)
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == Environment.ProcessId)
                 continue;
             string comm = Read(Path.Combine(dir, "comm"));
-            (HashSet<uint> programs, bool attached) = ProcessProbe.BpfPrograms(int.Parse(pid, CultureInfo.InvariantCulture));
+            (HashSet<uint> programs, bool attached) = ProcessProbe.BpfPrograms(pid);
             if (comm == "tcpstates" || (programs.Count > 0 && attached))
                 found.Add($"{pid} ({comm})");
         }

@@ -12,11 +12,11 @@ internal static class ResultTable
 {
     private sealed record Row(string Metric, Func<RunMeasurement, double?> Value, string Format, bool TracedOnly = true, OutputSink[]? OnlySinks = null, bool VersusLimit = false);
 
-    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection, IReadOnlySet<(int Round, string Tracer, string Sink)> steadyPairs)
+    public static void Print(TextWriter output, IReadOnlyList<RunMeasurement> runs, IReadOnlyList<string> tracers, IReadOnlyList<OutputSink> sinks, double eventsPerConnection, IReadOnlySet<(int Round, string Tracer, OutputSink Sink)> steadyPairs)
     {
         var ok = runs.Where(r => r.Succeeded).ToList();
         // The speed figure comes from steady pairs only (see SteadinessJudge); from all when none was.
-        bool Counted(RunMeasurement r) => steadyPairs.Count == 0 || steadyPairs.Contains((r.Round, r.Tracer, r.Sink.ToString().ToLowerInvariant()));
+        bool Counted(RunMeasurement r) => steadyPairs.Count == 0 || steadyPairs.Contains((r.Round, r.Tracer, r.Sink));
         // Speed is paired: a traced run against the untraced run of the same round and sink, right after
         // it, so a machine that changes pace between rounds (a shared one does, by 2-3x here) cancels out.
         var untracedRuns = ok.Where(r => r.Tracer == TracerSpec.NoneName && r.Churn is not null).ToList();

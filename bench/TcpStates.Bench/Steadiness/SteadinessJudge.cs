@@ -1,5 +1,6 @@
 using System.Globalization;
 using TcpStates.Bench.Report;
+using TcpStates.Bench.Tracers;
 
 namespace TcpStates.Bench.Steadiness;
 
@@ -15,11 +16,11 @@ internal static class SteadinessJudge
     public static SteadinessVerdict Judge(IReadOnlyList<RunSample> runs, SteadinessLimits limits)
     {
         var leftOut = new List<string>();
-        string Where(RunSample r) => $"round {r.Round} {r.Sink} {r.Tracer}";
+        string Where(RunSample r) => $"round {r.Round} {r.Sink.ToString().ToLowerInvariant()} {r.Tracer}";
 
-        var untraced = runs.Where(r => r.Tracer == RunSample.Untraced).ToList();
+        var untraced = runs.Where(r => r.Tracer == TracerSpec.NoneName).ToList();
         double? median = ResultTable.Median(untraced.Where(r => r.PerSecond > 0 && r.Reasons.Count == 0).Select(r => r.PerSecond));
-        var baselines = new HashSet<(int, string)>();
+        var baselines = new HashSet<(int, OutputSink)>();
         foreach (RunSample r in untraced)
         {
             if (r.PerSecond is not > 0)
@@ -41,9 +42,9 @@ internal static class SteadinessJudge
             }
         }
 
-        var counted = new HashSet<(int, string, string)>();
-        var perColumn = new Dictionary<(string, string), int>();
-        foreach (RunSample r in runs.Where(r => r.Tracer != RunSample.Untraced))
+        var counted = new HashSet<(int, string, OutputSink)>();
+        var perColumn = new Dictionary<(string, OutputSink), int>();
+        foreach (RunSample r in runs.Where(r => r.Tracer != TracerSpec.NoneName))
         {
             perColumn.TryAdd((r.Tracer, r.Sink), 0);
             if (r.Reasons.Count > 0)
@@ -59,7 +60,7 @@ internal static class SteadinessJudge
 
         var paces = untraced.Select(r => r.PerSecond).OfType<double>().Where(v => v > 0).ToList();
         double? spread = paces.Count > 0 ? paces.Max() / paces.Min() - 1 : null;
-        bool enough = perColumn.Count > 0 && perColumn.Values.All(n => n >= limits.MinSteadyRounds);
+        bool enough = perColumn.Values.All(n => n >= limits.MinSteadyRounds);   // with no traced runs, no figure is owed
         return new SteadinessVerdict(counted, perColumn, leftOut, spread, enough);
     }
 }

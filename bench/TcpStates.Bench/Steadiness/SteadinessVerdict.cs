@@ -1,3 +1,5 @@
+using TcpStates.Bench.Tracers;
+
 namespace TcpStates.Bench.Steadiness;
 
 /// <summary>
@@ -5,8 +7,8 @@ namespace TcpStates.Bench.Steadiness;
 /// same sink, both steady), how many each tracer and sink has, why the others do not count, and whether that is enough.
 /// </summary>
 internal sealed record SteadinessVerdict(
-    IReadOnlySet<(int Round, string Tracer, string Sink)> Counted,
-    IReadOnlyDictionary<(string Tracer, string Sink), int> CountedPerColumn,
+    IReadOnlySet<(int Round, string Tracer, OutputSink Sink)> Counted,
+    IReadOnlyDictionary<(string Tracer, OutputSink Sink), int> CountedPerColumn,
     IReadOnlyList<string> LeftOut,
     double? UntracedSpread,
     bool Enough)
