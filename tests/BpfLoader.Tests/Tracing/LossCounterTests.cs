@@ -8,6 +8,7 @@ using BpfLoader.Tracing;
 namespace BpfLoader.Tests.Tracing;
 
 /// <summary>Events lost by cause, on sock:inet_sock_set_state with real connections (tracing_paths.bpf.c).</summary>
+[Collection(SetStateTracepointCollection.Name)]
 public sealed class LossCounterTests
 {
     [KernelFact]

@@ -7,6 +7,7 @@ using BpfLoader.Tracing;
 namespace BpfLoader.Tests.Tracing;
 
 /// <summary>Attach with fallback on sock:inet_sock_set_state, with real loopback connections (tracing_paths.bpf.c).</summary>
+[Collection(SetStateTracepointCollection.Name)]
 public sealed class TracepointAttachmentTests
 {
     private const int Connections = 20;

@@ -8,6 +8,7 @@ using BpfLoader.Tracing;
 namespace BpfLoader.Tests.Tracing;
 
 /// <summary>The kernel's count of sock:inet_sock_set_state hits, from perf counters or from a counting raw tracepoint.</summary>
+[Collection(SetStateTracepointCollection.Name)]
 public sealed class TracepointHitCountTests
 {
     private const int Connections = 20;
