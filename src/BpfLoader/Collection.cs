@@ -110,6 +110,7 @@ public sealed class Collection : IDisposable
             btf = LoadObjectBtf(spec);
             foreach (string name in wanted.SelectMany(p => p.MapNames).Distinct(StringComparer.Ordinal))
                 CreateNamedMap(spec, name, maps, btf, options, reused);
+            options.MapsCreated?.Invoke(maps);
             if (kernelBtfLoading is not null)
                 kernelBtf = kernelBtfLoading.Spec;
 

@@ -1,3 +1,4 @@
+using BpfLoader.Maps;
 using BpfLoader.Object;
 using BpfLoader.Object.Btf;
 using BpfLoader.Object.Externs;
@@ -28,6 +29,14 @@ public sealed class CollectionOptions
 
     /// <summary>The kernel configuration <c>__kconfig</c> externs read; null reads the running kernel's when the object has any.</summary>
     public KernelConfig? KernelConfig { get; init; }
+
+    /// <summary>
+    /// Called once the maps are created (by name), before the programs are relocated and loaded, and so before
+    /// <see cref="KernelBtfLoading"/> is waited for: work that needs the maps but not the programs (mapping a ring,
+    /// say) overlaps that read. When the load fails after it, the maps are closed and the exception thrown: undo
+    /// what the callback did. An exception it throws fails the load.
+    /// </summary>
+    public Action<IReadOnlyDictionary<string, BpfMap>>? MapsCreated { get; init; }
 
     /// <summary>Verifier log level for every program (0: a log only when a load fails).</summary>
     public uint LogLevel { get; init; }

@@ -37,7 +37,7 @@ public sealed record TracepointAttachOptions
     /// <summary>The per-CPU array <see cref="HitCountProgram"/> counts in.</summary>
     public string? HitCountMap { get; init; }
 
-    /// <summary>tp_btf path only: count the hits with the kernel's perf counters (<see cref="TracepointHitCount.FromPerfCounter"/>).</summary>
+    /// <summary>tp_btf path only: count the hits with the kernel's perf counters (<see cref="TracepointHitCount.FromPerfCounter(string, string)"/>).</summary>
     public bool CountBtfHits { get; init; } = true;
 
     /// <summary>The ring buffer map the programs send events through, reshaped and opened as an <see cref="EventRing"/>; null for none.</summary>

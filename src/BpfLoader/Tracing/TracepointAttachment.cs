@@ -168,21 +168,44 @@ public sealed class TracepointAttachment : IDisposable
                 EventRing.Shape(events, ringKind);
         }
 
-        Collection collection = Collection.Load(spec, new CollectionOptions { Programs = programs, KernelBtfLoading = kernelBtf });
+        // Opened now, counted from the attachment on: its perf events (tracefs, an event per CPU, the tracepoint
+        // enabled) are set up while the kernel's BTF is still being read, not after the programs are verified.
+        TracepointCounter? counter = kind == TracepointAttachKind.TpBtf && hitCountProgram is null && options.CountBtfHits
+            ? OpenHitCounter(options, notices) : null;
+        // The rings are mapped as soon as their maps exist, for the same reason; before the programs attach in any case:
+        // a perf event array's slots are empty until its reader fills them.
         EventRing? ring = null;
+        void OpenRing(IReadOnlyDictionary<string, BpfMap> maps)
+        {
+            BpfMap eventsMap = CreatedMap(maps, options.EventMap!, programs);
+            ring = ringKind == EventRingKind.RingBufferPerCpu
+                ? EventRing.OpenPerCpu(CreatedMap(maps, options.PerCpuEventMap!, programs), cpuRingBytes,
+                    eventsMap, options.EventTimestampOffset, options.EventRing)
+                : EventRing.Open(eventsMap, options.EventRing);
+        }
+        Collection collection;
+        try
+        {
+            collection = Collection.Load(spec, new CollectionOptions
+            {
+                Programs = programs,
+                KernelBtfLoading = kernelBtf,
+                MapsCreated = options.EventMap is null ? null : OpenRing,
+            });
+        }
+        catch
+        {
+            ring?.Dispose();
+            counter?.Dispose();
+            throw;
+        }
         TracepointHitCount? hits = null;
         var links = new List<BpfLink>();
         try
         {
             options.BeforeAttach?.Invoke(collection);
-            // Before the programs attach: a perf event array's slots are empty until its reader fills them.
-            if (options.EventMap is string name)
+            if (ring is not null)
             {
-                BpfMap eventsMap = CreatedMap(collection, name, programs);
-                ring = ringKind == EventRingKind.RingBufferPerCpu
-                    ? EventRing.OpenPerCpu(CreatedMap(collection, options.PerCpuEventMap!, programs), cpuRingBytes,
-                        eventsMap, options.EventTimestampOffset, options.EventRing)
-                    : EventRing.Open(eventsMap, options.EventRing);
                 if (options.ReaderWaitingVariable is string flag)
                 {
                     ring.UseWakeupFlag(collection.Globals.TryGetValue(flag, out Variable? v) ? v
@@ -197,9 +220,10 @@ public sealed class TracepointAttachment : IDisposable
                     : throw new BpfException($"the hit count program '{hitCountProgram}' needs HitCountMap, a per-CPU array it counts in");
                 hits = TracepointHitCount.FromProgram(collection.Programs[hitCountProgram], counts);
             }
-            else if (kind == TracepointAttachKind.TpBtf && options.CountBtfHits)
+            else if (counter is not null)
             {
-                hits = OpenHitCounter(options, notices);
+                hits = TracepointHitCount.FromPerfCounter(counter);
+                counter = null;
             }
             BpfProgram main = collection.Programs[programs[0]];
             var losses = new LossCounter(main, Find(collection, options.RingFullCountMap), Find(collection, options.CaughtCountMap),
@@ -208,6 +232,7 @@ public sealed class TracepointAttachment : IDisposable
         }
         catch
         {
+            counter?.Dispose();
             hits?.Dispose();
             foreach (BpfLink link in links) link.Dispose();
             ring?.Dispose();
@@ -216,8 +241,8 @@ public sealed class TracepointAttachment : IDisposable
         }
     }
 
-    private static BpfMap CreatedMap(Collection collection, string name, string[] programs) =>
-        collection.Maps.TryGetValue(name, out BpfMap? map) ? map
+    private static BpfMap CreatedMap(IReadOnlyDictionary<string, BpfMap> maps, string name, string[] programs) =>
+        maps.TryGetValue(name, out BpfMap? map) ? map
             : throw new BpfException($"map '{name}' was not created: none of the programs {string.Join(", ", programs)} uses it");
 
     private static BpfMap? Find(Collection collection, string? name) =>
@@ -228,11 +253,11 @@ public sealed class TracepointAttachment : IDisposable
     /// (seen for hits in softirqs over one particular task, where a classic tracepoint program gets a recursion
     /// miss). Its perf count of the hits shows those.
     /// </summary>
-    private static TracepointHitCount? OpenHitCounter(TracepointAttachOptions options, List<string> notices)
+    private static TracepointCounter? OpenHitCounter(TracepointAttachOptions options, List<string> notices)
     {
         try
         {
-            return TracepointHitCount.FromPerfCounter(options.Category, options.Name);
+            return TracepointCounter.Open(options.Category, options.Name);
         }
         catch (BpfException e)
         {

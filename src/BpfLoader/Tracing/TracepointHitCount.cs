@@ -8,7 +8,7 @@ namespace BpfLoader.Tracing;
 /// The kernel's count of a tracepoint's hits since this count was made, to compare with what the programs
 /// on the tracepoint were called for: a hit that reached none of them shows as a difference. Two sources:
 /// <list type="bullet">
-/// <item><see cref="FromPerfCounter"/>: a perf counting event per CPU (<see cref="TracepointCounter"/>). For
+/// <item><see cref="FromPerfCounter(string, string)"/>: a perf counting event per CPU (<see cref="TracepointCounter"/>). For
 /// tp_btf and raw tracepoint programs; not where classic tracepoint programs are attached, since the kernel
 /// skips counting a hit such a program returned 0 for.</item>
 /// <item><see cref="FromProgram"/>: a raw tracepoint program of the caller's own that counts each hit in a
@@ -33,9 +33,17 @@ public sealed class TracepointHitCount : IDisposable
     }
 
     /// <summary>Counts the hits of <paramref name="category"/>:<paramref name="name"/> with the kernel's perf counters (tracefs gives its id).</summary>
-    public static TracepointHitCount FromPerfCounter(string category, string name)
+    public static TracepointHitCount FromPerfCounter(string category, string name) =>
+        FromPerfCounter(TracepointCounter.Open(category, name));
+
+    /// <summary>
+    /// Counts the hits <paramref name="counter"/> counts from now on: what it counted before is not part of this count.
+    /// So the counter can be opened early (its perf events take some time to set up) and the count made when the
+    /// programs are attached. The counter becomes this count's, disposed with it, also when this throws.
+    /// </summary>
+    public static TracepointHitCount FromPerfCounter(TracepointCounter counter)
     {
-        TracepointCounter counter = TracepointCounter.Open(category, name);
+        ArgumentNullException.ThrowIfNull(counter);
         try
         {
             return new TracepointHitCount(counter, null, null);

@@ -68,6 +68,41 @@ public sealed partial class CollectionTests
     }
 
     [KernelFact]
+    public void The_maps_are_handed_over_as_soon_as_they_exist_and_a_ring_opened_then_gets_every_record()
+    {
+        const int triggers = 20, perTrigger = 10;
+        RingBufferReader? reader = null;
+        var seen = new List<ulong>();
+        var handed = new List<string>();
+        using (Collection objects = Collection.Load(Emitter(perTrigger, ringBuffer: true, perf: false), new CollectionOptions
+        {
+            MapsCreated = maps =>
+            {
+                handed.AddRange(maps.Keys.Order());
+                BpfMap rb = maps["rb"];
+                reader = new RingBufferReader(rb.Fd, (uint)rb.MaxEntries, r => seen.Add(Seq(r)));
+            },
+        }))
+        using (reader)
+        {
+            Assert.NotNull(reader);
+            Assert.Equal(objects.Maps.Keys.Order(), handed);
+            TriggerWhileReading(objects, reader, triggers);
+        }
+        Assert.Equal(Enumerable.Range(0, triggers * perTrigger).Select(i => (ulong)i), seen);
+    }
+
+    [KernelFact]
+    public void The_maps_are_handed_over_before_the_programs_are_verified_and_closed_when_verification_fails()
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(CollectionTests).Assembly, "rejected.bpf.o");
+        var handed = new List<BpfMap>();
+        Assert.Throws<BpfVerifierException>(() => Collection.Load(spec, new CollectionOptions { MapsCreated = maps => handed.AddRange(maps.Values) }));
+        Assert.NotEmpty(handed);
+        Assert.All(handed, m => Assert.True(m.Fd.IsClosed, $"map {m.Name} is still open"));
+    }
+
+    [KernelFact]
     public void Perf_buffer_delivers_every_record_once()
     {
         const int triggers = 50, perTrigger = 40;

@@ -1,3 +1,4 @@
+using BpfLoader.Kernel;
 using BpfLoader.Links;
 using BpfLoader.Maps;
 using BpfLoader.Object.Spec;
@@ -27,6 +28,21 @@ public sealed class TracepointHitCountTests
         traffic.Connect(Connections);
         Assert.True(hits.IsStopped);
         Assert.Equal(stopped, hits.Read());
+    }
+
+    [KernelFact]
+    public void A_count_made_from_a_counter_opened_earlier_counts_only_the_hits_after_it_and_closes_the_counter()
+    {
+        TracepointCounter counter = TracepointCounter.Open("syscalls", "sys_enter_getsid");
+        Syscalls.GetSid(1_000);
+        using (TracepointHitCount hits = TracepointHitCount.FromPerfCounter(counter))
+        {
+            Assert.InRange(hits.Read(), 0UL, 50UL);   // whatever else called getsid meanwhile
+            Syscalls.GetSid(300);
+            Assert.InRange(hits.Read(), 300UL, 350UL);
+        }
+        Syscalls.GetSid(10);
+        Assert.Equal(0UL, counter.Read());   // closed with the count: its perf events are gone
     }
 
     [KernelFact]
