@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace TcpStates.Posix;
 
-/// <summary>The tool's own libc calls: stdout writes, the journal's socket, signal dispositions.</summary>
+/// <summary>The tool's own libc calls: stdout writes, the journal's socket, signal dispositions, the read loop's priority.</summary>
 internal static unsafe partial class Libc
 {
     public const int FGetFd = 1, FGetPipeSz = 1032;
@@ -12,6 +12,7 @@ internal static unsafe partial class Libc
     public const int SolSocket = 1, SoType = 3;
     public const int EfdCloexec = 0x80000, EfdNonblock = 0x800;
     public const int Sigint = 2, Sigterm = 15;
+    public const int PrioProcess = 0;
     public static readonly nint SigDfl = 0, SigIgn = 1;
 
     public static int Errno => Marshal.GetLastPInvokeError();
@@ -49,6 +50,13 @@ internal static unsafe partial class Libc
     /// <summary>signal(2): sets a disposition and returns the previous one.</summary>
     [LibraryImport("libc", EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
+
+    /// <summary>getpriority(2): a nice value (-20..19); -1 with errno set is an error, -1 with errno 0 the value.</summary>
+    [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
+    public static partial int GetPriority(int which, uint who);
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, uint who, int nice);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd

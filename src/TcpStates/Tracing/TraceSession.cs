@@ -4,6 +4,7 @@ using BpfLoader.Rings;
 using BpfLoader.Tracing;
 using TcpStates.Cli;
 using TcpStates.Output;
+using TcpStates.Posix;
 
 namespace TcpStates.Tracing;
 
@@ -17,6 +18,7 @@ public static class TraceSession
     /// </summary>
     public static void Run(TcpStatesOptions options, IEventSink sink, CancellationToken cancellationToken)
     {
+        Debug(ReadLoopPriority.Raise());
         using TcpStatesProbe probe = TcpStatesProbe.Attach(options, Debug, Notice);
         Debug("attached: " + probe.Description);
         RingReader events = probe.Events.Connect(sink.OnEvent);

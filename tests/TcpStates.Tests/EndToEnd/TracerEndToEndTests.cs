@@ -275,6 +275,19 @@ public sealed class TracerEndToEndTests
         Assert.Contains("attached: tp_btf with per-CPU ring buffers", run.Stderr);
     }
 
+    [KernelFact]
+    public void The_read_loop_runs_at_nice_minus_5_so_that_it_keeps_up_on_busy_CPUs()
+    {
+        using TracerRun run = TracerRun.Start(new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1" });
+        // /proc/PID/stat of the main thread, which runs the read loop: field 19 is its nice value (after the command,
+        // which may hold spaces: count from the closing parenthesis).
+        string stat = File.ReadAllText($"/proc/{run.ProcessId}/task/{run.ProcessId}/stat");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        Assert.Equal("-5", fields[19 - 3]);
+        Assert.Equal(0, run.Stop());
+        Assert.Contains("read loop at nice -5", run.Stderr);
+    }
+
     /// <summary>The default (a ring per CPU, merged by time) and the one shared ring (TCPSTATES_TRANSPORT=ring).</summary>
     [KernelTheory]
     [InlineData("", "per-CPU ring buffers")]
