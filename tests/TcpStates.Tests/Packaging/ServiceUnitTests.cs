@@ -101,6 +101,8 @@ public sealed class ServiceUnitTests
         // kernel's count of the tracepoint's hits too: no CAP_SYS_ADMIN.
         Assert.Contains(stream, m => m.StartsWith("tcpstates: debug: events lost: ", StringComparison.Ordinal));
         Assert.DoesNotContain(stream, m => m.Contains("no count of the tracepoint's hits", StringComparison.Ordinal));
+        // The read loop's priority comes from the unit (Nice=): the service has no CAP_SYS_NICE to set it itself.
+        Assert.Contains("tcpstates: debug: read loop at nice -5, as started", stream);
     }
 
     [KernelFact]
