@@ -51,7 +51,8 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 
-    /// <summary>getpriority(2): a nice value (-20..19); -1 with errno set is an error, -1 with errno 0 the value.</summary>
+    /// <summary>getpriority(2): a nice value (-20..19); -1 with errno set is an error, -1 with errno 0 the value (the stub
+    /// clears errno before the call).</summary>
     [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
     public static partial int GetPriority(int which, uint who);
 

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace TcpStates.Posix;
 
 /// <summary>
@@ -19,7 +17,6 @@ internal static class ReadLoopPriority
     /// </summary>
     public static string Raise()
     {
-        Marshal.SetLastPInvokeError(0);
         int current = Libc.GetPriority(Libc.PrioProcess, 0);
         if (current == -1 && Libc.Errno != 0)
             return $"read loop at its priority: getpriority: {SystemError.Name(Libc.Errno)}";

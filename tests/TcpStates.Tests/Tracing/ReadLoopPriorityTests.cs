@@ -1,11 +1,10 @@
-using System.Runtime.InteropServices;
 using TcpStates.Posix;
 using TcpStates.Tests.EndToEnd;
 
 namespace TcpStates.Tests.Tracing;
 
 /// <summary>The read loop's nice value, set on threads of the test's own (nice is per thread on Linux; they end with the test).</summary>
-public sealed partial class ReadLoopPriorityTests
+public sealed class ReadLoopPriorityTests
 {
     [KernelFact]
     public void A_thread_at_the_default_nice_value_goes_to_minus_5()
@@ -29,18 +28,12 @@ public sealed partial class ReadLoopPriorityTests
         int after = int.MinValue;
         var thread = new Thread(() =>
         {
-            if (SetPriority(0, 0, nice) != 0) throw new InvalidOperationException("setpriority failed");
+            if (Libc.SetPriority(Libc.PrioProcess, 0, nice) != 0) throw new InvalidOperationException("setpriority failed");
             said = ReadLoopPriority.Raise();
-            after = GetPriority(0, 0);
+            after = Libc.GetPriority(Libc.PrioProcess, 0);
         });
         thread.Start();
         thread.Join();
         return (said, after);
     }
-
-    [LibraryImport("libc", EntryPoint = "setpriority")]
-    private static partial int SetPriority(int which, uint who, int nice);
-
-    [LibraryImport("libc", EntryPoint = "getpriority")]
-    private static partial int GetPriority(int which, uint who);
 }
