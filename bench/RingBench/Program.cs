@@ -1,4 +1,4 @@
-// Run: dotnet run --project bench/RingBench -c Release [-- records]   (as root for part 3)
+// Run: dotnet run --project bench/RingBench -c Release [-- records [parts]]   (as root for part 3; parts: e.g. 1 or 12, default 123)
 // Records per second one core consumes through each ring reader.
 //   1. synthetic rings pre-filled once and read again and again (the reader's own cost);
 //   2. synthetic rings with a producer thread writing into the same memory (cross-core traffic);
@@ -13,24 +13,34 @@ using BpfLoader.Tests.Rings;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 long records = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
+string parts = args.Length > 1 ? args[1] : "123";
 long kernelRecords = Math.Min(records, 2_000_000);
 const int EventSize = 96;
 const int RingBytes = 256 * 1024;
 Console.WriteLine($"RingBench: {records:N0} records of {EventSize} bytes, rings of {RingBytes / 1024} KiB, {Environment.ProcessorCount} CPUs");
 
-Console.WriteLine();
-Console.WriteLine("1. pre-filled synthetic ring, read again and again (reader cost only)");
-Prefilled.Perf(records);
-Prefilled.RingBuffer(records, releaseEachRecord: false);
-Prefilled.RingBuffer(records, releaseEachRecord: true);
-Prefilled.Merged(records);
+if (parts.Contains('1', StringComparison.Ordinal))
+{
+    Console.WriteLine();
+    Console.WriteLine("1. pre-filled synthetic ring, read again and again (reader cost only)");
+    Prefilled.Perf(records);
+    Prefilled.RingBuffer(records, releaseEachRecord: false);
+    Prefilled.RingBuffer(records, releaseEachRecord: true);
+    Prefilled.Merged(records);
+    Prefilled.MergedInterleaved(records);
+}
 
-Console.WriteLine();
-Console.WriteLine("2. synthetic ring, producer thread writing while the consumer reads (busy polling, no epoll)");
-Concurrent.Perf(records);
-Concurrent.RingBuffer(records, releaseEachRecord: false);
-Concurrent.RingBuffer(records, releaseEachRecord: true);
+if (parts.Contains('2', StringComparison.Ordinal))
+{
+    Console.WriteLine();
+    Console.WriteLine("2. synthetic ring, producer thread writing while the consumer reads (busy polling, no epoll)");
+    Concurrent.Perf(records);
+    Concurrent.RingBuffer(records, releaseEachRecord: false);
+    Concurrent.RingBuffer(records, releaseEachRecord: true);
+}
 
+if (!parts.Contains('3', StringComparison.Ordinal))
+    return;
 Console.WriteLine();
 if (Environment.UserName != "root")
 {
@@ -96,6 +106,32 @@ internal static class Prefilled
         }
         var merge = new MergedRingBufferReader([first.Cursor, second.Cursor, shared.Cursor], 2, 8, Report.Consume, () => ulong.MaxValue);
         Run("merged ring buffers (2 + 1 empty)", records, () => { first.Rewind(firstStart); second.Rewind(secondStart); return merge.DrainAll(); });
+    }
+
+    /// <summary>Three rings, each record in one chosen at random (runs of any length), one in eight stamped a little
+    /// early, often before the record ahead of it in its ring (a nested program's), as the tool's rings under load.</summary>
+    public static void MergedInterleaved(long records)
+    {
+        using var first = new SyntheticRingBuffer(256 * 1024, startPosition: 256 * 1024 - 40);
+        using var second = new SyntheticRingBuffer(256 * 1024);
+        using var shared = new SyntheticRingBuffer(256 * 1024);
+        SyntheticRingBuffer[] rings = [first, second, shared];
+        ulong[] starts = [.. rings.Select(r => r.Consumer)];
+        var random = new Random(1);
+        byte[] payload = NumberedPayload.Make(1, 96);
+        for (ulong time = 10; ; time += 4)
+        {
+            BitConverter.TryWriteBytes(payload.AsSpan(8), random.Next(8) == 0 ? time - 10 : time);
+            if (!rings[random.Next(3)].TryWrite(payload))
+                break;
+        }
+        var merge = new MergedRingBufferReader([first.Cursor, second.Cursor, shared.Cursor], 2, 8, Report.Consume, () => ulong.MaxValue);
+        Run("merged ring buffers (3, interleaved)", records, () =>
+        {
+            for (int i = 0; i < rings.Length; i++)
+                rings[i].Rewind(starts[i]);
+            return merge.DrainAll();
+        });
     }
 
     private static void Run(string name, long records, Func<int> pass)
