@@ -11,7 +11,7 @@ internal static class Program
     {
         var churn = new ChurnOptionSet();
         var rounds = new Option<int>("--rounds") { Description = "alternating rounds; the table shows medians", DefaultValueFactory = _ => 5 };
-        var sinks = new Option<string>("--sinks") { Description = "tracer stdout per run: file, null, pipe (comma-separated)", DefaultValueFactory = _ => "file,null,pipe" };
+        var sinks = new Option<string>("--sinks") { Description = "tracer stdout per run: file, cached (a file already in the page cache), null, pipe (comma-separated)", DefaultValueFactory = _ => "file,cached,null,pipe" };
         var tracers = new Option<string>("--tracers") { Description = "columns: ours, limit (empty tp_btf program), anchor, none, c-loop (minimal C load, untraced) (comma-separated)", DefaultValueFactory = _ => "ours,limit,anchor,none,c-loop" };
         var ours = new Option<string?>("--ours") { Description = "our tracer binary (default: publish/tcpstates, published when missing or stale)" };
         var noPublish = new Option<bool>("--no-publish") { Description = "never run dotnet publish for ours" };
@@ -22,11 +22,12 @@ internal static class Program
         var maxForeign = new Option<double>("--max-foreign-cores") { Description = "a run during which other processes used more CPU (cores) is unsteady", DefaultValueFactory = _ => 0.3 };
         var maxSteal = new Option<double>("--max-steal") { Description = "a run during which the hypervisor took more of the CPU time (a fraction) is unsteady", DefaultValueFactory = _ => 0.02 };
         var curve = new Option<double>("--curve-seconds") { Description = "seconds per step of the cost curve (idle, 1k, 10k, 100k events/s, max); 0 skips it", DefaultValueFactory = _ => 5 };
+        var starts = new Option<int>("--starts") { Description = "start-up probes (time to header) per tracer and round, interleaved", DefaultValueFactory = _ => 5 };
         var calibration = new Option<int>("--calibrate-count") { Description = "slow connections to count events per connection", DefaultValueFactory = _ => 200 };
 
         var root = new RootCommand("Measures tcpstates tracers against connection churn on loopback (see bench/README.md).");
         churn.AddTo(root, withPace: false);
-        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration, maxRounds, minSteady, margin, maxForeign, maxSteal, curve })
+        foreach (Option o in new Option[] { rounds, sinks, tracers, ours, noPublish, anchor, calibration, maxRounds, minSteady, margin, maxForeign, maxSteal, curve, starts })
             root.Options.Add(o);
         root.SetAction(result =>
         {
@@ -47,6 +48,7 @@ internal static class Program
                     MinSteadyRounds: Math.Max(1, result.GetValue(minSteady))),
                 MaxRounds = result.GetValue(maxRounds) is > 0 and int m ? m : Math.Max(1, result.GetValue(rounds)) + 6,
                 CurveSeconds = Math.Max(0, result.GetValue(curve)),
+                Starts = Math.Max(1, result.GetValue(starts)),
             };
             return new BenchRunner(options).Run();
         });

@@ -21,6 +21,9 @@ internal sealed record BenchOptions(
     /// <summary>Rounds are added, one at a time, until enough are steady or this many were run.</summary>
     public int MaxRounds { get; init; }
 
+    /// <summary>Start-up probes per tracer and round, interleaved: a median of a few starts says little on a noisy host.</summary>
+    public int Starts { get; init; } = 1;
+
     /// <summary>Seconds per step of the cost curve (idle, paced rates, maximum); 0 skips it.</summary>
     public double CurveSeconds { get; init; }
 }

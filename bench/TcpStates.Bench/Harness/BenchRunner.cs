@@ -27,7 +27,7 @@ internal sealed class BenchRunner(BenchOptions options)
         foreach (var (name, value) in facts)
             Console.WriteLine($"{name,-22} {value}");
         Console.WriteLine($"{"workload",-22} {options.Churn.Describe()}");
-        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), more up to {options.MaxRounds} until each tracer and sink has {options.Steadiness.MinSteadyRounds} steady pairs; sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}");
+        Console.WriteLine($"{"rounds",-22} {options.Rounds} (medians), more up to {options.MaxRounds} until each tracer and sink has {options.Steadiness.MinSteadyRounds} steady pairs; sinks: {string.Join(", ", options.Sinks).ToLowerInvariant()}; {options.Starts} start-up probes per tracer and round");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"steady means",-22} untraced within {options.Steadiness.Margin:0%} of the median, others' CPU <= {options.Steadiness.MaxForeignCores:0.00} cores, steal <= {options.Steadiness.MaxStealFraction:0%}, retransmits <= {options.Steadiness.MaxRetransmits}, no listen overflows"));
         Console.WriteLine($"{"lost-events regex",-22} {LostEventReport.PatternText}");
@@ -47,13 +47,16 @@ internal sealed class BenchRunner(BenchOptions options)
 
             void RunRound(int round)
             {
-                foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && t.HasOutput && !failed.ContainsKey(t.Name)))
+                for (int start = 0; start < options.Starts; start++)
                 {
-                    RunMeasurement m = run.MeasureStartup(tracer, round);
-                    measurements.Add(m);
-                    Console.Error.WriteLine(Progress(m, eventsPerConnection));
-                    if (!m.Succeeded)
-                        failed[tracer.Name] = m.Failure ?? "failed";
+                    foreach (TracerSpec tracer in tracers.Where(t => !t.IsNone && t.HasOutput && !failed.ContainsKey(t.Name)))
+                    {
+                        RunMeasurement m = run.MeasureStartup(tracer, round);
+                        measurements.Add(m);
+                        Console.Error.WriteLine(Progress(m, eventsPerConnection));
+                        if (!m.Succeeded)
+                            failed[tracer.Name] = m.Failure ?? "failed";
+                    }
                 }
                 foreach (OutputSink sink in options.Sinks)
                 {

@@ -42,6 +42,8 @@ internal sealed class SingleRun(string workDirectory)
         string stderrPath = Path.Combine(workDirectory, $"{tracer.Name}-{sink}-{round}.err");
         try
         {
+            if (sink == OutputSink.Cached)
+                CachedOutputFile.Prepare(stdoutPath, CachedOutputFile.Size(churn));
             using var process = TracerProcess.Start(tracer.Path!, tracer.Arguments, sink, stdoutPath, stderrPath);
             return MeasureStarted(process, tracer, result, sink, churn, stdoutPath);
         }
@@ -142,7 +144,9 @@ internal sealed class SingleRun(string workDirectory)
         if (!tracer.HasOutput)
             scanner = null;
         else if (sink == OutputSink.File)
-            scanner = ScanFile(stdoutPath);
+            scanner = CachedOutputFile.ScanFile(stdoutPath, untilZero: false);
+        else if (sink == OutputSink.Cached)
+            scanner = CachedOutputFile.Scan(stdoutPath);
 
         return result with
         {
@@ -207,16 +211,4 @@ internal sealed class SingleRun(string workDirectory)
         churn.Machine is { } window && churn.CpuNs is long loadCpu
             ? RunDisturbance.From(window, churn.ElapsedNs, loadCpu, ownCpuNs)
             : null;
-
-    private static TracerOutputScanner ScanFile(string path)
-    {
-        var scanner = new TracerOutputScanner();
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = stream.Read(buffer)) > 0)
-            scanner.Feed(buffer.AsSpan(0, n));
-        scanner.Complete();
-        return scanner;
-    }
 }

@@ -78,6 +78,9 @@ internal sealed unsafe class TracerProcess : IDisposable
                 case OutputSink.File:
                     Native.FileActionsAddOpen(actions, 1, Utf8(stdoutPath), Native.OWrOnly | Native.OCreat | Native.OTrunc, 0x1a4);
                     break;
+                case OutputSink.Cached:
+                    Native.FileActionsAddOpen(actions, 1, Utf8(stdoutPath), Native.OWrOnly, 0);   // over the zeros, from the start
+                    break;
                 case OutputSink.Terminal:
                     pipe[0] = OpenTerminal(out string slave);
                     Native.FileActionsAddOpen(actions, 1, Utf8(slave), Native.OWrOnly | Native.ONoCtty, 0);
