@@ -179,6 +179,166 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_ring_whose_times_fall_back_again_and_again_places_each_record_by_the_earliest_time_from_it_on()
+    {
+        // Ring 0's records are placed at 10, 10, 20, 20, 30, 30, 80; ring 1's run in order between them.
+        Write(0, 2, 50); Write(0, 3, 10); Write(0, 5, 60); Write(0, 6, 20); Write(0, 8, 70); Write(0, 9, 30); Write(0, 12, 80);
+        Write(1, 1, 5); Write(1, 4, 15); Write(1, 7, 25); Write(1, 10, 35); Write(1, 11, 75); Write(1, 15, 85);
+
+        // Before the clock reading only: what is placed at 78 or later waits, each ring from where it stopped.
+        _now = 78;
+        Assert.Equal(11, _reader.DrainAll());
+        Assert.Equal([1UL, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], _names);
+
+        Write(0, 13, 95); Write(0, 14, 82);
+        Write(1, 16, 96);
+        _now = 1000;
+        Assert.Equal(5, _reader.DrainAll());
+        Assert.Equal(Enumerable.Range(1, 16).Select(n => (ulong)n), _names);
+        Assert.All(_rings, r => Assert.Equal(r.Producer, r.Consumer));
+    }
+
+    [Fact]
+    public void A_handler_that_throws_leaves_its_record_and_every_later_one_for_the_next_round_each_delivered_once()
+    {
+        // Ring 0: 1 at 10, a discarded record, 4 at 30 (placed at 25 by 5 after it). Ring 1: 2 at 20, a discarded
+        // record, 3 at 24, 6 at 40. The handler fails on 4, once.
+        Write(0, 1, 10);
+        _rings[0].Commit(_rings[0].Reserve(Record(99, 1)), discard: true);
+        ulong four = _rings[0].Reserve(Record(4, 30));
+        _rings[0].Commit(four);
+        Write(0, 5, 25);
+        Write(1, 2, 20);
+        _rings[1].Commit(_rings[1].Reserve(Record(98, 1)), discard: true);
+        ulong three = _rings[1].Reserve(Record(3, 24));
+        _rings[1].Commit(three);
+        Write(1, 6, 40);
+        bool thrown = false;
+        var names = new List<ulong>();
+        using var reader = new MergedRingBufferReader(_rings.Select(r => r.Cursor).ToArray(), 0, TimeOffset, record =>
+        {
+            ulong name = BinaryPrimitives.ReadUInt64LittleEndian(record);
+            if (name == 4 && !thrown)
+            {
+                thrown = true;
+                throw new InvalidOperationException("sink failed");
+            }
+            names.Add(name);
+        }, () => 1000);
+
+        Assert.Throws<InvalidOperationException>(() => reader.DrainAll());
+        Assert.Equal([1UL, 2, 3], names);
+        // Published: past what was handed on and the discarded records before the next, not past the failed record.
+        Assert.Equal(four, _rings[0].Consumer);
+        Assert.Equal(_rings[1].Producer - SyntheticRingBuffer.RecordSize(16), _rings[1].Consumer);
+
+        Assert.Equal(3, reader.DrainAll());
+        Assert.Equal([1UL, 2, 3, 4, 5, 6], names);
+        Assert.All(_rings, r => Assert.Equal(r.Producer, r.Consumer));
+        Assert.Equal(0, reader.DrainAll());
+    }
+
+    [Fact]
+    public void A_busy_record_between_committed_ones_stops_its_rings_walk_and_what_follows_it_places_it_once_committed()
+    {
+        using SyntheticRingBuffer cpu0 = new(4096), cpu1 = new(4096), shared = new(4096);
+        var names = new List<ulong>();
+        ulong now = 5;
+        using var reader = new MergedRingBufferReader([cpu0.Cursor, cpu1.Cursor, shared.Cursor], 2, TimeOffset,
+            record => names.Add(BinaryPrimitives.ReadUInt64LittleEndian(record)), () => now);
+        Assert.Equal(0, reader.DrainAll());   // at 5, every ring empty
+
+        now = 1000;
+        cpu0.Write(Record(1, 10));
+        cpu0.Write(Record(2, 12));
+        ulong busy = cpu0.Reserve(Record(5, 40));
+        cpu0.Write(Record(6, 20));   // stamped before the busy record: places it at 20 once it is committed
+        cpu1.Write(Record(3, 11));
+        cpu1.Write(Record(4, 15));
+        cpu1.Write(Record(7, 30));
+        cpu1.Write(Record(8, 50));
+
+        // CPU 0's ring holds back what is stamped from 12 on (its busy record was reserved after 12 was stamped).
+        Assert.Equal(2, reader.DrainAll());
+        Assert.Equal([1UL, 3], names);
+
+        cpu0.Commit(busy);
+        Assert.Equal(6, reader.DrainAll());
+        Assert.Equal([1UL, 3, 2, 4, 5, 6, 7, 8], names);
+    }
+
+    [Fact]
+    public void A_record_that_wraps_in_a_ring_mapped_once_is_handed_on_whole_in_its_place_among_another_rings()
+    {
+        // 40-byte records [u64 name][u64 time][24 bytes]: in a 256-byte ring from 192, the second's body runs from 248
+        // past the end; each round reads it anew from the same positions.
+        using var wrapping = new SyntheticRingBuffer(256, startPosition: 192);
+        using var plain = new SyntheticRingBuffer(256);
+        var records = new List<byte[]>();
+        using var reader = new MergedRingBufferReader([wrapping.Cursor, plain.Cursor], 0, TimeOffset,
+            record => records.Add(record.ToArray()), () => 1000);
+        static byte[] Long(ulong name, ulong time)
+        {
+            byte[] bytes = Record(name, time, length: 40);
+            for (int i = 16; i < 40; i++)
+                bytes[i] = (byte)(name * 37 + (ulong)i);
+            return bytes;
+        }
+        byte[][] expected = [Long(1, 10), Long(2, 20), Long(3, 30), Long(4, 40), Long(5, 45)];
+        for (int round = 0; round < 3; round++)
+        {
+            records.Clear();
+            wrapping.Rewind(192);
+            plain.Rewind(0);
+            if (round == 0)
+            {
+                wrapping.Write(expected[0]);
+                wrapping.Write(expected[2]);   // wraps
+                wrapping.Write(expected[4]);
+                plain.Write(expected[1]);
+                plain.Write(expected[3]);
+            }
+
+            Assert.Equal(5, reader.DrainAll());
+            Assert.Equal(expected, records);
+        }
+    }
+
+    [Fact]
+    public void Within_a_round_space_is_given_back_every_so_many_bytes_but_never_past_the_record_being_handed_on()
+    {
+        using var ring = new SyntheticRingBuffer(4096, releaseEveryBytes: 64);
+        using var other = new SyntheticRingBuffer(4096);
+        var positions = new List<ulong>();
+        var seen = new List<(ulong Name, ulong Consumer)>();
+        using var reader = new MergedRingBufferReader([ring.Cursor, other.Cursor], 0, TimeOffset,
+            record => seen.Add((BinaryPrimitives.ReadUInt64LittleEndian(record), ring.Consumer)), () => 1000);
+        for (ulong name = 0; name < 20; name++)
+        {
+            if (name % 5 == 4)
+            {
+                other.Write(Record(name, 10 * name));
+                continue;
+            }
+            positions.Add(ring.Reserve(Record(name, 10 * name)));
+            ring.Commit(positions[^1]);
+        }
+
+        Assert.Equal(20, reader.DrainAll());
+        Assert.Equal(Enumerable.Range(0, 20).Select(n => (ulong)n), seen.Select(s => s.Name));
+        int index = 0;
+        foreach ((ulong name, ulong consumer) in seen)
+        {
+            if (name % 5 == 4)
+                continue;
+            Assert.True(consumer <= positions[index], $"record {name} at {positions[index]} handed on with the consumer at {consumer}");
+            index++;
+        }
+        Assert.True(seen[^1].Consumer > 0, "nothing given back within the round");
+        Assert.Equal(ring.Producer, ring.Consumer);
+    }
+
+    [Fact]
     public void A_time_that_runs_past_the_end_of_a_ring_mapped_once_is_read_whole()
     {
         // [u32 name][u64 time at 4]. Ring 0's second record has its header at 48 of 64 bytes, so its time spans 60..67;
