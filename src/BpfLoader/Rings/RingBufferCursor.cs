@@ -192,7 +192,7 @@ internal sealed unsafe class RingBufferCursor
         total = 0;
         ulong ringSize = _mask + 1;
         if (producer - _consumed > ringSize || (position & 7) != 0)
-            ThrowCorrupt($"producer position {producer}, consumer position {_consumed} (a {ringSize}-byte ring, 8-byte records)");
+            ThrowCorruptPositions(producer, _consumed, ringSize);
         if (position == producer)
             return RingHead.Empty;
         uint len = Volatile.Read(ref *(uint*)(_data + (position & _mask)));
@@ -201,15 +201,22 @@ internal sealed unsafe class RingBufferCursor
         length = len & ~(BusyBit | DiscardBit);
         total = (length + HeaderSize + 7UL) & ~7UL;
         if (total > producer - position)
-            ThrowCorrupt($"record of {length} bytes at position {position}, {producer - position} bytes reserved");
+            ThrowCorruptRecord(length, position, producer - position);
         discarded = (len & DiscardBit) != 0;
         return RingHead.Ready;
     }
 
-    /// <summary>Out of the hot path: what the ring holds cannot be right.</summary>
+    // Out of the hot path, message and all (an interpolated string built at the call site would be inlined into every
+    // caller of Header): what the ring holds cannot be right.
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowCorrupt(string what) => throw new BpfException("ring buffer is corrupt: " + what);
+    private static void ThrowCorruptPositions(ulong producer, ulong consumer, ulong ringSize) =>
+        throw new BpfException($"ring buffer is corrupt: producer position {producer}, consumer position {consumer} (a {ringSize}-byte ring, 8-byte records)");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCorruptRecord(uint length, ulong position, ulong reserved) =>
+        throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {position}, {reserved} bytes reserved");
 
     /// <summary>A u64 at ring position <paramref name="at"/> that may run past the end of a data area mapped once.</summary>
     private ulong ReadWrapped(ulong at)
