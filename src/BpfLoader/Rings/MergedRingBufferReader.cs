@@ -41,19 +41,23 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     private readonly int _timestampOffset;
     private readonly Func<ulong> _now;
 
-    // Per ring, reused every round: the producer position this round reads to, where its walk stopped, and the
-    // runs the walk found (see RingRun): this ring's are _runs[_firstRun[i].._endRun[i]), and _nextRun[i] is the
-    // first whose start the ring's head has not reached. The head's time is what places it (see the remarks).
-    private readonly ulong[] _producers;
-    private readonly ulong[] _stops;
-    private readonly int[] _firstRun;
-    private readonly int[] _endRun;
-    private readonly int[] _nextRun;
-    private RingRun[] _runs;
-    private readonly ulong[] _heads;
-    private readonly nint[] _bodies;   // the head of each ready ring, and its length
-    private readonly int[] _sizes;
-    private readonly int[] _heap;      // a min-heap of ring indices by head time
+    // Every ring's ready records of the round, in one array reused every round (grown as a round needs): ring i's are
+    // _records[_first[i] + 1 .. _walked[i]), preceded by a slot whose Next is where the first starts (or the walk's
+    // stop); _order, the indices of those the round hands on, in the order they go out.
+    private RingRecord[] _records;
+    private int[] _order;
+    private readonly ulong[] _producers;   // the producer position this round reads to, per ring
+    private readonly int[] _first;
+    private readonly int[] _walked;
+    private readonly Head[] _heap;   // while ordering: a min-heap of the rings with records left, by their head's placement
+
+    /// <summary>A ring's records left to order: its head's placement, its index and the end of what the round hands on.</summary>
+    private struct Head
+    {
+        public ulong Time;
+        public int Next;
+        public int End;
+    }
 
     // What bounds the times a ring can still bring: the clock readings and producer positions of the last rounds
     // (a record at or past a round's position was reserved after its reading), and per ring the latest reading known
@@ -125,16 +129,12 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         _onRecord = onRecord;
         _timestampOffset = timestampOffset;
         _now = now;
+        _records = new RingRecord[16 * cursors.Length];
+        _order = new int[_records.Length];
         _producers = new ulong[cursors.Length];
-        _stops = new ulong[cursors.Length];
-        _firstRun = new int[cursors.Length];
-        _endRun = new int[cursors.Length];
-        _nextRun = new int[cursors.Length];
-        _runs = new RingRun[4 * cursors.Length];
-        _heads = new ulong[cursors.Length];
-        _bodies = new nint[cursors.Length];
-        _sizes = new int[cursors.Length];
-        _heap = new int[cursors.Length];
+        _first = new int[cursors.Length];
+        _walked = new int[cursors.Length];
+        _heap = new Head[cursors.Length];
         _roundProducers = new ulong[cursors.Length * Rounds];
         _floors = new ulong[cursors.Length];   // 0: nothing is known of what the rings hold already
     }
@@ -201,42 +201,47 @@ public sealed unsafe class MergedRingBufferReader : RingReader
             _producers[i] = _cursors[i].ReadProducer();
 
         ulong limit = now;
-        int runs = 0;
         int delivered = 0;
         try
         {
+            int records = 0;
             for (int i = 0; i < count; i++)
-                limit = Math.Min(limit, Walk(i, now, ref runs));
+                limit = Math.Min(limit, Walk(i, now, ref records));
+            RingRecord[] walked = _records;
 
             int heapSize = 0;
             for (int i = 0; i < count; i++)
             {
-                if (Peek(i))
-                    heapSize = Push(heapSize, i);
-            }
-            while (heapSize > 0)
-            {
-                int ring = _heap[0];
-                if (_heads[ring] >= limit)
-                    break;
-                // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
-                ulong next = heapSize == 1 ? ulong.MaxValue
-                    : heapSize == 2 ? _heads[_heap[1]] : Math.Min(_heads[_heap[1]], _heads[_heap[2]]);
-                ulong runEnd = Math.Min(limit, next == ulong.MaxValue ? next : next + 1);
-                RingBufferCursor cursor = _cursors[ring];
-                bool ready;
-                do
+                // Placements, from the last record back; they never decrease along a ring, so what the round hands on
+                // is a prefix of its records.
+                int first = _first[i], end = _walked[i];
+                ulong earliest = ulong.MaxValue;
+                for (int k = end - 1; k > first; k--)
                 {
-                    _onRecord(new ReadOnlySpan<byte>((byte*)_bodies[ring], _sizes[ring]));
-                    delivered++;
-                    cursor.Consume();
-                    ready = Peek(ring);
+                    ref RingRecord record = ref walked[k];
+                    earliest = record.Time = Math.Min(earliest, record.Time);
+                    record.Ring = i;
+                    if (earliest >= limit)
+                        end = k;
                 }
-                while (ready && _heads[ring] < runEnd);
-                if (ready)
-                    SiftDown(heapSize, 0);
-                else
-                    heapSize = PopTop(heapSize);
+                _cursors[i].ConsumeTo(walked[first].Next);   // past discarded records before the first
+                if (first + 1 < end)
+                    heapSize = Push(heapSize, new Head { Time = walked[first + 1].Time, Next = first + 1, End = end });
+            }
+
+            // Ordered first, with no call in the loop, then handed on.
+            int[] order = _order;
+            int ordered = Order(walked, order, heapSize);
+            RecordHandler onRecord = _onRecord;
+            RingBufferCursor[] cursors = _cursors;
+            for (int j = 0; j < ordered; j++)
+            {
+                ref RingRecord record = ref walked[order[j]];
+                RingBufferCursor cursor = cursors[record.Ring];
+                byte* body = record.Body != null ? record.Body : cursor.Unwrapped(record.Size);
+                onRecord(new ReadOnlySpan<byte>(body, record.Size));
+                delivered++;
+                cursor.ConsumeTo(record.Next);
             }
         }
         finally
@@ -255,42 +260,78 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     }
 
     /// <summary>
-    /// Walks ring <paramref name="ring"/> from its consumer position to this round's producer position or to a record
-    /// still being written, noting where its times fall back (the runs); returns the earliest time the rest of the ring,
-    /// past the walk, can bring.
+    /// Merges the records the round hands on of the <paramref name="heapSize"/> rings in the heap into
+    /// <paramref name="order"/>, by placement; returns how many.
     /// </summary>
-    private ulong Walk(int ring, ulong now, ref int runs)
+    private int Order(RingRecord[] records, int[] order, int heapSize)
+    {
+        Head[] heap = _heap;
+        int ordered = 0;
+        while (heapSize > 1)
+        {
+            // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
+            ulong next = heapSize == 2 ? heap[1].Time : Math.Min(heap[1].Time, heap[2].Time);
+            ref Head top = ref heap[0];
+            int k = top.Next, end = top.End;
+            do
+                order[ordered++] = k;
+            while (++k < end && records[k].Time <= next);
+            if (k < end)
+            {
+                top.Next = k;
+                top.Time = records[k].Time;
+            }
+            else
+            {
+                heap[0] = heap[--heapSize];
+            }
+            SiftDown(heapSize);
+        }
+        if (heapSize == 1)
+        {
+            for (int k = heap[0].Next; k < heap[0].End; k++)
+                order[ordered++] = k;
+        }
+        return ordered;
+    }
+
+    /// <summary>
+    /// Walks ring <paramref name="ring"/> from its consumer position to this round's producer position or to a record
+    /// still being written, noting its ready records from <paramref name="records"/> on (see <see cref="_records"/>);
+    /// returns the earliest time the rest of the ring, past the walk, can bring.
+    /// </summary>
+    private ulong Walk(int ring, ulong now, ref int records)
     {
         RingBufferCursor cursor = _cursors[ring];
-        ulong producer = _producers[ring], position = cursor.Consumed, previous = 0;
-        bool walked = false;
-        _firstRun[ring] = runs;
+        ulong position = cursor.Consumed;
+        int first = records, last = first;   // the slot before the ring's first record, then its last record
         RingHead state;
-        while ((state = cursor.TimeAt(ref position, producer, _timestampOffset, out ulong time, out ulong next)) == RingHead.Ready)
+        while (true)
         {
-            if (time < previous)
-            {
-                if (runs == _runs.Length)
-                    Array.Resize(ref _runs, 2 * runs);
-                _runs[runs++] = new RingRun(position, time);
-            }
-            previous = time;
-            walked = true;
-            position = next;
+            if (_records.Length - last < 2)
+                Grow(last + 2);
+            state = cursor.Walk(ref position, _producers[ring], _timestampOffset, _records.AsSpan(last), out int noted);
+            last += noted;
+            if (state != RingHead.Ready)
+                break;
+            Grow(_records.Length + 1);   // full: on from where it stopped
         }
-        _endRun[ring] = runs;
-        _stops[ring] = position;
-        if (walked)
-            _lastTimes[ring] = previous;   // the committed record just before the stop
-        // Each run's earliest time is its first; from the last run back, the earliest of it and every run after it.
-        ulong earliest = ulong.MaxValue;
-        for (int run = runs - 1; run >= _firstRun[ring]; run--)
-            earliest = _runs[run].Earliest = Math.Min(earliest, _runs[run].Earliest);
-        _nextRun[ring] = _firstRun[ring];
+        _first[ring] = first;
+        _walked[ring] = records = last + 1;
+        if (last > first)
+            _lastTimes[ring] = _records[last].Time;   // the committed record just before the stop
         if (state == RingHead.Empty)
             return now;
         ulong bound = ReservedAfter(ring, position);
         return ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound;
+    }
+
+    /// <summary>Makes room for at least <paramref name="length"/> records (a round holding more than any before).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int length)
+    {
+        Array.Resize(ref _records, Math.Max(length, 2 * _records.Length));
+        _order = new int[_records.Length];
     }
 
     /// <summary>The latest clock reading known to precede the reservation of ring <paramref name="ring"/>'s records
@@ -305,78 +346,42 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         return _floors[ring];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong TimeOf(byte* body, int size) =>
-        size >= _timestampOffset + sizeof(ulong) ? *(ulong*)(body + _timestampOffset) : 0;
-
-    /// <summary>
-    /// Reads ring <paramref name="ring"/>'s next record within its walk into the arrays, with the time that places it;
-    /// true when there is one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Peek(int ring)
-    {
-        RingBufferCursor cursor = _cursors[ring];
-        if (cursor.Peek(_stops[ring], out byte* body, out int size) != RingHead.Ready)
-            return false;
-        _bodies[ring] = (nint)body;
-        _sizes[ring] = size;
-        ulong time = TimeOf(body, size);
-        int run = _nextRun[ring], end = _endRun[ring];
-        if (run < end)
-        {
-            if (_runs[run].Start == cursor.Consumed)
-                _nextRun[ring] = ++run;
-            if (run < end)
-                time = Math.Min(time, _runs[run].Earliest);
-        }
-        _heads[ring] = time;
-        return true;
-    }
-
-    private int Push(int heapSize, int ring)
+    private int Push(int heapSize, Head head)
     {
         int at = heapSize;
         while (at > 0)
         {
             int parent = (at - 1) / 2;
-            if (_heads[_heap[parent]] <= _heads[ring])
+            if (_heap[parent].Time <= head.Time)
                 break;
             _heap[at] = _heap[parent];
             at = parent;
         }
-        _heap[at] = ring;
+        _heap[at] = head;
         return heapSize + 1;
     }
 
-    private int PopTop(int heapSize)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SiftDown(int heapSize)
     {
-        heapSize--;
-        if (heapSize > 0)
-        {
-            _heap[0] = _heap[heapSize];
-            SiftDown(heapSize, 0);
-        }
-        return heapSize;
-    }
-
-    private void SiftDown(int heapSize, int at)
-    {
-        int ring = _heap[at];
-        ulong time = _heads[ring];
+        Head[] heap = _heap;
+        if (heapSize <= 1)
+            return;
+        Head head = heap[0];
+        int at = 0;
         while (true)
         {
             int child = 2 * at + 1;
             if (child >= heapSize)
                 break;
-            if (child + 1 < heapSize && _heads[_heap[child + 1]] < _heads[_heap[child]])
+            if (child + 1 < heapSize && heap[child + 1].Time < heap[child].Time)
                 child++;
-            if (_heads[_heap[child]] >= time)
+            if (heap[child].Time >= head.Time)
                 break;
-            _heap[at] = _heap[child];
+            heap[at] = heap[child];
             at = child;
         }
-        _heap[at] = ring;
+        heap[at] = head;
     }
 
     /// <summary>Unmaps every ring and releases their map fds.</summary>
