@@ -267,10 +267,10 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     {
         Head[] heap = _heap;
         int ordered = 0;
-        while (heapSize > 1)
+        while (heapSize > 2)
         {
             // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
-            ulong next = heapSize == 2 ? heap[1].Time : Math.Min(heap[1].Time, heap[2].Time);
+            ulong next = Math.Min(heap[1].Time, heap[2].Time);
             ref Head top = ref heap[0];
             int k = top.Next, end = top.End;
             do
@@ -286,6 +286,26 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                 heap[0] = heap[--heapSize];
             }
             SiftDown(heapSize);
+        }
+        if (heapSize == 2)
+        {
+            // Two rings (often all there are), as the heap would take them, their heads in locals: a's run, then b's.
+            int a = heap[0].Next, aEnd = heap[0].End, b = heap[1].Next, bEnd = heap[1].End;
+            ulong bTime = heap[1].Time;
+            while (true)
+            {
+                ulong aTime = 0;
+                do
+                    order[ordered++] = a;
+                while (++a < aEnd && (aTime = records[a].Time) <= bTime);
+                if (a == aEnd)
+                    break;
+                (a, b) = (b, a);
+                (aEnd, bEnd) = (bEnd, aEnd);
+                bTime = aTime;
+            }
+            heap[0] = new Head { Next = b, End = bEnd };
+            heapSize = 1;
         }
         if (heapSize == 1)
         {
