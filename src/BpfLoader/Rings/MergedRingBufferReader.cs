@@ -41,14 +41,19 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     private readonly int _timestampOffset;
     private readonly Func<ulong> _now;
 
-    // Every ring's ready records of the round, in one array reused every round (grown as a round needs): ring i's are
+    // A pass's ready records, at most RecordsPerPass of each ring, in one array reused every pass: ring i's are
     // _records[_first[i] + 1 .. _walked[i]), preceded by a slot whose Next is where the first starts (or the walk's
-    // stop); _order, the indices of those the round hands on, in the order they go out.
-    private RingRecord[] _records;
-    private int[] _order;
+    // stop); _order, the indices of those the pass hands on, in the order they go out. Fixed: a round that finds more
+    // (a reader that fell behind) takes more passes, rather than keeping memory the size of its largest round.
+    internal const int RecordsPerPass = 512;
+    private readonly int _recordsPerPass;   // RecordsPerPass; tests make it small
+    private readonly RingRecord[] _records;
+    private readonly int[] _order;
+    private readonly RingRecord[] _rest = new RingRecord[64];   // the rest of a ring past its share, walked for times only
     private readonly ulong[] _producers;   // the producer position this round reads to, per ring
     private readonly int[] _first;
     private readonly int[] _walked;
+    private readonly ulong[] _restEarliest;   // per ring, the earliest time past its share of the pass (MaxValue: none)
     private readonly Head[] _heap;   // while ordering: a min-heap of the rings with records left, by their head's placement
 
     /// <summary>A ring's records left to order: its head's placement, its index and the end of what the round hands on.</summary>
@@ -110,14 +115,16 @@ public sealed unsafe class MergedRingBufferReader : RingReader
 
     /// <summary>Over cursors alone (synthetic rings in tests), the first <paramref name="perCpuRings"/> each one CPU's:
     /// nothing to map, poll or dispose.</summary>
-    internal MergedRingBufferReader(RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
-        : this([], cursors, perCpuRings, timestampOffset, onRecord, now) { }
+    internal MergedRingBufferReader(RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now, int recordsPerPass = RecordsPerPass)
+        : this([], cursors, perCpuRings, timestampOffset, onRecord, now, recordsPerPass) { }
 
     private MergedRingBufferReader(RingBufferReader[] rings, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
         : this(rings, Cursors(rings), perCpuRings, timestampOffset, onRecord, now) { }
 
-    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
+    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now, int recordsPerPass = RecordsPerPass)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(recordsPerPass, 1);
+        _recordsPerPass = recordsPerPass;
         ArgumentNullException.ThrowIfNull(onRecord);
         ArgumentOutOfRangeException.ThrowIfNegative(timestampOffset);
         if (cursors.Length == 0)
@@ -129,8 +136,9 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         _onRecord = onRecord;
         _timestampOffset = timestampOffset;
         _now = now;
-        _records = new RingRecord[16 * cursors.Length];
+        _records = new RingRecord[(recordsPerPass + 1) * cursors.Length];
         _order = new int[_records.Length];
+        _restEarliest = new ulong[cursors.Length];
         _producers = new ulong[cursors.Length];
         _first = new int[cursors.Length];
         _walked = new int[cursors.Length];
@@ -200,49 +208,17 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         for (int i = 0; i < count; i++)
             _producers[i] = _cursors[i].ReadProducer();
 
-        ulong limit = now;
         int delivered = 0;
         try
         {
-            int records = 0;
-            for (int i = 0; i < count; i++)
-                limit = Math.Min(limit, Walk(i, now, ref records));
-            RingRecord[] walked = _records;
-
-            int heapSize = 0;
-            for (int i = 0; i < count; i++)
+            int handed;
+            bool more;
+            do
             {
-                // Placements, from the last record back; they never decrease along a ring, so what the round hands on
-                // is a prefix of its records.
-                int first = _first[i], end = _walked[i];
-                ulong earliest = ulong.MaxValue;
-                for (int k = end - 1; k > first; k--)
-                {
-                    ref RingRecord record = ref walked[k];
-                    earliest = record.Time = Math.Min(earliest, record.Time);
-                    record.Ring = i;
-                    if (earliest >= limit)
-                        end = k;
-                }
-                _cursors[i].ConsumeTo(walked[first].Next);   // past discarded records before the first
-                if (first + 1 < end)
-                    heapSize = Push(heapSize, new Head { Time = walked[first + 1].Time, Next = first + 1, End = end });
+                handed = Pass(now, out more);
+                delivered += handed;
             }
-
-            // Ordered first, with no call in the loop, then handed on.
-            int[] order = _order;
-            int ordered = Order(walked, order, heapSize);
-            RecordHandler onRecord = _onRecord;
-            RingBufferCursor[] cursors = _cursors;
-            for (int j = 0; j < ordered; j++)
-            {
-                ref RingRecord record = ref walked[order[j]];
-                RingBufferCursor cursor = cursors[record.Ring];
-                byte* body = record.Body != null ? record.Body : cursor.Unwrapped(record.Size);
-                onRecord(new ReadOnlySpan<byte>(body, record.Size));
-                delivered++;
-                cursor.ConsumeTo(record.Next);
-            }
+            while (more && handed > 0);
         }
         finally
         {
@@ -255,6 +231,59 @@ public sealed unsafe class MergedRingBufferReader : RingReader
                 _roundProducers[i * Rounds + _newestRound] = _producers[i];
                 _floors[i] = ReservedAfter(i, _cursors[i].Consumed);
             }
+        }
+        return delivered;
+    }
+
+    /// <summary>
+    /// One pass of a round: walks every ring (at most <see cref="RecordsPerPass"/> records of each), then hands on, merged,
+    /// what is placed before the pass's limit; <paramref name="more"/>: a ring had more than its share.
+    /// </summary>
+    private int Pass(ulong now, out bool more)
+    {
+        int count = _cursors.Length, records = 0, delivered = 0;
+        ulong limit = now;
+        more = false;
+        for (int i = 0; i < count; i++)
+        {
+            limit = Math.Min(limit, Walk(i, now, ref records));
+            more |= _restEarliest[i] != ulong.MaxValue;
+        }
+        RingRecord[] walked = _records;
+
+        int heapSize = 0;
+        for (int i = 0; i < count; i++)
+        {
+            // Placements, from the last record back (past the ring's share, the earliest of the rest); they never
+            // decrease along a ring, so what the pass hands on is a prefix of its records.
+            int first = _first[i], end = _walked[i];
+            ulong earliest = _restEarliest[i];
+            for (int k = end - 1; k > first; k--)
+            {
+                ref RingRecord record = ref walked[k];
+                earliest = record.Time = Math.Min(earliest, record.Time);
+                record.Ring = i;
+                if (earliest >= limit)
+                    end = k;
+            }
+            _cursors[i].ConsumeTo(walked[first].Next);   // past discarded records before the first
+            if (first + 1 < end)
+                heapSize = Push(heapSize, new Head { Time = walked[first + 1].Time, Next = first + 1, End = end });
+        }
+
+        // Ordered first, with no call in the loop, then handed on.
+        int[] order = _order;
+        int ordered = Order(walked, order, heapSize);
+        RecordHandler onRecord = _onRecord;
+        RingBufferCursor[] cursors = _cursors;
+        for (int j = 0; j < ordered; j++)
+        {
+            ref RingRecord record = ref walked[order[j]];
+            RingBufferCursor cursor = cursors[record.Ring];
+            byte* body = record.Body != null ? record.Body : cursor.Unwrapped(record.Size);
+            onRecord(new ReadOnlySpan<byte>(body, record.Size));
+            delivered++;
+            cursor.ConsumeTo(record.Next);
         }
         return delivered;
     }
@@ -317,41 +346,40 @@ public sealed unsafe class MergedRingBufferReader : RingReader
 
     /// <summary>
     /// Walks ring <paramref name="ring"/> from its consumer position to this round's producer position or to a record
-    /// still being written, noting its ready records from <paramref name="records"/> on (see <see cref="_records"/>);
-    /// returns the earliest time the rest of the ring, past the walk, can bring.
+    /// still being written, noting its ready records from <paramref name="records"/> on (see <see cref="_records"/>), up
+    /// to its share of the pass, and the earliest time of those past it; returns the bound of the times the rest of the
+    /// ring, past what it noted, can bring.
     /// </summary>
     private ulong Walk(int ring, ulong now, ref int records)
     {
         RingBufferCursor cursor = _cursors[ring];
-        ulong position = cursor.Consumed;
-        int first = records, last = first;   // the slot before the ring's first record, then its last record
-        RingHead state;
-        while (true)
+        ulong position = cursor.Consumed, producer = _producers[ring];
+        int first = records;   // the slot before the ring's first record
+        RingHead state = cursor.Walk(ref position, producer, _timestampOffset, _records.AsSpan(first, _recordsPerPass + 1), out int noted);
+        int last = first + noted;   // its last record
+        bool walked = noted > 0;
+        ulong lastTime = walked ? _records[last].Time : 0, rest = ulong.MaxValue;
+        while (state == RingHead.Ready)
         {
-            if (_records.Length - last < 2)
-                Grow(last + 2);
-            state = cursor.Walk(ref position, _producers[ring], _timestampOffset, _records.AsSpan(last), out int noted);
-            last += noted;
-            if (state != RingHead.Ready)
-                break;
-            Grow(_records.Length + 1);   // full: on from where it stopped
+            // Past the ring's share: only the times, which place the records before them (see the remarks). The rest is
+            // another pass's, the earliest of it included.
+            state = cursor.Walk(ref position, producer, _timestampOffset, _rest, out noted);
+            for (int k = 1; k <= noted; k++)
+                rest = Math.Min(rest, _rest[k].Time);
+            if (noted > 0)
+                lastTime = _rest[noted].Time;
         }
         _first[ring] = first;
         _walked[ring] = records = last + 1;
-        if (last > first)
-            _lastTimes[ring] = _records[last].Time;   // the committed record just before the stop
+        _restEarliest[ring] = rest;
+        if (walked)
+            _lastTimes[ring] = lastTime;   // the committed record just before the stop
+        // A record of the rest is placed at its earliest time or later: the pass hands on what is placed at it or before.
+        ulong restBound = rest == ulong.MaxValue ? rest : rest + 1;
         if (state == RingHead.Empty)
-            return now;
+            return Math.Min(now, restBound);
         ulong bound = ReservedAfter(ring, position);
-        return ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound;
-    }
-
-    /// <summary>Makes room for at least <paramref name="length"/> records (a round holding more than any before).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Grow(int length)
-    {
-        Array.Resize(ref _records, Math.Max(length, 2 * _records.Length));
-        _order = new int[_records.Length];
+        return Math.Min(restBound, ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound);
     }
 
     /// <summary>The latest clock reading known to precede the reservation of ring <paramref name="ring"/>'s records
