@@ -41,28 +41,19 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     private readonly int _timestampOffset;
     private readonly Func<ulong> _now;
 
-    // A pass's ready records, at most RecordsPerPass of each ring, in one array reused every pass: ring i's are
-    // _records[_first[i] + 1 .. _walked[i]), preceded by a slot whose Next is where the first starts (or the walk's
-    // stop); _order, the indices of those the pass hands on, in the order they go out. Fixed: a round that finds more
-    // (a reader that fell behind) takes more passes, rather than keeping memory the size of its largest round.
-    internal const int RecordsPerPass = 512;
-    private readonly int _recordsPerPass;   // RecordsPerPass; tests make it small
-    private readonly RingRecord[] _records;
-    private readonly int[] _order;
-    private readonly RingRecord[] _rest = new RingRecord[64];   // the rest of a ring past its share, walked for times only
-    private readonly ulong[] _producers;   // the producer position this round reads to, per ring
-    private readonly int[] _first;
-    private readonly int[] _walked;
-    private readonly ulong[] _restEarliest;   // per ring, the earliest time past its share of the pass (MaxValue: none)
-    private readonly Head[] _heap;   // while ordering: a min-heap of the rings with records left, by their head's placement
-
-    /// <summary>A ring's records left to order: its head's placement, its index and the end of what the round hands on.</summary>
-    private struct Head
-    {
-        public ulong Time;
-        public int Next;
-        public int End;
-    }
+    // Per ring, reused every round: the producer position this round reads to, where its walk stopped, and the
+    // runs the walk found (see RingRun): this ring's are _runs[_firstRun[i].._endRun[i]), and _nextRun[i] is the
+    // first whose start the ring's head has not reached. The head's time is what places it (see the remarks).
+    private readonly ulong[] _producers;
+    private readonly ulong[] _stops;
+    private readonly int[] _firstRun;
+    private readonly int[] _endRun;
+    private readonly int[] _nextRun;
+    private RingRun[] _runs;
+    private readonly ulong[] _heads;
+    private readonly nint[] _bodies;   // the head of each ready ring, and its length
+    private readonly int[] _sizes;
+    private readonly int[] _heap;      // a min-heap of ring indices by head time
 
     // What bounds the times a ring can still bring: the clock readings and producer positions of the last rounds
     // (a record at or past a round's position was reserved after its reading), and per ring the latest reading known
@@ -115,16 +106,14 @@ public sealed unsafe class MergedRingBufferReader : RingReader
 
     /// <summary>Over cursors alone (synthetic rings in tests), the first <paramref name="perCpuRings"/> each one CPU's:
     /// nothing to map, poll or dispose.</summary>
-    internal MergedRingBufferReader(RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now, int recordsPerPass = RecordsPerPass)
-        : this([], cursors, perCpuRings, timestampOffset, onRecord, now, recordsPerPass) { }
+    internal MergedRingBufferReader(RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
+        : this([], cursors, perCpuRings, timestampOffset, onRecord, now) { }
 
     private MergedRingBufferReader(RingBufferReader[] rings, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
         : this(rings, Cursors(rings), perCpuRings, timestampOffset, onRecord, now) { }
 
-    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now, int recordsPerPass = RecordsPerPass)
+    private MergedRingBufferReader(RingBufferReader[] rings, RingBufferCursor[] cursors, int perCpuRings, int timestampOffset, RecordHandler onRecord, Func<ulong> now)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(recordsPerPass, 1);
-        _recordsPerPass = recordsPerPass;
         ArgumentNullException.ThrowIfNull(onRecord);
         ArgumentOutOfRangeException.ThrowIfNegative(timestampOffset);
         if (cursors.Length == 0)
@@ -136,13 +125,16 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         _onRecord = onRecord;
         _timestampOffset = timestampOffset;
         _now = now;
-        _records = new RingRecord[(recordsPerPass + 1) * cursors.Length];
-        _order = new int[_records.Length];
-        _restEarliest = new ulong[cursors.Length];
         _producers = new ulong[cursors.Length];
-        _first = new int[cursors.Length];
-        _walked = new int[cursors.Length];
-        _heap = new Head[cursors.Length];
+        _stops = new ulong[cursors.Length];
+        _firstRun = new int[cursors.Length];
+        _endRun = new int[cursors.Length];
+        _nextRun = new int[cursors.Length];
+        _runs = new RingRun[4 * cursors.Length];
+        _heads = new ulong[cursors.Length];
+        _bodies = new nint[cursors.Length];
+        _sizes = new int[cursors.Length];
+        _heap = new int[cursors.Length];
         _roundProducers = new ulong[cursors.Length * Rounds];
         _floors = new ulong[cursors.Length];   // 0: nothing is known of what the rings hold already
     }
@@ -208,17 +200,44 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         for (int i = 0; i < count; i++)
             _producers[i] = _cursors[i].ReadProducer();
 
+        ulong limit = now;
+        int runs = 0;
         int delivered = 0;
         try
         {
-            int handed;
-            bool more;
-            do
+            for (int i = 0; i < count; i++)
+                limit = Math.Min(limit, Walk(i, now, ref runs));
+
+            int heapSize = 0;
+            for (int i = 0; i < count; i++)
             {
-                handed = Pass(now, out more);
-                delivered += handed;
+                if (Peek(i))
+                    heapSize = Push(heapSize, i);
             }
-            while (more && handed > 0);
+            while (heapSize > 0)
+            {
+                int ring = _heap[0];
+                if (_heads[ring] >= limit)
+                    break;
+                // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
+                ulong next = heapSize == 1 ? ulong.MaxValue
+                    : heapSize == 2 ? _heads[_heap[1]] : Math.Min(_heads[_heap[1]], _heads[_heap[2]]);
+                ulong runEnd = Math.Min(limit, next == ulong.MaxValue ? next : next + 1);
+                RingBufferCursor cursor = _cursors[ring];
+                bool ready;
+                do
+                {
+                    _onRecord(new ReadOnlySpan<byte>((byte*)_bodies[ring], _sizes[ring]));
+                    delivered++;
+                    cursor.Consume();
+                    ready = Peek(ring);
+                }
+                while (ready && _heads[ring] < runEnd);
+                if (ready)
+                    SiftDown(heapSize, 0);
+                else
+                    heapSize = PopTop(heapSize);
+            }
         }
         finally
         {
@@ -236,150 +255,42 @@ public sealed unsafe class MergedRingBufferReader : RingReader
     }
 
     /// <summary>
-    /// One pass of a round: walks every ring (at most <see cref="RecordsPerPass"/> records of each), then hands on, merged,
-    /// what is placed before the pass's limit; <paramref name="more"/>: a ring had more than its share.
-    /// </summary>
-    private int Pass(ulong now, out bool more)
-    {
-        int count = _cursors.Length, records = 0, delivered = 0;
-        ulong limit = now;
-        more = false;
-        for (int i = 0; i < count; i++)
-        {
-            limit = Math.Min(limit, Walk(i, now, ref records));
-            more |= _restEarliest[i] != ulong.MaxValue;
-        }
-        RingRecord[] walked = _records;
-
-        int heapSize = 0;
-        for (int i = 0; i < count; i++)
-        {
-            // Placements, from the last record back (past the ring's share, the earliest of the rest); they never
-            // decrease along a ring, so what the pass hands on is a prefix of its records.
-            int first = _first[i], end = _walked[i];
-            ulong earliest = _restEarliest[i];
-            for (int k = end - 1; k > first; k--)
-            {
-                ref RingRecord record = ref walked[k];
-                earliest = record.Time = Math.Min(earliest, record.Time);
-                record.Ring = i;
-                if (earliest >= limit)
-                    end = k;
-            }
-            _cursors[i].ConsumeTo(walked[first].Next);   // past discarded records before the first
-            if (first + 1 < end)
-                heapSize = Push(heapSize, new Head { Time = walked[first + 1].Time, Next = first + 1, End = end });
-        }
-
-        // Ordered first, with no call in the loop, then handed on.
-        int[] order = _order;
-        int ordered = Order(walked, order, heapSize);
-        RecordHandler onRecord = _onRecord;
-        RingBufferCursor[] cursors = _cursors;
-        for (int j = 0; j < ordered; j++)
-        {
-            ref RingRecord record = ref walked[order[j]];
-            RingBufferCursor cursor = cursors[record.Ring];
-            byte* body = record.Body != null ? record.Body : cursor.Unwrapped(record.Size);
-            onRecord(new ReadOnlySpan<byte>(body, record.Size));
-            delivered++;
-            cursor.ConsumeTo(record.Next);
-        }
-        return delivered;
-    }
-
-    /// <summary>
-    /// Merges the records the round hands on of the <paramref name="heapSize"/> rings in the heap into
-    /// <paramref name="order"/>, by placement; returns how many.
-    /// </summary>
-    private int Order(RingRecord[] records, int[] order, int heapSize)
-    {
-        Head[] heap = _heap;
-        int ordered = 0;
-        while (heapSize > 2)
-        {
-            // A run: the earliest ring's records up to the next ring's head, with no heap work between them.
-            ulong next = Math.Min(heap[1].Time, heap[2].Time);
-            ref Head top = ref heap[0];
-            int k = top.Next, end = top.End;
-            do
-                order[ordered++] = k;
-            while (++k < end && records[k].Time <= next);
-            if (k < end)
-            {
-                top.Next = k;
-                top.Time = records[k].Time;
-            }
-            else
-            {
-                heap[0] = heap[--heapSize];
-            }
-            SiftDown(heapSize);
-        }
-        if (heapSize == 2)
-        {
-            // Two rings (often all there are), as the heap would take them, their heads in locals: a's run, then b's.
-            int a = heap[0].Next, aEnd = heap[0].End, b = heap[1].Next, bEnd = heap[1].End;
-            ulong bTime = heap[1].Time;
-            while (true)
-            {
-                ulong aTime = 0;
-                do
-                    order[ordered++] = a;
-                while (++a < aEnd && (aTime = records[a].Time) <= bTime);
-                if (a == aEnd)
-                    break;
-                (a, b) = (b, a);
-                (aEnd, bEnd) = (bEnd, aEnd);
-                bTime = aTime;
-            }
-            heap[0] = new Head { Next = b, End = bEnd };
-            heapSize = 1;
-        }
-        if (heapSize == 1)
-        {
-            for (int k = heap[0].Next; k < heap[0].End; k++)
-                order[ordered++] = k;
-        }
-        return ordered;
-    }
-
-    /// <summary>
     /// Walks ring <paramref name="ring"/> from its consumer position to this round's producer position or to a record
-    /// still being written, noting its ready records from <paramref name="records"/> on (see <see cref="_records"/>), up
-    /// to its share of the pass, and the earliest time of those past it; returns the bound of the times the rest of the
-    /// ring, past what it noted, can bring.
+    /// still being written, noting where its times fall back (the runs); returns the earliest time the rest of the ring,
+    /// past the walk, can bring.
     /// </summary>
-    private ulong Walk(int ring, ulong now, ref int records)
+    private ulong Walk(int ring, ulong now, ref int runs)
     {
         RingBufferCursor cursor = _cursors[ring];
-        ulong position = cursor.Consumed, producer = _producers[ring];
-        int first = records;   // the slot before the ring's first record
-        RingHead state = cursor.Walk(ref position, producer, _timestampOffset, _records.AsSpan(first, _recordsPerPass + 1), out int noted);
-        int last = first + noted;   // its last record
-        bool walked = noted > 0;
-        ulong lastTime = walked ? _records[last].Time : 0, rest = ulong.MaxValue;
-        while (state == RingHead.Ready)
+        ulong producer = _producers[ring], position = cursor.Consumed, previous = 0;
+        bool walked = false;
+        _firstRun[ring] = runs;
+        RingHead state;
+        while ((state = cursor.TimeAt(ref position, producer, _timestampOffset, out ulong time, out ulong next)) == RingHead.Ready)
         {
-            // Past the ring's share: only the times, which place the records before them (see the remarks). The rest is
-            // another pass's, the earliest of it included.
-            state = cursor.Walk(ref position, producer, _timestampOffset, _rest, out noted);
-            for (int k = 1; k <= noted; k++)
-                rest = Math.Min(rest, _rest[k].Time);
-            if (noted > 0)
-                lastTime = _rest[noted].Time;
+            if (time < previous)
+            {
+                if (runs == _runs.Length)
+                    Array.Resize(ref _runs, 2 * runs);
+                _runs[runs++] = new RingRun(position, time);
+            }
+            previous = time;
+            walked = true;
+            position = next;
         }
-        _first[ring] = first;
-        _walked[ring] = records = last + 1;
-        _restEarliest[ring] = rest;
+        _endRun[ring] = runs;
+        _stops[ring] = position;
         if (walked)
-            _lastTimes[ring] = lastTime;   // the committed record just before the stop
-        // A record of the rest is placed at its earliest time or later: the pass hands on what is placed at it or before.
-        ulong restBound = rest == ulong.MaxValue ? rest : rest + 1;
+            _lastTimes[ring] = previous;   // the committed record just before the stop
+        // Each run's earliest time is its first; from the last run back, the earliest of it and every run after it.
+        ulong earliest = ulong.MaxValue;
+        for (int run = runs - 1; run >= _firstRun[ring]; run--)
+            earliest = _runs[run].Earliest = Math.Min(earliest, _runs[run].Earliest);
+        _nextRun[ring] = _firstRun[ring];
         if (state == RingHead.Empty)
-            return Math.Min(now, restBound);
+            return now;
         ulong bound = ReservedAfter(ring, position);
-        return Math.Min(restBound, ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound);
+        return ring < _perCpuRings ? Math.Max(bound, _lastTimes[ring]) : bound;
     }
 
     /// <summary>The latest clock reading known to precede the reservation of ring <paramref name="ring"/>'s records
@@ -394,42 +305,78 @@ public sealed unsafe class MergedRingBufferReader : RingReader
         return _floors[ring];
     }
 
-    private int Push(int heapSize, Head head)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong TimeOf(byte* body, int size) =>
+        size >= _timestampOffset + sizeof(ulong) ? *(ulong*)(body + _timestampOffset) : 0;
+
+    /// <summary>
+    /// Reads ring <paramref name="ring"/>'s next record within its walk into the arrays, with the time that places it;
+    /// true when there is one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Peek(int ring)
+    {
+        RingBufferCursor cursor = _cursors[ring];
+        if (cursor.Peek(_stops[ring], out byte* body, out int size) != RingHead.Ready)
+            return false;
+        _bodies[ring] = (nint)body;
+        _sizes[ring] = size;
+        ulong time = TimeOf(body, size);
+        int run = _nextRun[ring], end = _endRun[ring];
+        if (run < end)
+        {
+            if (_runs[run].Start == cursor.Consumed)
+                _nextRun[ring] = ++run;
+            if (run < end)
+                time = Math.Min(time, _runs[run].Earliest);
+        }
+        _heads[ring] = time;
+        return true;
+    }
+
+    private int Push(int heapSize, int ring)
     {
         int at = heapSize;
         while (at > 0)
         {
             int parent = (at - 1) / 2;
-            if (_heap[parent].Time <= head.Time)
+            if (_heads[_heap[parent]] <= _heads[ring])
                 break;
             _heap[at] = _heap[parent];
             at = parent;
         }
-        _heap[at] = head;
+        _heap[at] = ring;
         return heapSize + 1;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SiftDown(int heapSize)
+    private int PopTop(int heapSize)
     {
-        Head[] heap = _heap;
-        if (heapSize <= 1)
-            return;
-        Head head = heap[0];
-        int at = 0;
+        heapSize--;
+        if (heapSize > 0)
+        {
+            _heap[0] = _heap[heapSize];
+            SiftDown(heapSize, 0);
+        }
+        return heapSize;
+    }
+
+    private void SiftDown(int heapSize, int at)
+    {
+        int ring = _heap[at];
+        ulong time = _heads[ring];
         while (true)
         {
             int child = 2 * at + 1;
             if (child >= heapSize)
                 break;
-            if (child + 1 < heapSize && heap[child + 1].Time < heap[child].Time)
+            if (child + 1 < heapSize && _heads[_heap[child + 1]] < _heads[_heap[child]])
                 child++;
-            if (heap[child].Time >= head.Time)
+            if (_heads[_heap[child]] >= time)
                 break;
-            heap[at] = heap[child];
+            _heap[at] = _heap[child];
             at = child;
         }
-        heap[at] = head;
+        _heap[at] = ring;
     }
 
     /// <summary>Unmaps every ring and releases their map fds.</summary>

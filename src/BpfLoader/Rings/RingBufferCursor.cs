@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using BpfLoader.Object;
 
 namespace BpfLoader.Rings;
@@ -149,87 +148,35 @@ internal sealed unsafe class RingBufferCursor
     }
 
     /// <summary>
-    /// Walks the records from <paramref name="position"/> (the consumer position, or where a walk that filled its span
-    /// stopped) to <paramref name="producer"/> (a value of <see cref="ReadProducer"/>) or to a record still being written,
-    /// consuming nothing, and notes each ready one in <paramref name="records"/> from [1] on, as far as it has room:
-    /// its time (the u64 at <paramref name="offset"/> in it; 0 when the record is shorter), its body and size; and in
-    /// the one before it ([0] for the first) where it starts. Returns <see cref="RingHead.Empty"/> or
-    /// <see cref="RingHead.Busy"/> when the walk ended there, <see cref="RingHead.Ready"/> when the span is full, with
-    /// <paramref name="position"/> where it stopped (the last one noted has that as its Next) and the count noted.
-    /// Corruption throws as in <see cref="Drain"/>, before anything past a bad header is read.
+    /// The record at <paramref name="position"/> (at or after the consumer position), as <see cref="Peek"/> finds it but
+    /// consuming nothing: discarded records move <paramref name="position"/> on; for a ready record, the u64 at
+    /// <paramref name="offset"/> in its body (its <paramref name="time"/>; 0 when the record is shorter), read in place
+    /// even when the record wraps, and where the record after it starts (<paramref name="next"/>).
     /// </summary>
-    internal RingHead Walk(ref ulong position, ulong producer, int offset, Span<RingRecord> records, out int noted)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RingHead TimeAt(ref ulong position, ulong producer, int offset, out ulong time, out ulong next)
     {
-        // Holds all along: the consumer position stays, and records are 8-byte multiples.
-        CheckPositions(position, producer);
-        if (position - _consumed > producer - _consumed)
-            throw new ArgumentOutOfRangeException(nameof(position), position, "not between the consumer and producer positions");
-        ArgumentOutOfRangeException.ThrowIfLessThan(records.Length, 2, nameof(records));
-        // Few values live in the loop, so that they stay in registers.
-        byte* data = _data;
-        ulong mask = _mask, at = position, timeAt = (ulong)offset;
-        ulong inPlace = _doubleMapped ? ulong.MaxValue : mask + 1;   // where a body must end to be read in place
-        ref RingRecord first = ref MemoryMarshal.GetReference(records);
-        ref RingRecord full = ref Unsafe.Add(ref first, records.Length - 1);
-        ref RingRecord last = ref first;
-        RingHead state;
+        time = 0;
         while (true)
         {
-            if (at == producer)
+            RingHead head = Header(position, producer, out uint length, out bool discarded, out ulong total);
+            next = position + total;
+            if (head != RingHead.Ready)
+                return head;
+            if (discarded)
             {
-                state = RingHead.Empty;
-                break;
-            }
-            uint len = Volatile.Read(ref *(uint*)(data + (at & mask)));
-            if ((len & BusyBit) != 0)
-            {
-                state = RingHead.Busy;
-                break;
-            }
-            uint length = len & ~(BusyBit | DiscardBit);
-            ulong total = (length + HeaderSize + 7UL) & ~7UL;
-            if (total > producer - at)
-                ThrowCorruptRecord(length, at, producer - at);
-            if ((len & DiscardBit) != 0)
-            {
-                at += total;
+                position = next;
                 continue;
             }
-            if (Unsafe.AreSame(ref last, ref full))
+            if ((ulong)offset + sizeof(ulong) <= length)
             {
-                state = RingHead.Ready;
-                break;
+                ulong at = position + HeaderSize + (ulong)offset;
+                time = (at & 7) == 0 || _doubleMapped   // an aligned u64 never runs past the end of the area
+                    ? Unsafe.ReadUnaligned<ulong>(_data + (at & _mask))
+                    : ReadWrapped(at);
             }
-            last.Next = at;
-            last = ref Unsafe.Add(ref last, 1);
-            // The body starts at most a ring's size in and is shorter than the ring (total <= producer - at, checked
-            // above), so in a ring mapped twice it is always in place; in one mapped once, past the end it starts over.
-            ulong start = (at & mask) + HeaderSize;
-            byte* body = data + start;
-            if (start + length > inPlace)
-                body = start > mask ? data : null;
-            last.Body = body;
-            last.Size = (int)length;
-            last.Time = timeAt + sizeof(ulong) > length ? 0
-                : body != null ? Unsafe.ReadUnaligned<ulong>(body + timeAt)
-                : ReadWrapped(data, mask, at + HeaderSize + timeAt);
-            at += total;
+            return RingHead.Ready;
         }
-        last.Next = at;
-        position = at;
-        noted = (int)(Unsafe.ByteOffset(ref first, ref last) / Unsafe.SizeOf<RingRecord>());
-        return state;
-    }
-
-    /// <summary>
-    /// The body of <paramref name="size"/> bytes of the record at the consumer position, which runs past the end of a
-    /// data area mapped once (<see cref="Walk"/> found no body in place): copied whole, valid until the next copy.
-    /// </summary>
-    internal byte* Unwrapped(int size)
-    {
-        ulong start = (_consumed + HeaderSize) & _mask;
-        Unwrap((int)(_mask + 1 - start), size);
-        return (byte*)Unsafe.AsPointer(ref _wrapped[0]);   // pinned: see Unwrap
     }
 
     /// <summary>
@@ -243,7 +190,9 @@ internal sealed unsafe class RingBufferCursor
         length = 0;
         discarded = false;
         total = 0;
-        CheckPositions(position, producer);
+        ulong ringSize = _mask + 1;
+        if (producer - _consumed > ringSize || (position & 7) != 0)
+            ThrowCorruptPositions(producer, _consumed, ringSize);
         if (position == producer)
             return RingHead.Empty;
         uint len = Volatile.Read(ref *(uint*)(_data + (position & _mask)));
@@ -255,13 +204,6 @@ internal sealed unsafe class RingBufferCursor
             ThrowCorruptRecord(length, position, producer - position);
         discarded = (len & DiscardBit) != 0;
         return RingHead.Ready;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CheckPositions(ulong position, ulong producer)
-    {
-        if (producer - _consumed > _mask + 1 || (position & 7) != 0)
-            ThrowCorruptPositions(producer, _consumed, _mask + 1);
     }
 
     // Out of the hot path, message and all (an interpolated string built at the call site would be inlined into every
@@ -277,12 +219,11 @@ internal sealed unsafe class RingBufferCursor
         throw new BpfException($"ring buffer is corrupt: record of {length} bytes at position {position}, {reserved} bytes reserved");
 
     /// <summary>A u64 at ring position <paramref name="at"/> that may run past the end of a data area mapped once.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]   // rare: kept out of the walk's loop
-    private static ulong ReadWrapped(byte* data, ulong mask, ulong at)
+    private ulong ReadWrapped(ulong at)
     {
         ulong value = 0;
         for (int i = 0; i < sizeof(ulong); i++)
-            value |= (ulong)data[(at + (ulong)i) & mask] << (8 * i);
+            value |= (ulong)_data[(at + (ulong)i) & _mask] << (8 * i);
         return value;
     }
 
@@ -293,16 +234,6 @@ internal sealed unsafe class RingBufferCursor
         _consumed += _headTotal;
         _headTotal = 0;
         if (ReleaseEveryBytes != 0 && _consumed - _published >= ReleaseEveryBytes)
-            Publish();
-    }
-
-    /// <summary>Moves the consumer position on to <paramref name="position"/> (past records <see cref="Walk"/> found),
-    /// giving space back as <see cref="ReleaseEveryBytes"/> says.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ConsumeTo(ulong position)
-    {
-        _consumed = position;
-        if (ReleaseEveryBytes != 0 && position - _published >= ReleaseEveryBytes)
             Publish();
     }
 

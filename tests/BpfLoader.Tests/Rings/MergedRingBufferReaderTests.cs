@@ -401,8 +401,8 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     /// record was reserved must come out before it, whichever rings the two are in.
     /// </summary>
     [Theory]
-    [MemberData(nameof(SeedsAndShares))]
-    public void Records_committed_before_another_was_reserved_come_out_before_it_however_their_stamps_interleave(int seed, int recordsPerPass)
+    [MemberData(nameof(Seeds))]
+    public void Records_committed_before_another_was_reserved_come_out_before_it_however_their_stamps_interleave(int seed)
     {
         var random = new Random(seed);
         var records = new List<Produced>();
@@ -415,7 +415,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
             ulong stamped = t + (ulong)delay;
             records.Add(new Produced(random.Next(3), t, stamped, stamped + (ulong)random.Next(0, 3)));
         }
-        Merge(records, perCpuRings: 0, random, recordsPerPass);
+        Merge(records, perCpuRings: 0, random);
     }
 
     /// <summary>
@@ -424,8 +424,8 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     /// and its clock reading or after that; so a ring of one CPU's may hold records stamped out of its order too.
     /// </summary>
     [Theory]
-    [MemberData(nameof(SeedsAndShares))]
-    public void Per_CPU_rings_with_nested_programs_keep_every_record_after_those_committed_before_it_was_reserved(int seed, int recordsPerPass)
+    [MemberData(nameof(Seeds))]
+    public void Per_CPU_rings_with_nested_programs_keep_every_record_after_those_committed_before_it_was_reserved(int seed)
     {
         var random = new Random(seed);
         var records = new List<Produced>();
@@ -450,24 +450,10 @@ public sealed class MergedRingBufferReaderTests : IDisposable
             for (ulong t = 0; t < 2000; t += (ulong)random.Next(0, 8))
                 Program(cpu, ref t, 0);
         }
-        Merge([.. records.OrderBy(r => r.Reserved)], perCpuRings: 2, random, recordsPerPass);
+        Merge([.. records.OrderBy(r => r.Reserved)], perCpuRings: 2, random);
     }
 
-    /// <summary>Each seed with the reader's own share of a pass, and with a share of a few records, so that rounds take
-    /// many passes.</summary>
-    public static TheoryData<int, int> SeedsAndShares
-    {
-        get
-        {
-            var data = new TheoryData<int, int>();
-            foreach (int seed in new[] { 1, 2, 3, 4, 5 })
-            {
-                data.Add(seed, MergedRingBufferReader.RecordsPerPass);
-                data.Add(seed, 3);
-            }
-            return data;
-        }
-    }
+    public static TheoryData<int> Seeds => [1, 2, 3, 4, 5];
 
     private readonly record struct Produced(int Ring, ulong Reserved, ulong Stamped, ulong Committed);
 
@@ -476,7 +462,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
     /// round of the reader at random moments, until all are out; then checks that each came out once, after every
     /// record committed before it was reserved.
     /// </summary>
-    private static void Merge(List<Produced> records, int perCpuRings, Random random, int recordsPerPass)
+    private static void Merge(List<Produced> records, int perCpuRings, Random random)
     {
         // Rings large enough for what a long interrupt holds back.
         using SyntheticRingBuffer first = new(64 * 1024), second = new(64 * 1024), third = new(64 * 1024);
@@ -484,7 +470,7 @@ public sealed class MergedRingBufferReaderTests : IDisposable
         ulong clock = 0;
         var names = new List<int>();
         using var reader = new MergedRingBufferReader(rings.Select(r => r.Cursor).ToArray(), perCpuRings, TimeOffset,
-            record => names.Add((int)BinaryPrimitives.ReadUInt64LittleEndian(record)), () => clock, recordsPerPass);
+            record => names.Add((int)BinaryPrimitives.ReadUInt64LittleEndian(record)), () => clock);
         var positions = new ulong[records.Count];
         var committed = new bool[records.Count];
         int reserved = 0;
@@ -517,62 +503,6 @@ public sealed class MergedRingBufferReaderTests : IDisposable
                     Assert.True(order[a] < order[b], $"record {a} (committed at {records[a].Committed}) came out after {b} (reserved at {records[b].Reserved})");
             }
         }
-    }
-
-    /// <summary>A ring with more records than a pass takes: the record past its share that was stamped earliest (an
-    /// interrupt's, nested in the program before it) still places the records before it, and every record comes out,
-    /// merged with another ring's, in one round.</summary>
-    [Fact]
-    public void A_ring_with_more_than_a_pass_takes_is_merged_whole_in_one_round_placed_by_the_times_past_its_share()
-    {
-        using SyntheticRingBuffer first = new(4096), second = new(4096);
-        var names = new List<ulong>();
-        using var reader = new MergedRingBufferReader([first.Cursor, second.Cursor], 0, TimeOffset,
-            record => names.Add(BinaryPrimitives.ReadUInt64LittleEndian(record)), () => 1000, recordsPerPass: 2);
-        // Ring 0: 10 @100, 11 @110, 12 @120, 13 @105 (stamped before 11 and 12), 14 @130; ring 1: 20 @107, 21 @125.
-        foreach (var (name, time) in new (ulong, ulong)[] { (10, 100), (11, 110), (12, 120), (13, 105), (14, 130) })
-            first.Write(Record(name, time));
-        second.Write(Record(20, 107));
-        second.Write(Record(21, 125));
-
-        Assert.Equal(7, reader.DrainAll());
-
-        // 10 at 100; 11, 12 and 13 all placed at 105 (the earliest from each on), before 20 at 107; then 21, 14.
-        Assert.Equal([10UL, 11, 12, 13, 20, 21, 14], names);
-        Assert.Equal(first.Producer, first.Consumer);
-        Assert.Equal(second.Producer, second.Consumer);
-    }
-
-    /// <summary>A reader that fell behind finds a round far larger than its share of a pass: it takes more passes, and
-    /// keeps no more memory than a round of its share needs.</summary>
-    [Fact]
-    public void A_round_far_larger_than_a_pass_allocates_nothing()
-    {
-        using SyntheticRingBuffer first = new(256 * 1024), second = new(256 * 1024);
-        long sum = 0;
-        using var reader = new MergedRingBufferReader([first.Cursor, second.Cursor], 0, TimeOffset,
-            record => sum += (long)BinaryPrimitives.ReadUInt64LittleEndian(record), () => ulong.MaxValue - 1);
-        byte[] record = Record(0, 0);
-        void Fill(int records)
-        {
-            for (int i = 0; i < records; i++)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), (ulong)i * 2);
-                first.Write(record);
-                BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), (ulong)i * 2 + 1);
-                second.Write(record);
-            }
-        }
-        Fill(16);
-        Assert.Equal(32, reader.DrainAll());   // warmed up on a small round
-
-        Fill(8 * MergedRingBufferReader.RecordsPerPass);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int delivered = reader.DrainAll();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(16 * MergedRingBufferReader.RecordsPerPass, delivered);
-        Assert.Equal(0, allocated);
     }
 
     [Fact]
