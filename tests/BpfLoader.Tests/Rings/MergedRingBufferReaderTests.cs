@@ -505,6 +505,38 @@ public sealed class MergedRingBufferReaderTests : IDisposable
         }
     }
 
+    /// <summary>A reader that fell behind finds a round far larger than any before: it keeps no memory the size of it
+    /// (which would stay, and count in the tool's peak RSS).</summary>
+    [Fact]
+    public void A_round_far_larger_than_any_before_allocates_nothing()
+    {
+        using SyntheticRingBuffer first = new(256 * 1024), second = new(256 * 1024);
+        long sum = 0;
+        using var reader = new MergedRingBufferReader([first.Cursor, second.Cursor], 0, TimeOffset,
+            record => sum += (long)BinaryPrimitives.ReadUInt64LittleEndian(record), () => ulong.MaxValue - 1);
+        byte[] record = Record(0, 0);
+        void Fill(int records)
+        {
+            for (int i = 0; i < records; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), (ulong)i * 2);
+                first.Write(record);
+                BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(8), (ulong)i * 2 + 1);
+                second.Write(record);
+            }
+        }
+        Fill(16);
+        Assert.Equal(32, reader.DrainAll());   // warmed up on a small round
+
+        Fill(4096);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int delivered = reader.DrainAll();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(8192, delivered);
+        Assert.Equal(0, allocated);
+    }
+
     [Fact]
     public void The_programs_clock_outside_a_time_namespace_and_the_offset_inside_one()
     {
