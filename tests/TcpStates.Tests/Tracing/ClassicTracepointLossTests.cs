@@ -20,7 +20,7 @@ public sealed class ClassicTracepointLossTests
         var env = new Dictionary<string, string> { ["TCPSTATES_DEBUG"] = "1", ["TCPSTATES_ATTACH"] = "tracepoint" };
         using TracerRun run = TracerRun.Start(env, "-s");
         int port = Traffic.Churn(IPAddress.Loopback, connections, clients: 2);
-        WaitUntilSettled(port, TimeSpan.FromSeconds(5));
+        string settled = WaitUntilSettled(port, TimeSpan.FromSeconds(15));
         Thread.Sleep(300);
         Assert.Equal(0, run.Stop());
 
@@ -51,7 +51,7 @@ public sealed class ClassicTracepointLossTests
             }
             if (previous != "CLOSE") breaks++;
         }
-        Assert.True(breaks <= lost, $"{breaks} breaks in the sockets' chains, {lost} reported lost\n{run.Stderr}");
+        Assert.True(breaks <= lost, $"{breaks} breaks in the sockets' chains, {lost} reported lost; {settled}\n{run.Stderr}");
         if (lost == 0)
             Assert.InRange(rows.Count, connections * 10 - 20, connections * 10 + 2);
     }
@@ -59,15 +59,20 @@ public sealed class ClassicTracepointLossTests
     /// <summary>
     /// Until no socket on <paramref name="port"/> has a change to come (any state but TIME_WAIT and CLOSE in
     /// /proc/net/tcp): on a loaded machine a segment retransmitted up to a second later would otherwise change a
-    /// socket's state after the tracer stopped, a break no loss covers.
+    /// socket's state after the tracer stopped, a break no loss covers. Says how it ended, for a failure's message.
     /// </summary>
-    private static void WaitUntilSettled(int port, TimeSpan timeout)
+    private static string WaitUntilSettled(int port, TimeSpan timeout)
     {
         string hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < timeout && File.ReadLines("/proc/net/tcp").Skip(1)
+        int open;
+        while ((open = File.ReadLines("/proc/net/tcp").Skip(1)
             .Select(l => l.Split(' ', 5, StringSplitOptions.RemoveEmptyEntries))
-            .Any(f => f.Length >= 4 && f[3] is not ("06" or "07") && (f[1].EndsWith(hexPort, StringComparison.Ordinal) || f[2].EndsWith(hexPort, StringComparison.Ordinal))))
+            .Count(f => f.Length >= 4 && f[3] is not ("06" or "07") && (f[1].EndsWith(hexPort, StringComparison.Ordinal) || f[2].EndsWith(hexPort, StringComparison.Ordinal)))) > 0
+            && clock.Elapsed < timeout)
             Thread.Sleep(50);
+        return open == 0
+            ? $"the port's sockets settled in {clock.ElapsedMilliseconds} ms"
+            : $"{open} of the port's sockets still had a change to come after {clock.ElapsedMilliseconds} ms";
     }
 }
