@@ -23,7 +23,7 @@ public class CachedOutputFileTests
             TracerOutputScanner scanner = CachedOutputFile.Scan(output);
             Assert.Equal(2, scanner.EventLines);
             Assert.Equal(2, scanner.LinesWithPort(4242));
-            Assert.Equal(4, CachedOutputFile.ScanFile(output, untilZero: false).Lines);   // the zeros would be a line of their own
+            Assert.Equal(4, TracerOutputScanner.FromFile(output, untilZero: false).Lines);   // the zeros would be a line of their own
         }
         finally
         {

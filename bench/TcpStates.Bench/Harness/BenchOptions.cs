@@ -22,7 +22,7 @@ internal sealed record BenchOptions(
     public int MaxRounds { get; init; }
 
     /// <summary>Start-up probes per tracer and round, interleaved: a median of a few starts says little on a noisy host.</summary>
-    public int Starts { get; init; } = 1;
+    public int Starts { get; init; } = 5;
 
     /// <summary>Seconds per step of the cost curve (idle, paced rates, maximum); 0 skips it.</summary>
     public double CurveSeconds { get; init; }

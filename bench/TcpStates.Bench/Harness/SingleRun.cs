@@ -144,7 +144,7 @@ internal sealed class SingleRun(string workDirectory)
         if (!tracer.HasOutput)
             scanner = null;
         else if (sink == OutputSink.File)
-            scanner = CachedOutputFile.ScanFile(stdoutPath, untilZero: false);
+            scanner = TracerOutputScanner.FromFile(stdoutPath, untilZero: false);
         else if (sink == OutputSink.Cached)
             scanner = CachedOutputFile.Scan(stdoutPath);
 

@@ -29,23 +29,5 @@ internal static class CachedOutputFile
     }
 
     /// <summary>The tracer's output in <paramref name="path"/>: up to the first zero byte.</summary>
-    public static TracerOutputScanner Scan(string path) => ScanFile(path, untilZero: true);
-
-    /// <summary>Feeds the file at <paramref name="path"/> to a new scanner, all of it or up to its first zero byte.</summary>
-    public static TracerOutputScanner ScanFile(string path, bool untilZero)
-    {
-        var scanner = new TracerOutputScanner();
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = stream.Read(buffer)) > 0)
-        {
-            int end = untilZero ? Array.IndexOf(buffer, (byte)0, 0, n) : -1;
-            scanner.Feed(buffer.AsSpan(0, end < 0 ? n : end));
-            if (end >= 0)
-                break;
-        }
-        scanner.Complete();
-        return scanner;
-    }
+    public static TracerOutputScanner Scan(string path) => TracerOutputScanner.FromFile(path, untilZero: true);
 }

@@ -28,6 +28,24 @@ internal sealed class TracerOutputScanner
 
     public long EventLines => Math.Max(0, Lines - 1);
 
+    /// <summary>A scanner fed the file at <paramref name="path"/>, all of it or up to its first zero byte.</summary>
+    public static TracerOutputScanner FromFile(string path, bool untilZero)
+    {
+        var scanner = new TracerOutputScanner();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            int end = untilZero ? Array.IndexOf(buffer, (byte)0, 0, n) : -1;
+            scanner.Feed(buffer.AsSpan(0, end < 0 ? n : end));
+            if (end >= 0)
+                break;
+        }
+        scanner.Complete();
+        return scanner;
+    }
+
     public void Feed(ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
