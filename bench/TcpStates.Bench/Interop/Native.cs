@@ -124,6 +124,16 @@ internal static unsafe partial class Native
 
     internal const int ClockMonotonic = 1, TimerAbsTime = 1;
 
+    /// <summary>CPUCLOCK_SCHED: a process CPU clock that counts scheduler run time, in nanoseconds.</summary>
+    internal const int CpuClockSched = 2;
+
+    /// <summary>The kernel's clock id of another process's CPU time (MAKE_PROCESS_CPUCLOCK in linux/posix-timers.h):
+    /// what clock_getcpuclockid gives, without its check that the caller may read it.</summary>
+    internal static int ProcessCpuClock(int pid) => (~pid << 3) | CpuClockSched;
+
+    [LibraryImport(LibName, EntryPoint = "clock_gettime", SetLastError = true)]
+    internal static partial int ClockGetTime(int clock, Timespec* time);
+
     // Returns the error number.
     [LibraryImport(LibName, EntryPoint = "clock_nanosleep")]
     internal static partial int ClockNanosleep(int clock, int flags, Timespec* request, Timespec* remain);

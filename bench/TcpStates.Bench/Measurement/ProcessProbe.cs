@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpStates.Bench.Interop;
 
 namespace TcpStates.Bench.Measurement;
 
@@ -6,10 +7,24 @@ namespace TcpStates.Bench.Measurement;
 internal static class ProcessProbe
 {
     /// <summary>
-    /// User+system CPU of all live threads in nanoseconds (first field of each
-    /// /proc/PID/task/TID/schedstat), finer than the clock ticks of /proc/PID/stat.
+    /// User+system CPU of the whole process in nanoseconds, threads that have exited included (its process CPU
+    /// clock, as the kernel sums it for wait4's rusage), or 0 when the process is gone. Not a sum over
+    /// /proc/PID/task: a thread that ended before a window (a tracer's start-up thread) is missing from that sum at
+    /// the start and present in rusage at the end, which would put its CPU in the window.
     /// </summary>
-    public static long CpuNanoseconds(int pid)
+    public static unsafe long CpuNanoseconds(int pid)
+    {
+        Timespec time;
+        if (Native.ClockGetTime(Native.ProcessCpuClock(pid), &time) == 0)
+            return time.Seconds * 1_000_000_000L + time.Nanoseconds;
+        return LiveThreadsCpuNanoseconds(pid);
+    }
+
+    /// <summary>
+    /// User+system CPU of the live threads in nanoseconds (first field of each /proc/PID/task/TID/schedstat): where
+    /// the process clock cannot be read.
+    /// </summary>
+    internal static long LiveThreadsCpuNanoseconds(int pid)
     {
         long total = 0;
         try
