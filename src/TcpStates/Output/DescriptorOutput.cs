@@ -6,9 +6,10 @@ namespace TcpStates.Output;
 /// The events' output over an inherited descriptor (stdout), written with write(2). A regular file is thus written
 /// at the descriptor's own offset, shared with the shell and with stderr when both are the same open file (a
 /// FileStream keeps a private offset and writes there with pwrite, overwriting what others wrote).
-/// A reader that stops reading cannot keep the tool from ending: before each write to a pipe or a socket it waits,
-/// with poll(2), for room or for the stop; once stopped it waits at most <see cref="StopGraceMs"/> for room, then
-/// gives up with <see cref="OutputStalledException"/>. Errors are <see cref="SystemError"/>s naming the errno.
+/// A reader that stops reading cannot keep the tool from ending: a pipe or a socket is written without waiting
+/// (RWF_NOWAIT: as much as it takes), and when it takes no more the tool waits, with poll(2), for room or for the stop
+/// (where the kernel has no RWF_NOWAIT for it, before each write of at most PIPE_BUF); once stopped it waits at most
+/// <see cref="StopGraceMs"/> for room, then gives up with <see cref="OutputStalledException"/>. Errors are <see cref="SystemError"/>s naming the errno.
 /// </summary>
 public sealed unsafe class DescriptorOutput : Stream
 {
@@ -21,6 +22,7 @@ public sealed unsafe class DescriptorOutput : Stream
     private readonly int _fd;
     private readonly int _stopEvent;
     private readonly bool _mayBlock;
+    private bool _noWait = true;
     private readonly CancellationTokenRegistration _onStop;
     private volatile bool _stopped;
 
@@ -50,24 +52,51 @@ public sealed unsafe class DescriptorOutput : Stream
         while (!buffer.IsEmpty)
         {
             int chunk = buffer.Length;
-            if (_mayBlock)
+            bool noWait = _mayBlock && _noWait;
+            if (_mayBlock && !noWait)
             {
                 WaitForRoom();
                 chunk = Math.Min(chunk, PipeChunk);
             }
             nint written;
             fixed (byte* p = buffer)
-                written = Libc.Write(_fd, p, (nuint)chunk);
+            {
+                if (noWait)
+                {
+                    var vector = new Libc.IoVec { Base = p, Length = (nuint)chunk };
+                    written = Libc.PWriteV2(_fd, &vector, 1, -1, Libc.RwfNowait);
+                }
+                else
+                {
+                    written = Libc.Write(_fd, p, (nuint)chunk);
+                }
+            }
+            WriteCalls++;
             if (written < 0)
             {
                 int errno = Libc.Errno;
+                if (noWait && errno is SystemError.EOPNOTSUPP or SystemError.EINVAL or SystemError.ENOSYS)
+                {
+                    _noWait = false;   // a kernel without RWF_NOWAIT for this descriptor (pipes before 6.4)
+                    continue;
+                }
+                if (noWait && errno == SystemError.EAGAIN)
+                {
+                    WaitForRoom();
+                    continue;
+                }
                 if (errno is SystemError.EINTR or SystemError.EAGAIN)
                     continue;   // EAGAIN: stdout was left non-blocking by whoever opened it; poll waits
                 throw new SystemError(Operation, errno);
             }
             buffer = buffer[(int)written..];
+            if (noWait && written < chunk)
+                WaitForRoom();   // it took what fitted: full now
         }
     }
+
+    /// <summary>write(2) and pwritev2(2) calls made: a pipe with room takes a whole buffer in one.</summary>
+    internal long WriteCalls { get; private set; }
 
     /// <summary>Waits until the descriptor takes a write, or, once stopped, for <see cref="StopGraceMs"/> at most.</summary>
     private void WaitForRoom()

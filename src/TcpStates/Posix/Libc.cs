@@ -20,6 +20,13 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
 
+    /// <summary>RWF_NOWAIT: a pipe or socket write that takes what fits now and fails with EAGAIN rather than waiting.</summary>
+    public const int RwfNowait = 0x08;
+
+    /// <summary>pwritev2 at the descriptor's own position (offset -1), with RWF_ flags.</summary>
+    [LibraryImport("libc", EntryPoint = "pwritev2", SetLastError = true)]
+    public static partial nint PWriteV2(int fd, IoVec* vectors, int count, long offset, int flags);
+
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nuint count);
 
@@ -60,6 +67,12 @@ internal static unsafe partial class Libc
     public static partial int SetPriority(int which, uint who, int nice);
 
     [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
     public struct PollFd
     {
         public int Fd;

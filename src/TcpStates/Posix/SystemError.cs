@@ -9,7 +9,8 @@ namespace TcpStates.Posix;
 public class SystemError : IOException
 {
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, EACCES = 13, ENOSPC = 28,
-        EPIPE = 32, EDQUOT = 122, ECONNREFUSED = 111, ENOTCONN = 107, EMSGSIZE = 90, ENOBUFS = 105, EFBIG = 27, ENAMETOOLONG = 36;
+        EPIPE = 32, EDQUOT = 122, ECONNREFUSED = 111, ENOTCONN = 107, EMSGSIZE = 90, ENOBUFS = 105, EFBIG = 27, ENAMETOOLONG = 36,
+        EINVAL = 22, ENOSYS = 38, EOPNOTSUPP = 95;
 
     public SystemError(string operation, int errno)
         : base($"{operation}: {Name(errno)} ({Describe(errno)})")
