@@ -12,10 +12,14 @@ internal static class CProbe
 {
     private const string SectionName = "probe_values";
 
-    /// <summary>The value of each expression, in order, as the compiler for <paramref name="triple"/> sees it.</summary>
-    public static long[] Evaluate(string triple, IReadOnlyList<string> includes, IReadOnlyList<string> expressions)
+    /// <summary>The value of each expression, in order, as the compiler for <paramref name="triple"/> sees it, with
+    /// <paramref name="defines"/> (e.g. _GNU_SOURCE) defined before the includes.</summary>
+    public static long[] Evaluate(string triple, IReadOnlyList<string> includes, IReadOnlyList<string> expressions,
+        IReadOnlyList<string>? defines = null)
     {
         var source = new StringBuilder();
+        foreach (string define in defines ?? [])
+            source.Append("#define ").Append(define).Append('\n');
         foreach (string include in includes)
             source.Append("#include <").Append(include).Append(">\n");
         source.Append("__attribute__((used, section(\"" + SectionName + "\"))) const long long probe_value_table[] = {\n");
