@@ -4,7 +4,7 @@ using System.Text;
 using BpfLoader.Tests.Portability;
 using TcpStates.Posix;
 
-namespace TcpStates.Tests.Posix;
+namespace TcpStates.Tests.Portability;
 
 /// <summary>
 /// The tool's own libc surface (stdout writes, the journal's socket, signals, priority), checked against the real
