@@ -109,6 +109,9 @@ public sealed class SocketClock
             _times[i] = times[j];
             _states[i] = states[j];
         }
+        // The tool allocates nothing while it traces, so no collection would ever come to free the old arrays: they
+        // would stay resident with the new ones for as long as it runs. Growing is rare (the table only doubles).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>Empties slot <paramref name="hole"/>, moving back the entries after it whose probe passed it.</summary>

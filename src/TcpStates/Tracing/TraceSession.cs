@@ -28,6 +28,10 @@ public static class TraceSession
 
         sink.Start();
         if (!sink.Flush()) return;
+        // Start-up's garbage (the kernel's BTF and its index, the object, the verifier's buffers) would stay resident
+        // for as long as the tool runs: it allocates nothing while it traces, so no collection would come. The header
+        // is out; the rings hold what comes meanwhile.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         // While events flow, drain on a timer. Once a drain finds nothing, wait on the ring: with a ring buffer the
         // programs wake us for the first record written while we wait (so an idle tool sleeps until traffic comes, and
         // the loss count is read once a second), and only then; a perf buffer only at its watermark, so there the wait

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using TcpStates.Output;
 
@@ -80,6 +81,24 @@ public class SocketClockTests
         }
         Assert.Equal(expected.Count, clock.Count);
     }
+
+    [Fact]
+    public void Growing_leaves_no_old_table_behind_for_a_collection_that_would_never_come()
+    {
+        var clock = new SocketClock();
+        WeakReference first = TableOf(clock);
+
+        for (ulong socket = 1; socket <= 5000; socket++)   // past the first table's half: it grows, several times
+            clock.Advance(socket * 64, socket, 7, 2);
+
+        Assert.Equal(5000, clock.Count);
+        Assert.False(first.IsAlive, "the first table is still on the heap");
+    }
+
+    // Not inlined: no reference to the table may outlive this frame in a local the JIT keeps.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference TableOf(SocketClock clock) =>
+        new(typeof(SocketClock).GetField("_keys", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(clock));
 
     [Fact]
     public void Past_its_capacity_a_new_socket_takes_an_old_ones_place_and_nothing_grows()
