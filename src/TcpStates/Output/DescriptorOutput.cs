@@ -9,7 +9,8 @@ namespace TcpStates.Output;
 /// A reader that stops reading cannot keep the tool from ending: a pipe or a socket is written without waiting
 /// (RWF_NOWAIT: as much as it takes), and when it takes no more the tool waits, with poll(2), for room or for the stop
 /// (where the kernel has no RWF_NOWAIT for it, before each write of at most PIPE_BUF); once stopped it waits at most
-/// <see cref="StopGraceMs"/> for room, then gives up with <see cref="OutputStalledException"/>. Errors are <see cref="SystemError"/>s naming the errno.
+/// <see cref="StopGraceMs"/> for room, then gives up with <see cref="OutputStalledException"/>.
+/// Errors are <see cref="SystemError"/>s naming the errno.
 /// </summary>
 public sealed unsafe class DescriptorOutput : Stream
 {

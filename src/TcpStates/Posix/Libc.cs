@@ -20,7 +20,7 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
 
-    /// <summary>RWF_NOWAIT: a pipe or socket write that takes what fits now and fails with EAGAIN rather than waiting.</summary>
+    /// <summary>RWF_NOWAIT: a pipe or socket write that takes what fits now, or fails with EAGAIN, never waits.</summary>
     public const int RwfNowait = 0x08;
 
     /// <summary>pwritev2 at the descriptor's own position (offset -1), with RWF_ flags.</summary>

@@ -55,7 +55,8 @@ public sealed class LibcLayoutTests
             ("RWF_NOWAIT", "RWF_NOWAIT", Libc.RwfNowait),
         };
         // Every errno the tool names.
-        foreach (FieldInfo f in typeof(SystemError).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+        foreach (FieldInfo f in typeof(SystemError).GetFields(BindingFlags.Public | BindingFlags.Static)
+                     .Where(f => f.IsLiteral))
             checks.Add((f.Name, f.Name, (int)f.GetRawConstantValue()!));
 
         long[] c = CProbe.Evaluate(triple, Includes, checks.Select(x => x.C).ToList(), defines: ["_GNU_SOURCE"]);
