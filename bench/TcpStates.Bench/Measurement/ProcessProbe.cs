@@ -24,7 +24,7 @@ internal static class ProcessProbe
     /// User+system CPU of the live threads in nanoseconds (first field of each /proc/PID/task/TID/schedstat): where
     /// the process clock cannot be read.
     /// </summary>
-    internal static long LiveThreadsCpuNanoseconds(int pid)
+    private static long LiveThreadsCpuNanoseconds(int pid)
     {
         long total = 0;
         try

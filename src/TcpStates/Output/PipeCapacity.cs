@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using TcpStates.Posix;
 
 namespace TcpStates.Output;
 
@@ -8,13 +8,9 @@ namespace TcpStates.Output;
 /// kernel's ring fills behind us. Best effort: stdout that is not a pipe, or a pipe at the system's
 /// limit, stays as it is.
 /// </summary>
-internal static partial class PipeCapacity
+internal static class PipeCapacity
 {
-    private const int FSetPipeSz = 1031;   // F_LINUX_SPECIFIC_BASE + 7
     private const int Wanted = 1 << 20;    // /proc/sys/fs/pipe-max-size's default
 
-    public static void Grow(int fd) => _ = SetPipeSize(fd, FSetPipeSz, Wanted);
-
-    [LibraryImport("libc", EntryPoint = "fcntl")]
-    private static partial int SetPipeSize(int fd, int command, int bytes);
+    public static void Grow(int fd) => _ = Libc.Fcntl(fd, Libc.FSetPipeSz, Wanted);
 }

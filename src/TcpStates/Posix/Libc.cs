@@ -5,7 +5,7 @@ namespace TcpStates.Posix;
 /// <summary>The tool's own libc calls: stdout writes, the journal's socket, signal dispositions, the read loop's priority.</summary>
 internal static unsafe partial class Libc
 {
-    public const int FGetFd = 1, FGetPipeSz = 1032;
+    public const int FGetFd = 1, FSetPipeSz = 1031, FGetPipeSz = 1032;
     public const short PollIn = 0x001, PollOut = 0x004, PollErr = 0x008, PollHup = 0x010, PollNval = 0x020;
     public const int AfUnix = 1, SockDgram = 2, SockNonblock = 0x800, SockCloexec = 0x80000;
     public const int MsgDontwait = 0x40, MsgNosignal = 0x4000;

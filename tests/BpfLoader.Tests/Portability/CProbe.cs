@@ -57,6 +57,19 @@ internal static class CProbe
         }
     }
 
+    /// <summary>Evaluates each check's C expression for <paramref name="triple"/> and fails, naming every one, where it
+    /// differs from the C# value.</summary>
+    public static void AssertSameAsHeaders(string triple, IReadOnlyList<string> includes,
+        IReadOnlyList<(string What, string C, long CSharp)> checks, IReadOnlyList<string>? defines = null)
+    {
+        long[] c = Evaluate(triple, includes, checks.Select(x => x.C).ToList(), defines);
+        var wrong = new StringBuilder();
+        for (int i = 0; i < checks.Count; i++)
+            if (checks[i].CSharp != c[i])
+                wrong.Append($"\n  {checks[i].What}: C# {checks[i].CSharp}, {checks[i].C} = {c[i]}");
+        Assert.True(wrong.Length == 0, $"{triple}: differs from the headers:{wrong}");
+    }
+
     /// <summary>The bytes of a named section of a little-endian ELF64 relocatable object.</summary>
     private static byte[] ElfSection(byte[] elf, string name)
     {

@@ -90,8 +90,7 @@ public sealed class InteropLayoutTests
         checks.Add(("epoll_event size", "sizeof(struct epoll_event)", epoll.Size));
         checks.Add(("epoll_event.data offset", "offsetof(struct epoll_event, data)", epoll.DataOffset));
 
-        long[] c = CProbe.Evaluate(triple, Includes, checks.Select(x => x.C).ToList());
-        AssertAllEqual(triple, checks, c);
+        CProbe.AssertSameAsHeaders(triple, Includes, checks);
 
         // Sizes: no field cut off, and nothing past the last field but its padding (or, for the structs the
         // kernel fills, past the headers' whole struct).
@@ -188,8 +187,7 @@ public sealed class InteropLayoutTests
         foreach (FieldInfo f in typeof(Errno).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.Name != "ENOTSUPP"))
             checks.Add((f.Name, f.Name, (int)f.GetRawConstantValue()!));
 
-        long[] c = CProbe.Evaluate(triple, Includes, checks.Select(x => x.C).ToList());
-        AssertAllEqual(triple, checks, c);
+        CProbe.AssertSameAsHeaders(triple, Includes, checks);
     }
 
     [Fact]
@@ -215,15 +213,6 @@ public sealed class InteropLayoutTests
     private static IEnumerable<FieldInfo> Fields(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
             .Where(f => !(type == typeof(PerfEventAttr) && f.Name == nameof(PerfEventAttr.Flags)));
-
-    private static void AssertAllEqual(string triple, List<(string What, string C, long CSharp)> checks, long[] c)
-    {
-        var wrong = new StringBuilder();
-        for (int i = 0; i < checks.Count; i++)
-            if (checks[i].CSharp != c[i])
-                wrong.Append($"\n  {checks[i].What}: C# {checks[i].CSharp}, {checks[i].C} = {c[i]}");
-        Assert.True(wrong.Length == 0, $"{triple}: differs from the headers:{wrong}");
-    }
 
     private static string SnakeCase(string pascal)
     {

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text;
 using BpfLoader.Tests.Portability;
 using TcpStates.Posix;
 
@@ -34,6 +33,7 @@ public sealed class LibcLayoutTests
             ("iovec.iov_len", "offsetof(struct iovec, iov_len)", Offset<Libc.IoVec>(nameof(Libc.IoVec.Length))),
             ("F_GETFD", "F_GETFD", Libc.FGetFd),
             ("F_GETPIPE_SZ", "F_GETPIPE_SZ", Libc.FGetPipeSz),
+            ("F_SETPIPE_SZ", "F_SETPIPE_SZ", Libc.FSetPipeSz),
             ("POLLIN", "POLLIN", Libc.PollIn),
             ("POLLOUT", "POLLOUT", Libc.PollOut),
             ("POLLERR", "POLLERR", Libc.PollErr),
@@ -59,13 +59,7 @@ public sealed class LibcLayoutTests
                      .Where(f => f.IsLiteral))
             checks.Add((f.Name, f.Name, (int)f.GetRawConstantValue()!));
 
-        long[] c = CProbe.Evaluate(triple, Includes, checks.Select(x => x.C).ToList(), defines: ["_GNU_SOURCE"]);
-
-        var wrong = new StringBuilder();
-        for (int i = 0; i < checks.Count; i++)
-            if (checks[i].CSharp != c[i])
-                wrong.Append($"\n  {checks[i].What}: C# {checks[i].CSharp}, {checks[i].C} = {c[i]}");
-        Assert.True(wrong.Length == 0, $"{triple}: differs from the headers:{wrong}");
+        CProbe.AssertSameAsHeaders(triple, Includes, checks, defines: ["_GNU_SOURCE"]);
     }
 
     private static long Offset<T>(string field) => (long)Marshal.OffsetOf<T>(field);
