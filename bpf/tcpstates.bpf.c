@@ -749,7 +749,8 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
  * kernel calls on a path of its own. A classic tracepoint program is reached through perf, which can drop
  * a hit unseen and uncounted when its per-CPU recursion context is taken, and whose own hit counter
  * counts nothing while the program returns 0. The tool compares these hits (plus this program's own
- * recursion misses) with what tcpstates_tp was called for or missed, and reports the difference.
+ * recursion misses, and perf's count of the hits the kernel ran neither program for) with what
+ * tcpstates_tp was called for or missed, and reports the difference.
  */
 SEC("raw_tp/inet_sock_set_state")
 int tcpstates_hits(void *ctx)

@@ -117,8 +117,8 @@ public sealed class TracepointAttachment : IDisposable
                 btfFailure = "this kernel has no BTF (/sys/kernel/btf/vmlinux): using the classic tracepoint";
             }
         }
-        // No hit count from perf here: the kernel skips counting a hit a classic program returned 0 for. A raw
-        // tracepoint counts them instead, on a path of its own (older kernels may refuse it).
+        // A perf count alone misses here the hits a classic program ran for and returned 0 for. A raw tracepoint
+        // counts them, on a path of its own (older kernels may refuse it), and perf the hits no program ran for.
         TracepointAttachment probe;
         string? hitsFailure = null;
         if (options.HitCountProgram is string counter)
@@ -171,7 +171,9 @@ public sealed class TracepointAttachment : IDisposable
         // Opened now, counted from the attachment on: its perf events (tracefs, an event per CPU, the tracepoint
         // enabled) are set up while the kernel's BTF is still being read, not after the programs are verified.
         TracepointCounter? counter = kind == TracepointAttachKind.TpBtf && hitCountProgram is null && options.CountBtfHits
-            ? OpenHitCounter(options, notices) : null;
+            ? OpenHitCounter(options, notices, "changes tp_btf never got")
+            : hitCountProgram is not null ? OpenHitCounter(options, notices, "hits the kernel ran no program for")
+            : null;
         // The rings are mapped as soon as their maps exist, for the same reason; before the programs attach in any case:
         // a perf event array's slots are empty until its reader fills them.
         EventRing? ring = null;
@@ -218,7 +220,8 @@ public sealed class TracepointAttachment : IDisposable
             {
                 BpfMap counts = options.HitCountMap is string m && collection.Maps.TryGetValue(m, out BpfMap? map) ? map
                     : throw new BpfException($"the hit count program '{hitCountProgram}' needs HitCountMap, a per-CPU array it counts in");
-                hits = TracepointHitCount.FromProgram(collection.Programs[hitCountProgram], counts);
+                hits = TracepointHitCount.FromProgram(collection.Programs[hitCountProgram], counts, counter);
+                counter = null;
             }
             else if (counter is not null)
             {
@@ -249,11 +252,13 @@ public sealed class TracepointAttachment : IDisposable
         name is not null && collection.Maps.TryGetValue(name, out BpfMap? map) ? map : null;
 
     /// <summary>
-    /// tp_btf only: the kernel does not always call tp_btf programs, nor count a miss, for a hit of the tracepoint
-    /// (seen for hits in softirqs over one particular task, where a classic tracepoint program gets a recursion
-    /// miss). Its perf count of the hits shows those.
+    /// The kernel does not always run the programs on a tracepoint, nor count a miss, for a hit of it (seen for hits
+    /// in softirqs over one particular task): neither tp_btf nor raw tracepoint programs, nor classic ones. Its perf
+    /// count shows those: of every hit with tp_btf, of the hits perf ran no program for with classic ones (see
+    /// <see cref="TracepointHitCount.FromProgram(BpfProgram, BpfMap, TracepointCounter?)"/>). <paramref name="unseen"/>
+    /// says in a notice what goes unreported without it.
     /// </summary>
-    private static TracepointCounter? OpenHitCounter(TracepointAttachOptions options, List<string> notices)
+    private static TracepointCounter? OpenHitCounter(TracepointAttachOptions options, List<string> notices, string unseen)
     {
         try
         {
@@ -261,7 +266,7 @@ public sealed class TracepointAttachment : IDisposable
         }
         catch (BpfException e)
         {
-            notices.Add($"no count of the tracepoint's hits, so changes tp_btf never got cannot be reported: {FirstLine(e.Message)}");
+            notices.Add($"no perf count of the tracepoint's hits, so {unseen} cannot be reported: {FirstLine(e.Message)}");
             return null;
         }
     }

@@ -11,14 +11,15 @@ namespace BpfLoader.Tracing;
 /// <item><see cref="FromPerfCounter(string, string)"/>: a perf counting event per CPU (<see cref="TracepointCounter"/>). For
 /// tp_btf and raw tracepoint programs; not where classic tracepoint programs are attached, since the kernel
 /// skips counting a hit such a program returned 0 for.</item>
-/// <item><see cref="FromProgram"/>: a raw tracepoint program of the caller's own that counts each hit in a
+/// <item><see cref="FromProgram(BpfProgram, BpfMap, TracepointCounter?)"/>: a raw tracepoint program of the caller's own that counts each hit in a
 /// per-CPU array, plus its own recursion misses (hits it was skipped for). For the classic tracepoint, whose
-/// programs are reached through perf, on another path than the raw tracepoint's.</item>
+/// programs are reached through perf, on another path than the raw tracepoint's. With it, a perf counter on the
+/// tracepoint counts the hits perf ran no program for, which no program counts (see the overload).</item>
 /// </list>
 /// </summary>
 public sealed class TracepointHitCount : IDisposable
 {
-    private TracepointCounter? _counter;
+    private TracepointCounter? _counter;   // every hit, or with _program the hits no program was run for
     private readonly BpfProgram? _program;
     private readonly BpfMap? _counts;
     private readonly ulong _start;
@@ -60,12 +61,30 @@ public sealed class TracepointHitCount : IDisposable
     /// <paramref name="counts"/> (a one-entry per-CPU array of u64 it adds one to per call), plus the program's
     /// recursion misses. Both stay the caller's: this count does not dispose them.
     /// </summary>
-    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts)
+    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts) => FromProgram(counter, counts, unrun: null);
+
+    /// <summary>
+    /// As <see cref="FromProgram(BpfProgram, BpfMap)"/>, plus the hits <paramref name="unrun"/> counts from now on: a perf
+    /// counter on the tracepoint while classic tracepoint programs that return 0 are attached to it counts only the
+    /// hits perf ran none of them for (a program that ran and returned 0 keeps the hit from the count). The kernel
+    /// does so on some hosts (seen on 6.18: softirqs over one particular task), and then calls no raw tracepoint
+    /// program either, nor counts a miss. The counter becomes this count's, disposed with it or when it stops, also
+    /// when this throws.
+    /// </summary>
+    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts, TracepointCounter? unrun)
     {
-        ArgumentNullException.ThrowIfNull(counter);
-        ArgumentNullException.ThrowIfNull(counts);
-        PerCpuCount.Check(counts, nameof(counts));
-        return new TracepointHitCount(null, counter, counts);
+        try
+        {
+            ArgumentNullException.ThrowIfNull(counter);
+            ArgumentNullException.ThrowIfNull(counts);
+            PerCpuCount.Check(counts, nameof(counts));
+            return new TracepointHitCount(unrun, counter, counts);
+        }
+        catch
+        {
+            unrun?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Whether <see cref="Stop"/> was called: <see cref="Read"/> returns the count as of then, at no cost.</summary>
@@ -88,10 +107,10 @@ public sealed class TracepointHitCount : IDisposable
 
     private ulong ReadTotal()
     {
-        if (_counter is not null) return _counter.Read();
-        if (_program is null) return 0;
+        ulong unrun = _counter?.Read() ?? 0;
+        if (_program is null) return unrun;
         ulong misses = _program.GetRunStatistics().RecursionMisses;
-        return PerCpuCount.Sum(_counts) + misses;
+        return PerCpuCount.Sum(_counts) + misses + unrun;
     }
 
     /// <summary>Closes the perf counters, if any; the count is gone with them (a stopped count keeps its value).</summary>

@@ -68,6 +68,45 @@ public sealed class TracepointHitCountTests
     }
 
     [KernelFact]
+    public void With_a_classic_program_a_perf_counter_adds_only_the_hits_perf_ran_no_program_for()
+    {
+        using var traffic = new TracingObject();
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
+        spec.SetConstant("target_port", traffic.Port);
+        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["on_tp", "count_hits"] });
+        TracepointCounter unrun = TracepointCounter.Open("sock", "inet_sock_set_state");
+        BpfLink main = objects.Attach("on_tp");
+        try
+        {
+            using BpfLink counter = objects.Attach("count_hits");
+            using TracepointHitCount hits = TracepointHitCount.FromProgram(objects.Programs["count_hits"], objects.Maps["hits"], unrun);
+            // The count less what the raw tracepoint counted: the perf counter's part, give or take a constant.
+            long Unrun() => (long)hits.Read() - (long)TracingObject.Sum(objects.Maps["hits"])
+                - (long)objects.Programs["count_hits"].GetRunStatistics().RecursionMisses;
+            long before = Unrun();
+
+            // on_tp runs for each hit and returns 0: perf counts none of them (the raw tracepoint counts them all).
+            traffic.Connect(Connections);
+            long whileRun = Unrun() - before;
+            Assert.True(whileRun < 2 * Connections, $"perf counted {whileRun} hits while the classic program ran for them");
+
+            // Without the classic program perf runs none for the hits, and counts each.
+            main.Dispose();
+            traffic.Connect(Connections);
+            Assert.InRange(Unrun() - before - whileRun, 4L * Connections, long.MaxValue);
+
+            hits.Stop();
+            ulong stopped = hits.Read();
+            traffic.Connect(Connections);
+            Assert.Equal(stopped, hits.Read());
+        }
+        finally
+        {
+            main.Dispose();
+        }
+    }
+
+    [KernelFact]
     public void A_count_map_that_is_not_a_per_CPU_array_of_u64_is_refused_by_name()
     {
         CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
