@@ -266,7 +266,7 @@ public sealed class TracepointAttachment : IDisposable
         }
         catch (BpfException e)
         {
-            notices.Add($"no perf count of the tracepoint's hits, so {unseen} cannot be reported: {FirstLine(e.Message)}");
+            notices.Add($"no count of the tracepoint's hits, so {unseen} cannot be reported: {FirstLine(e.Message)}");
             return null;
         }
     }

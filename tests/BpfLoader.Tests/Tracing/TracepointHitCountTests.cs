@@ -49,9 +49,7 @@ public sealed class TracepointHitCountTests
     public void A_counting_raw_tracepoint_counts_every_hit_the_main_program_was_called_for()
     {
         using var traffic = new TracingObject();
-        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
-        spec.SetConstant("target_port", traffic.Port);
-        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["on_btf", "count_hits"] });
+        using Collection objects = traffic.Load("on_btf", "count_hits");
         using BpfLink main = objects.Attach("on_btf");
         using BpfLink counter = objects.Attach("count_hits");
         using TracepointHitCount hits = TracepointHitCount.FromProgram(objects.Programs["count_hits"], objects.Maps["hits"]);
@@ -71,9 +69,7 @@ public sealed class TracepointHitCountTests
     public void With_a_classic_program_a_perf_counter_adds_only_the_hits_perf_ran_no_program_for()
     {
         using var traffic = new TracingObject();
-        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
-        spec.SetConstant("target_port", traffic.Port);
-        using Collection objects = Collection.Load(spec, new CollectionOptions { Programs = ["on_tp", "count_hits"] });
+        using Collection objects = traffic.Load("on_tp", "count_hits");
         TracepointCounter unrun = TracepointCounter.Open("sock", "inet_sock_set_state");
         BpfLink main = objects.Attach("on_tp");
         try

@@ -23,6 +23,14 @@ internal sealed class TracingObject : IDisposable
     /// <summary>Where a record keeps its bpf_ktime_get_ns() time.</summary>
     public const int TimestampOffset = 16;
 
+    /// <summary>The test object's <paramref name="programs"/>, loaded to trace <see cref="Port"/> only; none attached.</summary>
+    public Collection Load(params string[] programs)
+    {
+        CollectionSpec spec = CollectionSpec.FromResource(typeof(TracingObject).Assembly, "tracing_paths.bpf.o");
+        spec.SetConstant("target_port", Port);
+        return Collection.Load(spec, new CollectionOptions { Programs = programs });
+    }
+
     /// <summary>
     /// Options for every way onto the tracepoint, records only for <see cref="Port"/>; <paramref name="ringBytes"/> sizes the
     /// (shared) ring buffer; <paramref name="perCpu"/>: a ring per CPU where the kernel takes it.
