@@ -29,8 +29,10 @@ public sealed record TracepointAttachOptions
 
     /// <summary>
     /// Classic path only: a raw tracepoint program on the same tracepoint that counts its hits in
-    /// <see cref="HitCountMap"/> (see <see cref="TracepointHitCount.FromProgram(BpfLoader.Programs.BpfProgram, BpfLoader.Maps.BpfMap, BpfLoader.Kernel.TracepointCounter?)"/>); attached after the others. Where it
-    /// does not load or attach, the tracepoint is attached without it and a notice says so. Null: no hit count there.
+    /// <see cref="HitCountMap"/>, with a perf counter for the hits the kernel ran no program for (see
+    /// <see cref="TracepointHitCount.FromProgram(BpfLoader.Programs.BpfProgram, BpfLoader.Maps.BpfMap, BpfLoader.Kernel.TracepointCounter?)"/>);
+    /// attached after the others. Where it does not load or attach, the tracepoint is attached without it and a
+    /// notice says so. Null: no hit count there.
     /// </summary>
     public string? HitCountProgram { get; init; }
 

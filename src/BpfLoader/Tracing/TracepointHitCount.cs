@@ -11,10 +11,10 @@ namespace BpfLoader.Tracing;
 /// <item><see cref="FromPerfCounter(string, string)"/>: a perf counting event per CPU (<see cref="TracepointCounter"/>). For
 /// tp_btf and raw tracepoint programs; not where classic tracepoint programs are attached, since the kernel
 /// skips counting a hit such a program returned 0 for.</item>
-/// <item><see cref="FromProgram(BpfProgram, BpfMap, TracepointCounter?)"/>: a raw tracepoint program of the caller's own that counts each hit in a
-/// per-CPU array, plus its own recursion misses (hits it was skipped for). For the classic tracepoint, whose
-/// programs are reached through perf, on another path than the raw tracepoint's. With it, a perf counter on the
-/// tracepoint counts the hits perf ran no program for, which no program counts (see the overload).</item>
+/// <item><see cref="FromProgram(BpfProgram, BpfMap, TracepointCounter?)"/>: a raw tracepoint program of the caller's
+/// own that counts each hit in a per-CPU array, plus its own recursion misses (hits it was skipped for). For the
+/// classic tracepoint, whose programs are reached through perf, on another path than the raw tracepoint's. With it,
+/// a perf counter on the tracepoint counts the hits perf ran no program for, which no program counts.</item>
 /// </list>
 /// </summary>
 public sealed class TracepointHitCount : IDisposable
@@ -61,12 +61,13 @@ public sealed class TracepointHitCount : IDisposable
     /// <paramref name="counts"/> (a one-entry per-CPU array of u64 it adds one to per call), plus the program's
     /// recursion misses. Both stay the caller's: this count does not dispose them.
     /// </summary>
-    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts) => FromProgram(counter, counts, unrun: null);
+    public static TracepointHitCount FromProgram(BpfProgram counter, BpfMap counts) =>
+        FromProgram(counter, counts, unrun: null);
 
     /// <summary>
-    /// As <see cref="FromProgram(BpfProgram, BpfMap)"/>, plus the hits <paramref name="unrun"/> counts from now on: a perf
-    /// counter on the tracepoint while classic tracepoint programs that return 0 are attached to it counts only the
-    /// hits perf ran none of them for (a program that ran and returned 0 keeps the hit from the count). The kernel
+    /// As <see cref="FromProgram(BpfProgram, BpfMap)"/>, plus the hits <paramref name="unrun"/> counts from now on: a
+    /// perf counter on the tracepoint while classic tracepoint programs that return 0 are attached to it counts only
+    /// the hits perf ran none of them for (a program that ran and returned 0 keeps the hit from the count). The kernel
     /// does so on some hosts (seen on 6.18: softirqs over one particular task), and then calls no raw tracepoint
     /// program either, nor counts a miss. The counter becomes this count's, disposed with it or when it stops, also
     /// when this throws.
