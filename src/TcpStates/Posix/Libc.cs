@@ -73,6 +73,7 @@ internal static unsafe partial class Libc
         public nuint Length;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
         public int Fd;
