@@ -10,18 +10,28 @@ internal static partial class FileSystemCalls
     /// <summary>setns(2)'s CLONE_NEWNET, as NS_GET_NSTYPE reports a network namespace.</summary>
     public const int CloneNewNet = 0x40000000;
 
-    private const int ORdOnly = 0, OCloExec = 0x80000;
+    internal const int ORdOnly = 0, OCloExec = 0x80000, OPath = 0x200000;
     public const int ESTALE = 116;
-    private const nuint NsGetNsType = 0xb703;   // _IO(0xb7, 0x3)
+    internal const nuint NsGetNsType = 0xb703;   // _IO(0xb7, 0x3)
     /// <summary>Big enough for struct statx (256 bytes) and struct statfs on every 64-bit ABI (120 bytes).</summary>
-    private const int StatBufferSize = 256;
+    internal const int StatBufferSize = 256;
+    /// <summary>statx(2)'s arguments and where struct statx keeps stx_ino (one layout on every architecture).</summary>
+    internal const int AtFdCwd = -100, StatxIno = 0x100, StxInoOffset = 32;
+    /// <summary>struct file_handle's header (handle_bytes, handle_type), before f_handle.</summary>
+    internal const int FileHandleHeaderSize = 8;
+    /// <summary>The handle type kernfs (so cgroup2) gives its files (FILEID_KERNFS, include/linux/exportfs.h: not UAPI).</summary>
+    private const int FileIdKernfs = 0xfe;
+
+    /// <summary>open(2)'s O_DIRECTORY differs by architecture (arm64's is asm-generic's O_DIRECT).</summary>
+    internal static int DirectoryFlagFor(Architecture architecture) =>
+        architecture == Architecture.Arm64 ? 0x4000 : 0x10000;
+
+    private static readonly int ODirectory = DirectoryFlagFor(RuntimeInformation.ProcessArchitecture);
 
     /// <summary>The inode number of what <paramref name="path"/> names (symlinks followed), or an errno.</summary>
     public static bool TryGetInode(string path, out ulong inode, out int errno)
     {
-        // statx, not stat: glibc exports stat only from 2.33 on (before, __xstat), above the binary's glibc floor;
-        // struct statx is one layout on every architecture, with stx_ino at offset 32.
-        const int AtFdCwd = -100, StatxIno = 0x100, StxInoOffset = 32;
+        // statx, not stat: glibc exports stat only from 2.33 on (before, __xstat), above the binary's glibc floor.
         Span<byte> buffer = stackalloc byte[StatBufferSize];
         inode = 0;
         if (Statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buffer)) != 0)
@@ -77,7 +87,6 @@ internal static partial class FileSystemCalls
     /// </summary>
     public static string? FindCgroupDirectory(string cgroup2Root, ulong id, out int errno)
     {
-        const int FileIdKernfs = 0xfe, OPath = 0x200000, ODirectory = 0x10000;
         int mount = Open(cgroup2Root, ORdOnly | OCloExec | ODirectory);
         if (mount < 0)
         {
@@ -90,7 +99,7 @@ internal static partial class FileSystemCalls
             Span<byte> handle = stackalloc byte[16];
             MemoryMarshal.Write(handle, 8u);
             MemoryMarshal.Write(handle[4..], FileIdKernfs);
-            MemoryMarshal.Write(handle[8..], id);
+            MemoryMarshal.Write(handle[FileHandleHeaderSize..], id);
             int fd = OpenByHandleAt(mount, ref MemoryMarshal.GetReference(handle), OPath | OCloExec);
             if (fd < 0)
             {

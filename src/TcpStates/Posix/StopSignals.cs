@@ -8,8 +8,8 @@ namespace TcpStates.Posix;
 /// </summary>
 internal static unsafe partial class StopSignals
 {
-    private const int SigBlock = 0;
-    private const int SigSetWords = 16;   // glibc's sigset_t: 1024 bits
+    internal const int SigBlock = 0;
+    internal const int SigSetWords = 16;   // glibc's sigset_t: 1024 bits
 
     /// <summary>
     /// First thing in Main, before any thread is started: resets both signals to their default (an ignored signal

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using BpfLoader.Tests.Portability;
+using TcpStates.Containers;
 using TcpStates.Posix;
 
 namespace TcpStates.Tests.Portability;
@@ -60,6 +61,43 @@ public sealed class LibcLayoutTests
             checks.Add((f.Name, f.Name, (int)f.GetRawConstantValue()!));
 
         CProbe.AssertSameAsHeaders(triple, Includes, checks, defines: ["_GNU_SOURCE"]);
+    }
+
+    [Theory]
+    [InlineData(Architecture.X64, "x86_64-linux-gnu")]
+    [InlineData(Architecture.Arm64, "aarch64-linux-gnu")]
+    public void The_file_system_and_signal_calls_use_the_headers_flags_and_layouts(Architecture architecture, string triple)
+    {
+        string[] includes =
+        [
+            "stddef.h", "errno.h", "fcntl.h", "sched.h", "signal.h", "sys/stat.h", "sys/statfs.h", "linux/magic.h",
+            "linux/nsfs.h",
+        ];
+        const int buffer = FileSystemCalls.StatBufferSize;
+        var checks = new List<(string What, string C, long CSharp)>
+        {
+            ("O_RDONLY", "O_RDONLY", FileSystemCalls.ORdOnly),
+            ("O_CLOEXEC", "O_CLOEXEC", FileSystemCalls.OCloExec),
+            ("O_PATH", "O_PATH", FileSystemCalls.OPath),
+            ("O_DIRECTORY", "O_DIRECTORY", FileSystemCalls.DirectoryFlagFor(architecture)),
+            ("AT_FDCWD", "AT_FDCWD", FileSystemCalls.AtFdCwd),
+            ("STATX_INO", "STATX_INO", FileSystemCalls.StatxIno),
+            ("statx.stx_ino", "offsetof(struct statx, stx_ino)", FileSystemCalls.StxInoOffset),
+            ("statx.stx_ino size", "sizeof(((struct statx *)0)->stx_ino)", sizeof(ulong)),
+            ("struct statx fits", $"sizeof(struct statx) <= {buffer}", 1),
+            ("statfs.f_type", "offsetof(struct statfs, f_type)", 0),
+            ("statfs.f_type size", "sizeof(((struct statfs *)0)->f_type)", sizeof(long)),
+            ("struct statfs fits", $"sizeof(struct statfs) <= {buffer}", 1),
+            ("CGROUP2_SUPER_MAGIC", "CGROUP2_SUPER_MAGIC", FileSystemCalls.Cgroup2SuperMagic),
+            ("CLONE_NEWNET", "CLONE_NEWNET", FileSystemCalls.CloneNewNet),
+            ("NS_GET_NSTYPE", "NS_GET_NSTYPE", (long)FileSystemCalls.NsGetNsType),
+            ("ESTALE", "ESTALE", FileSystemCalls.ESTALE),
+            ("file_handle.handle_type", "offsetof(struct file_handle, handle_type)", sizeof(uint)),
+            ("file_handle.f_handle", "offsetof(struct file_handle, f_handle)", FileSystemCalls.FileHandleHeaderSize),
+            ("SIG_BLOCK", "SIG_BLOCK", StopSignals.SigBlock),
+            ("sigset_t size", "sizeof(sigset_t)", StopSignals.SigSetWords * sizeof(ulong)),
+        };
+        CProbe.AssertSameAsHeaders(triple, includes, checks, defines: ["_GNU_SOURCE"]);
     }
 
     private static long Offset<T>(string field) => (long)Marshal.OffsetOf<T>(field);
