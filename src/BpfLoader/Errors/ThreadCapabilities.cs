@@ -6,7 +6,7 @@ namespace BpfLoader.Errors;
 /// </summary>
 public static class ThreadCapabilities
 {
-    private const int CapSysAdmin = 21, CapPerfmon = 38, CapBpf = 39;
+    internal const int CapSysAdmin = 21, CapPerfmon = 38, CapBpf = 39;
 
     /// <summary>
     /// False when this thread lacks what tracing with BPF needs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN);

@@ -8,7 +8,7 @@ namespace TcpStates.Containers;
 public static class NetworkNamespaceArgument
 {
     /// <summary>What ioctl(NS_GET_NSTYPE) says of a file that is not a namespace.</summary>
-    private const int ENOTTY = 25;
+    internal const int ENOTTY = 25;
 
     /// <summary>The namespace's inode (as ls -l /proc/PID/ns/net shows it), or false with a one-line reason.</summary>
     public static bool TryResolve(string value, out uint inode, out string? error)

@@ -18,6 +18,7 @@ public sealed class InteropLayoutTests
     [
         "stddef.h", "errno.h", "fcntl.h", "unistd.h", "sys/mman.h", "sys/epoll.h", "sys/eventfd.h",
         "sys/syscall.h", "sys/socket.h", "linux/bpf.h", "linux/perf_event.h", "linux/membarrier.h", "linux/if_link.h",
+        "linux/capability.h",
     ];
 
     /// <summary>
@@ -179,6 +180,16 @@ public sealed class InteropLayoutTests
             ("BPF_LINK_TYPE_XDP", "BPF_LINK_TYPE_XDP", 6),
             ("BPF_LINK_TYPE_CGROUP", "BPF_LINK_TYPE_CGROUP", 3),
             ("BPF_LINK_TYPE_ITER", "BPF_LINK_TYPE_ITER", 4),
+            ("CAP_SYS_ADMIN", "CAP_SYS_ADMIN", BpfLoader.Errors.ThreadCapabilities.CapSysAdmin),
+            ("CAP_PERFMON", "CAP_PERFMON", BpfLoader.Errors.ThreadCapabilities.CapPerfmon),
+            ("CAP_BPF", "CAP_BPF", BpfLoader.Errors.ThreadCapabilities.CapBpf),
+            ("perf_event_mmap_page.data_head", "offsetof(struct perf_event_mmap_page, data_head)", BpfLoader.Rings.PerfRingCursor.DataHeadOffset),
+            ("perf_event_mmap_page.data_tail", "offsetof(struct perf_event_mmap_page, data_tail)", BpfLoader.Rings.PerfRingCursor.DataTailOffset),
+            ("perf_event_mmap_page.data_offset", "offsetof(struct perf_event_mmap_page, data_offset)", BpfLoader.Rings.PerfRingCursor.DataOffsetOffset),
+            ("perf_event_mmap_page.data_size", "offsetof(struct perf_event_mmap_page, data_size)", BpfLoader.Rings.PerfRingCursor.DataSizeOffset),
+            ("perf_event_header size", "sizeof(struct perf_event_header)", BpfLoader.Rings.PerfRingCursor.HeaderSize),
+            ("PERF_RECORD_LOST", "PERF_RECORD_LOST", BpfLoader.Rings.PerfRingCursor.RecordLost),
+            ("PERF_RECORD_SAMPLE", "PERF_RECORD_SAMPLE", BpfLoader.Rings.PerfRingCursor.RecordSample),
         };
         // Every bpf(2) command the loader issues, by its UAPI name.
         foreach (BpfCommand command in Enum.GetValues<BpfCommand>())

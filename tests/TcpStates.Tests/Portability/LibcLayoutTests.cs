@@ -92,6 +92,7 @@ public sealed class LibcLayoutTests
             ("CLONE_NEWNET", "CLONE_NEWNET", FileSystemCalls.CloneNewNet),
             ("NS_GET_NSTYPE", "NS_GET_NSTYPE", (long)FileSystemCalls.NsGetNsType),
             ("ESTALE", "ESTALE", FileSystemCalls.ESTALE),
+            ("ENOTTY", "ENOTTY", NetworkNamespaceArgument.ENOTTY),
             ("file_handle.handle_type", "offsetof(struct file_handle, handle_type)", sizeof(uint)),
             ("file_handle.f_handle", "offsetof(struct file_handle, f_handle)", FileSystemCalls.FileHandleHeaderSize),
             ("SIG_BLOCK", "SIG_BLOCK", StopSignals.SigBlock),
