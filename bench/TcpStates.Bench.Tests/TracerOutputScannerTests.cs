@@ -74,6 +74,74 @@ public class TracerOutputScannerTests
         Assert.Equal("SKADDR PID COMM", scanner.Header);
     }
 
+    private const string Header =
+        "SKADDR           C-PID C-COMM     LADDR           LPORT RADDR           RPORT OLDSTATE    -> NEWSTATE    MS\n";
+
+    private static string Row(string socket, int lport, int rport, string oldState, string newState) =>
+        $"{socket} 123   load       127.0.0.1       {lport,-5} 127.0.0.1       {rport,-5} {oldState,-11} -> {newState,-11} 0.010\n";
+
+    // One client socket's graceful life, then its address taken by a new socket, with the server's rows between.
+    private static readonly string[] Chain =
+    [
+        Row("ffff888100000a00", 0, 4242, "CLOSE", "SYN_SENT"),
+        Row("ffff888100000b00", 4242, 50000, "LISTEN", "SYN_RECV"),
+        Row("ffff888100000a00", 50000, 4242, "SYN_SENT", "ESTABLISHED"),
+        Row("ffff888100000b00", 4242, 50000, "SYN_RECV", "ESTABLISHED"),
+        Row("ffff888100000a00", 50000, 4242, "ESTABLISHED", "FIN_WAIT1"),
+        Row("ffff888100000a00", 50000, 4242, "FIN_WAIT1", "FIN_WAIT2"),
+        Row("ffff888100000a00", 50000, 4242, "FIN_WAIT2", "CLOSE"),
+        Row("ffff888100000a00", 0, 4242, "CLOSE", "SYN_SENT"),
+        Row("ffff888100000b00", 4242, 50000, "ESTABLISHED", "CLOSE_WAIT"),
+    ];
+
+    [Fact]
+    public void Rows_that_chain_per_socket_are_all_in_chain_also_when_a_closed_sockets_address_is_reused()
+    {
+        var scanner = Scan(Header + string.Concat(Chain), chunk: 4096);
+
+        Assert.Equal(Chain.Length, scanner.LinesWithPort(4242));
+        Assert.Equal(0, scanner.OutOfChain);
+        Assert.Equal(0, scanner.OutOfChainWithPort(4242));
+    }
+
+    [Fact]
+    public void Two_rows_of_a_socket_swapped_are_out_of_chain_on_their_ports()
+    {
+        string[] rows = [.. Chain];
+        (rows[4], rows[5]) = (rows[5], rows[4]);
+
+        var scanner = Scan(Header + string.Concat(rows), chunk: 4096);
+
+        // FIN_WAIT1 -> FIN_WAIT2 after ESTABLISHED, ESTABLISHED -> FIN_WAIT1 after it, FIN_WAIT2 -> CLOSE after that.
+        Assert.Equal(3, scanner.OutOfChain);
+        Assert.Equal(3, scanner.OutOfChainWithPort(4242));
+        Assert.Equal(3, scanner.OutOfChainWithPort(50000));
+        Assert.Equal(0, scanner.OutOfChainWithPort(0));   // the first connect's LPORT 0 row is in chain
+    }
+
+    [Fact]
+    public void A_row_missing_puts_the_next_row_of_its_socket_out_of_chain()
+    {
+        var rows = Chain.Where((_, i) => i != 3).ToArray();   // the server's SYN_RECV -> ESTABLISHED
+
+        var scanner = Scan(Header + string.Concat(rows), chunk: 4096);
+
+        Assert.Equal(1, scanner.OutOfChain);
+    }
+
+    [Fact]
+    public void Lines_that_name_no_socket_or_no_states_are_not_followed()
+    {
+        string text = Header
+            + "12:00:01 ffff888100000a00 123 load 127.0.0.1 0 127.0.0.1 4242 CLOSE -> SYN_SENT 0.010\n"   // a time column first
+            + Row("ffff888100000a00", 50000, 4242, "SYN_SENT", "ESTABLISHED")
+            + "lost 12 events\n";
+
+        var scanner = Scan(text, chunk: 4096);
+
+        Assert.Equal(0, scanner.OutOfChain);
+    }
+
     private static TracerOutputScanner Scan(string text, int chunk)
     {
         var scanner = new TracerOutputScanner();

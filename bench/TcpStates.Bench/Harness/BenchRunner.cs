@@ -270,6 +270,8 @@ internal sealed class BenchRunner(BenchOptions options)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {cpu / 1e6:0} ms"));
         if (m.WorkloadLines is long lines)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"printed {lines}/{m.CausedEvents(eventsPerConnection):0} (+{m.EventLines - lines} other)"));
+        if (m.WorkloadOutOfChain is long outOfChain)
+            parts.Add($"{outOfChain} out of chain");
         if (m.Lost is long lost)
             parts.Add($"lost {lost}");
         if (m.AttachMs is double attach)

@@ -30,6 +30,9 @@ internal sealed record RunMeasurement(string Tracer, OutputSink Sink, int Round)
     /// <summary>Output lines with the workload's listener port as LPORT or RPORT.</summary>
     public long? WorkloadLines { get; init; }
 
+    /// <summary>Of those, lines out of their socket's chain: a row before it missing, or rows out of order.</summary>
+    public long? WorkloadOutOfChain { get; init; }
+
     public long? Lost { get; init; }
 
     public long? PeakRssKiB { get; init; }

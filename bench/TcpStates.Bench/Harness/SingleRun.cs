@@ -157,6 +157,7 @@ internal sealed class SingleRun(string workDirectory)
             AttachMs = attachMs,
             EventLines = scanner?.EventLines,
             WorkloadLines = scanner?.LinesWithPort(churnResult.Port),
+            WorkloadOutOfChain = scanner?.OutOfChainWithPort(churnResult.Port),
             Lost = LostEventReport.Sum(process.ReadStderr()),
             PeakRssKiB = peakRss,
             ExitDescription = process.ExitDescription,

@@ -40,6 +40,7 @@ internal static class ResultTable
             new("events caused", r => r.CausedEvents(eventsPerConnection), "0"),
             new("events printed", r => r.WorkloadLines, "0", OnlySinks: [OutputSink.File, OutputSink.Cached, OutputSink.Pipe]),
             new("events missing", r => r.WorkloadLines is long l ? r.CausedEvents(eventsPerConnection) - l : null, "0", OnlySinks: [OutputSink.File, OutputSink.Cached, OutputSink.Pipe]),
+            new("rows out of chain", r => r.WorkloadOutOfChain, "0", OnlySinks: [OutputSink.File, OutputSink.Cached, OutputSink.Pipe]),
             new("events reported lost", r => r.Lost, "0"),
             new("BPF recursion misses", r => r.Bpf?.RecursionMisses, "0"),
             new("time to attached ms", r => r.AttachMs, "0.0"),

@@ -6,12 +6,17 @@ namespace TcpStates.Bench.Tracers;
 /// Counts a tracer's output lines as bytes arrive: the header (first line, and when it came), and
 /// per TCP port the event lines that carry it as LPORT or RPORT. The ports are read from the end of
 /// the line (… LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS), which holds for libbpf-tools and bcc
-/// columns alike, whatever a COMM with spaces does to the front.
+/// columns alike, whatever a COMM with spaces does to the front. It also follows each socket (SKADDR, the
+/// first column) from row to row: a row whose OLDSTATE is not the NEWSTATE of its socket's row before is out
+/// of chain (a row before it missing, or rows printed out of order). A socket's chain ends at CLOSE, so an
+/// address the kernel gives a new socket starts a new one.
 /// </summary>
 internal sealed class TracerOutputScanner
 {
     private readonly byte[] _line = new byte[1024];
     private readonly int[] _linesByPort = new int[65536];
+    private readonly int[] _outOfChainByPort = new int[65536];
+    private readonly Dictionary<ulong, int> _lastStateBySocket = new();
     private readonly ManualResetEventSlim _headerSeen = new(false);
     private int _lineLength;
 
@@ -27,6 +32,12 @@ internal sealed class TracerOutputScanner
     public long LinesWithPort(int port) => _linesByPort[port];
 
     public long EventLines => Math.Max(0, Lines - 1);
+
+    /// <summary>Event lines out of their socket's chain (see the class), all ports.</summary>
+    public long OutOfChain { get; private set; }
+
+    /// <summary>Event lines out of their socket's chain with <paramref name="port"/> as local or remote port.</summary>
+    public long OutOfChainWithPort(int port) => _outOfChainByPort[port];
 
     /// <summary>A scanner fed the file at <paramref name="path"/>, all of it or up to its first zero byte.</summary>
     public static TracerOutputScanner FromFile(string path, bool untilZero)
@@ -83,7 +94,7 @@ internal sealed class TracerOutputScanner
             return;
         }
         // Tokens from the end: 0 MS, 1 NEWSTATE, 2 "->", 3 OLDSTATE, 4 RPORT, 5 RADDR, 6 LPORT.
-        int lport = -1, rport = -1, index = 0;
+        int lport = -1, rport = -1, index = 0, newState = 0, oldState = 0;
         int end = line.Length;
         while (end > 0 && index <= 6)
         {
@@ -94,7 +105,11 @@ internal sealed class TracerOutputScanner
                 start--;
             if (start == end)
                 break;
-            if (index == 4)
+            if (index == 1)
+                newState = StateCode(line[start..end]);
+            else if (index == 3)
+                oldState = StateCode(line[start..end]);
+            else if (index == 4)
                 rport = ParsePort(line[start..end]);
             else if (index == 6)
                 lport = ParsePort(line[start..end]);
@@ -105,7 +120,53 @@ internal sealed class TracerOutputScanner
             _linesByPort[lport]++;
         if (rport >= 0 && rport != lport)
             _linesByPort[rport]++;
+        if (newState == 0 || oldState == 0 || ParseSocket(line) is not ulong socket)
+            return;
+        bool outOfChain = _lastStateBySocket.TryGetValue(socket, out int last) && last != oldState;
+        if (newState == Close)
+            _lastStateBySocket.Remove(socket);
+        else
+            _lastStateBySocket[socket] = newState;
+        if (!outOfChain)
+            return;
+        OutOfChain++;
+        if (lport >= 0)
+            _outOfChainByPort[lport]++;
+        if (rport >= 0 && rport != lport)
+            _outOfChainByPort[rport]++;
     }
+
+    private static readonly int Close = StateCode("CLOSE"u8);
+
+    /// <summary>A state name as a number: its first and last byte and its length tell the kernel's names apart.</summary>
+    private static int StateCode(ReadOnlySpan<byte> name) =>
+        name.IsEmpty ? 0 : name[0] | name[^1] << 8 | Math.Min(name.Length, 255) << 16;
+
+    /// <summary>SKADDR, the first column, in hex; null when the line does not start with one.</summary>
+    private static ulong? ParseSocket(ReadOnlySpan<byte> line)
+    {
+        int i = 0;
+        while (i < line.Length && IsBlank(line[i]))
+            i++;
+        ulong value = 0;
+        int digits = 0;
+        for (; i < line.Length && !IsBlank(line[i]); i++, digits++)
+        {
+            int d = HexDigit(line[i]);
+            if (d < 0 || digits == 16)
+                return null;
+            value = value << 4 | (uint)d;
+        }
+        return digits > 0 ? value : null;
+    }
+
+    private static int HexDigit(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
 
     // A terminal turns "\n" into "\r\n".
     private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\r' or (byte)'\t';
