@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * tp_btf: the changes tcpstates_btf was called for on this CPU and tcpstates_btf_nested has not yet found,
- * newest first, which tell tcpstates_btf_nested whether it ran (see there). A softirq can come between the
- * two programs' runs for a task's change, or interrupt tcpstates_btf_nested before its check (then the
- * softirq's changes stay marked: the nested program was busy), so a change's mark may be under a few others.
+ * tp_btf: the changes tcpstates_btf was called for on this CPU, which tell tcpstates_btf_nested whether it ran (see
+ * there): a stack, the newest on top. A softirq can come between the two programs' runs for a task's change (its own
+ * changes are marked and found in turn, on top), or while tcpstates_btf_nested runs: the kernel then skips that
+ * program for the softirq's changes, and no one takes their marks. So tcpstates_btf marks nothing once
+ * tcpstates_btf_nested says it runs (nested_running); in the instants before it can, a softirq still leaves as many
+ * marks as it makes changes (hundreds), on top of the one it will look for. Those are taken off with it: once a
+ * change is found, whatever is above it is such a mark, and of what is below only the next can still be looked for
+ * (the task's change a softirq's change came between the programs of; TCP changes no state in hard interrupts).
  * Per CPU: plain stores and loads, no helper call.
  */
 #ifndef TCPSTATES_MARKS_H
 #define TCPSTATES_MARKS_H
 
-#define MARKS 4
+#define MARKS 1024   /* a power of two, more than a softirq makes changes at once; 16 KiB a CPU */
 
 struct change {
 	__u64 sk;
@@ -17,7 +21,11 @@ struct change {
 };
 
 struct marks {
-	struct change newest[MARKS];   /* [0] the newest; sk 0: none */
+	__u64 top;              /* the newest mark's number (slot top % MARKS); 0: none yet */
+	__u64 floor;            /* marks numbered up to this one are gone */
+	__u64 nested_running;   /* tcpstates_btf_nested runs on this CPU: a change now interrupts it */
+	__u64 __pad;
+	struct change slot[MARKS];
 };
 
 struct {
@@ -35,29 +43,58 @@ static __always_inline struct marks *marks_here(void)
 	return bpf_map_lookup_elem(&marks, &zero);
 }
 
-/* Marks a change, the newest; the oldest mark falls off. */
+/* Marks a change, the newest (past MARKS, the oldest is overwritten). None while tcpstates_btf_nested runs. */
 static __always_inline void mark_push(struct marks *m, __u64 sk, __u64 states)
 {
-	for (int i = MARKS - 1; i > 0; i--)
-		m->newest[i] = m->newest[i - 1];
-	m->newest[0].sk = sk;
-	m->newest[0].states = states;
+	__u64 n;
+
+	if (m->nested_running)
+		return;
+	n = m->top + 1;
+	m->top = n;
+	m->slot[n & (MARKS - 1)].sk = sk;
+	m->slot[n & (MARKS - 1)].states = states;
+	if (n - m->floor > MARKS)
+		m->floor = n - MARKS;
 }
 
-/* Whether the change was marked; its mark is then taken out and the older ones move up, so that the marks of
- * changes made and found in between (a softirq's, between the two programs' runs for a task's change) leave no
- * holes that push the older marks off. */
+/* Whether the change was marked, searched from the top; it is then taken off with every mark above it and every
+ * one below it but the next (see above). */
 static __always_inline bool mark_take(struct marks *m, __u64 sk, __u64 states)
 {
+	__u64 top = m->top, floor = m->floor;
+
 	for (int i = 0; i < MARKS; i++) {
-		if (m->newest[i].sk == sk && m->newest[i].states == states) {
-			for (int j = i; j < MARKS - 1; j++)
-				m->newest[j] = m->newest[j + 1];
-			m->newest[MARKS - 1].sk = 0;
+		__u64 n = top - i;
+		struct change *c;
+
+		if (n <= floor)
+			break;
+		c = &m->slot[n & (MARKS - 1)];
+		if (c->sk == sk && c->states == states) {
+			m->top = n - 1;
+			if (n > floor + 2)
+				m->floor = n - 2;
 			return true;
 		}
 	}
 	return false;
+}
+
+/* tcpstates_btf_nested's first step: false when it already runs on this CPU, which only a kernel without the
+ * recursion check does (running it inside itself); that kernel skips no program, so there is nothing to catch. */
+static __always_inline bool nested_enter(struct marks *m)
+{
+	if (m->nested_running)
+		return false;
+	*(volatile __u64 *)&m->nested_running = 1;   /* stored here, before the search: the compiler may not sink it */
+	return true;
+}
+
+/* tcpstates_btf_nested's last step. */
+static __always_inline void nested_leave(struct marks *m)
+{
+	*(volatile __u64 *)&m->nested_running = 0;
 }
 
 #endif

@@ -648,20 +648,25 @@ int tcpstates_btf(__u64 *ctx)
  * those. tcpstates_btf pushes each change it is called for onto this CPU's marks; when this program
  * finds its change among them, the first one ran, and it takes that mark out. A change not marked was
  * skipped, and this program traces it, leaving the marks alone: the newest belongs to the change that was
- * interrupted, whose turn here comes next. Left uncaught: a change skipped by both (nesting two deep,
- * which TCP does not do: it changes no state in hard interrupts) or a skipped change that repeats a change
- * still marked on this CPU exactly; the tool still reports those as lost (misses less catches). Traced
- * twice: a change whose mark MARKS softirq changes pushed out while this program was busy (theirs stay).
+ * interrupted, whose turn here comes next. While it runs, changes that interrupt it are not marked (the kernel
+ * skips this program for them; see marks.h). Left uncaught: a change skipped by both (nesting two deep, which
+ * TCP does not do: it changes no state in hard interrupts) or a skipped change that repeats exactly a change
+ * still marked on this CPU; the tool still reports those as lost (misses less catches). Traced twice: a change
+ * whose mark more than MARKS changes overwrote in the instants before this program could say it runs.
  */
 SEC("tp_btf/inet_sock_set_state")
 int tcpstates_btf_nested(__u64 *ctx)
 {
 	struct marks *m = marks_here();
 
-	if (m && mark_take(m, ctx[0], states_of(ctx)))
+	if (!m || !nested_enter(m))
 		return 0;
-	count(&caught);
-	return trace_btf(ctx, false);
+	if (!mark_take(m, ctx[0], states_of(ctx))) {
+		count(&caught);
+		trace_btf(ctx, false);
+	}
+	nested_leave(m);
+	return 0;
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")

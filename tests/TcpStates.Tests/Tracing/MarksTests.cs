@@ -43,17 +43,78 @@ public sealed class MarksTests
     }
 
     [KernelFact]
-    public void Marks_left_by_changes_the_nested_program_was_busy_for_give_way_to_newer_ones()
+    public void A_softirqs_changes_while_the_nested_program_runs_do_not_push_the_change_it_looks_for_off()
+    {
+        using Collection objects = Collection.Load(CollectionSpec.FromResource(typeof(MarksTests).Assembly, "marks_run.bpf.o"));
+        BpfProgram push = objects.Programs["push"], take = objects.Programs["take"];
+        BpfProgram begin = objects.Programs["nested_begin"], end = objects.Programs["nested_end"];
+
+        // A task's change: the main program ran; the nested one starts, and a softirq interrupts it with more changes
+        // than there are marks. The kernel runs the main program for each and skips the nested one (it is running).
+        Run(push, 0xa000, 1L << 32 | 2);
+        Assert.Equal(1UL, Run(begin, 0, 0));
+        for (ulong i = 1; i <= 6; i++)
+            Run(push, 0xb000 + i, 2L << 32 | 1);
+        Assert.Equal(1UL, Run(end, 0xa000, 1L << 32 | 2));   // still marked: not traced a second time
+
+        // The softirq's changes left no marks, and the nested program runs again for the next change.
+        Assert.Equal(0UL, Run(take, 0xb006, 2L << 32 | 1));
+        Run(push, 0xc000, 1L << 32 | 2);
+        Assert.Equal(1UL, Run(take, 0xc000, 1L << 32 | 2));
+    }
+
+    [KernelFact]
+    public void A_nested_program_run_inside_itself_catches_nothing()
+    {
+        using Collection objects = Collection.Load(CollectionSpec.FromResource(typeof(MarksTests).Assembly, "marks_run.bpf.o"));
+        BpfProgram push = objects.Programs["push"], take = objects.Programs["take"];
+        BpfProgram begin = objects.Programs["nested_begin"], end = objects.Programs["nested_end"];
+
+        // A kernel without the recursion check runs every program for an interrupt's change, the nested one inside
+        // its own run: the main program ran for that change, so there is nothing to trace.
+        Run(push, 0xa000, 1L << 32 | 2);
+        Assert.Equal(1UL, Run(begin, 0, 0));
+        Run(push, 0xb000, 2L << 32 | 1);
+        Assert.Equal(2UL, Run(take, 0xb000, 2L << 32 | 1));
+        Assert.Equal(1UL, Run(end, 0xa000, 1L << 32 | 2));
+    }
+
+    [KernelFact]
+    public void A_softirqs_changes_before_the_nested_program_says_it_runs_do_not_push_the_change_it_looks_for_off()
     {
         using Collection objects = Collection.Load(CollectionSpec.FromResource(typeof(MarksTests).Assembly, "marks_run.bpf.o"));
         BpfProgram push = objects.Programs["push"], take = objects.Programs["take"];
 
-        // Changes the nested program never looked for (it was busy) stay marked, under the newer ones, until pushed off.
-        for (ulong i = 1; i <= 4; i++)
-            Run(push, 0xd000 + i, 3L << 32 | 4);
-        Run(push, 0xe000, 1L << 32 | 2);
-        Assert.Equal(1UL, Run(take, 0xe000, 1L << 32 | 2));
-        Assert.Equal(0UL, Run(take, 0xd001, 3L << 32 | 4));   // the oldest fell off
-        Assert.Equal(1UL, Run(take, 0xd004, 3L << 32 | 4));
+        // A task's change: the main program ran; the nested one starts, and before it can say it runs a softirq comes
+        // with many changes (a socket's two at a time): the main program marks each, the nested one is skipped.
+        Run(push, 0xa000, 1L << 32 | 2);
+        for (ulong i = 1; i <= 100; i++)
+        {
+            Run(push, 0xb000 + i, 4L << 32 | 5);
+            Run(push, 0xb000 + i, 5L << 32 | 7);
+        }
+        Assert.Equal(1UL, Run(take, 0xa000, 1L << 32 | 2));   // still marked: not traced a second time
+        Assert.Equal(0UL, Run(take, 0xa000, 1L << 32 | 2));   // taken once
+        Assert.Equal(0UL, Run(take, 0xb064, 5L << 32 | 7));   // the softirq's marks went with it
+    }
+
+    [KernelFact]
+    public void A_found_change_takes_off_the_marks_above_it_and_all_below_it_but_the_next()
+    {
+        using Collection objects = Collection.Load(CollectionSpec.FromResource(typeof(MarksTests).Assembly, "marks_run.bpf.o"));
+        BpfProgram push = objects.Programs["push"], take = objects.Programs["take"];
+
+        // Two marks no one took, a task's change, a softirq's change come between the task's two programs, and a
+        // mark no one took above it.
+        Run(push, 0xd001, 3L << 32 | 4);
+        Run(push, 0xd002, 3L << 32 | 4);
+        Run(push, 0xa000, 1L << 32 | 2);
+        Run(push, 0xb000, 2L << 32 | 1);
+        Run(push, 0xd003, 3L << 32 | 4);
+        Assert.Equal(1UL, Run(take, 0xb000, 2L << 32 | 1));
+        Assert.Equal(0UL, Run(take, 0xd003, 3L << 32 | 4));   // above: gone
+        Assert.Equal(0UL, Run(take, 0xd002, 3L << 32 | 4));   // below the next: gone
+        Assert.Equal(1UL, Run(take, 0xa000, 1L << 32 | 2));   // the next: still looked for
+        Assert.Equal(0UL, Run(take, 0xd001, 3L << 32 | 4));
     }
 }
