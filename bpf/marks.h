@@ -5,9 +5,10 @@
  * changes are marked and found in turn, on top), or while tcpstates_btf_nested runs: the kernel then skips that
  * program for the softirq's changes, and no one takes their marks. So tcpstates_btf marks nothing once
  * tcpstates_btf_nested says it runs (nested_running); in the instants before it can, a softirq still leaves as many
- * marks as it makes changes (hundreds), on top of the one it will look for. Those are taken off with it: once a
- * change is found, whatever is above it is such a mark, and of what is below only the next can still be looked for
- * (the task's change a softirq's change came between the programs of; TCP changes no state in hard interrupts).
+ * marks as it makes changes (hundreds), on top of the one it will look for, which stays near the bottom. Those are
+ * taken off with it: once a change is found, whatever is above it is such a mark, and of what is below only the next
+ * can still be looked for (the task's change a softirq's change came between the programs of; TCP changes no state
+ * in hard interrupts).
  * Per CPU: plain stores and loads, no helper call.
  */
 #ifndef TCPSTATES_MARKS_H
@@ -58,25 +59,42 @@ static __always_inline void mark_push(struct marks *m, __u64 sk, __u64 states)
 		m->floor = n - MARKS;
 }
 
-/* Whether the change was marked, searched from the top; it is then taken off with every mark above it and every
- * one below it but the next (see above). */
+/* Whether mark n is the change; it is then taken off with every mark above it and every one below it but the next
+ * (see above). */
+static __always_inline bool mark_taken_at(struct marks *m, __u64 n, __u64 sk, __u64 states)
+{
+	struct change *c = &m->slot[n & (MARKS - 1)];
+
+	if (c->sk != sk || c->states != states)
+		return false;
+	m->top = n - 1;
+	if (n > m->floor + 2)
+		m->floor = n - 2;
+	return true;
+}
+
+/*
+ * Whether the change was marked. Where its mark can be: on top (no softirq came, or this is a softirq's change), or
+ * near the bottom, under the marks a softirq left in the instants before the nested program said it runs (the
+ * bottom: the mark kept from the last one found, and those of a softirq that came in the instants after the nested
+ * program last said it stopped, which the kernel skipped it for too). A few looks, not a search of the stack: the
+ * verifier walks a loop once per turn, and a long one would cost every start milliseconds.
+ */
+#define MARKS_FROM_BOTTOM 4
+
 static __always_inline bool mark_take(struct marks *m, __u64 sk, __u64 states)
 {
 	__u64 top = m->top, floor = m->floor;
 
-	for (int i = 0; i < MARKS; i++) {
-		__u64 n = top - i;
-		struct change *c;
-
-		if (n <= floor)
+	if (top <= floor)
+		return false;
+	if (mark_taken_at(m, top, sk, states))
+		return true;
+	for (int i = 1; i <= MARKS_FROM_BOTTOM; i++) {
+		if (floor + i >= top)
 			break;
-		c = &m->slot[n & (MARKS - 1)];
-		if (c->sk == sk && c->states == states) {
-			m->top = n - 1;
-			if (n > floor + 2)
-				m->floor = n - 2;
+		if (mark_taken_at(m, floor + i, sk, states))
 			return true;
-		}
 	}
 	return false;
 }
