@@ -120,6 +120,16 @@ public class TracerOutputScannerTests
     }
 
     [Fact]
+    public void A_change_to_CLOSE_printed_twice_is_out_of_chain()
+    {
+        string[] rows = [.. Chain[..7], Chain[6], .. Chain[7..]];   // FIN_WAIT2 -> CLOSE twice, then the address reused
+
+        var scanner = Scan(Header + string.Concat(rows), chunk: 4096);
+
+        Assert.Equal(1, scanner.OutOfChain);
+    }
+
+    [Fact]
     public void A_row_missing_puts_the_next_row_of_its_socket_out_of_chain()
     {
         var rows = Chain.Where((_, i) => i != 3).ToArray();   // the server's SYN_RECV -> ESTABLISHED

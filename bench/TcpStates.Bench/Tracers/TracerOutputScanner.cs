@@ -8,8 +8,9 @@ namespace TcpStates.Bench.Tracers;
 /// the line (… LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS), which holds for libbpf-tools and bcc
 /// columns alike, whatever a COMM with spaces does to the front. It also follows each socket (SKADDR, the
 /// first column) from row to row: a row whose OLDSTATE is not the NEWSTATE of its socket's row before is out
-/// of chain (a row before it missing, or rows printed out of order). A socket's chain ends at CLOSE, so an
-/// address the kernel gives a new socket starts a new one.
+/// of chain (a row before it missing, or rows printed out of order). After CLOSE the address may be a new
+/// socket's, whose first row starts from CLOSE (a connect) or LISTEN (an accepted one); any other row there is out
+/// of chain too (a change to CLOSE printed twice).
 /// </summary>
 internal sealed class TracerOutputScanner
 {
@@ -122,11 +123,9 @@ internal sealed class TracerOutputScanner
             _linesByPort[rport]++;
         if (newState == 0 || oldState == 0 || ParseSocket(line) is not ulong socket)
             return;
-        bool outOfChain = _lastStateBySocket.TryGetValue(socket, out int last) && last != oldState;
-        if (newState == Close)
-            _lastStateBySocket.Remove(socket);
-        else
-            _lastStateBySocket[socket] = newState;
+        bool outOfChain = _lastStateBySocket.TryGetValue(socket, out int last)
+            && (last == Close ? oldState != Close && oldState != Listen : last != oldState);
+        _lastStateBySocket[socket] = newState;
         if (!outOfChain)
             return;
         OutOfChain++;
@@ -136,7 +135,7 @@ internal sealed class TracerOutputScanner
             _outOfChainByPort[rport]++;
     }
 
-    private static readonly int Close = StateCode("CLOSE"u8);
+    private static readonly int Close = StateCode("CLOSE"u8), Listen = StateCode("LISTEN"u8);
 
     /// <summary>A state name as a number: its first and last byte and its length tell the kernel's names apart.</summary>
     private static int StateCode(ReadOnlySpan<byte> name) =>
