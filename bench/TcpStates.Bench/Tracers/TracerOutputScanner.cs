@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace TcpStates.Bench.Tracers;
 
@@ -144,31 +145,16 @@ internal sealed class TracerOutputScanner
     /// <summary>SKADDR, the first column, in hex; null when the line does not start with one.</summary>
     private static ulong? ParseSocket(ReadOnlySpan<byte> line)
     {
-        int i = 0;
-        while (i < line.Length && IsBlank(line[i]))
-            i++;
-        ulong value = 0;
-        int digits = 0;
-        for (; i < line.Length && !IsBlank(line[i]); i++, digits++)
-        {
-            int d = HexDigit(line[i]);
-            if (d < 0 || digits == 16)
-                return null;
-            value = value << 4 | (uint)d;
-        }
-        return digits > 0 ? value : null;
+        line = line.TrimStart(Blanks);
+        int end = line.IndexOfAny(Blanks);
+        return ulong.TryParse(end < 0 ? line : line[..end], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture,
+            out ulong value) ? value : null;
     }
 
-    private static int HexDigit(byte b) => b switch
-    {
-        >= (byte)'0' and <= (byte)'9' => b - '0',
-        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-        _ => -1,
-    };
-
     // A terminal turns "\n" into "\r\n".
-    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\r' or (byte)'\t';
+    private static ReadOnlySpan<byte> Blanks => " \r\t"u8;
+
+    private static bool IsBlank(byte b) => Blanks.Contains(b);
 
     private static int ParsePort(ReadOnlySpan<byte> token)
     {
